@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/**
+ * Every environment variable paperboy reads, with its schema. Parsed once, at
+ * start-up, by `loadConfig`; everything else receives the resulting `Config`.
+ */
+const emptyAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  ),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
+  HF_BASE_URL: z.preprocess(emptyAsUndefined, httpUrl.default('https://huggingface.co')),
+  GITHUB_API_URL: z.preprocess(emptyAsUndefined, httpUrl.default('https://api.github.com')),
+  GITHUB_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
+  HF_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PAPERBOY_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.paperboy')),
+  PAPERBOY_USER_AGENT_CONTACT: z.preprocess(
+    emptyAsUndefined,
+    z.string().default('https://github.com/paperboy-etl/paperboy'),
+  ),
+  PAPERBOY_HTTP_TIMEOUT_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(100).max(600_000).default(30_000),
+  ),
+  PAPERBOY_MAX_BODY_BYTES: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export type Config = Readonly<{
+  /** Undefined means "start the embedded Postgres in dataDir". */
+  databaseUrl: string | undefined;
+  /** Undefined means "start a local redis-server in dataDir" (for commands that need Redis). */
+  redisUrl: string | undefined;
+  dataDir: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  hf: Readonly<{ baseUrl: string; token: string | undefined }>;
+  github: Readonly<{ apiUrl: string; token: string | undefined }>;
+  http: Readonly<{ userAgent: string; timeoutMs: number; maxBodyBytes: number }>;
+}>;
+
+export const PAPERBOY_VERSION = '0.1.0';
+
+/**
+ * Reads the whole environment at once and reports every bad variable in one
+ * error, so a misconfigured deployment is fixed in one round trip.
+ *
+ * @throws ConfigError listing each invalid variable and why.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join('.');
+      return `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: path.resolve(e.PAPERBOY_DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    hf: Object.freeze({ baseUrl: e.HF_BASE_URL, token: e.HF_TOKEN }),
+    github: Object.freeze({ apiUrl: e.GITHUB_API_URL, token: e.GITHUB_TOKEN }),
+    http: Object.freeze({
+      userAgent: `paperboy/${PAPERBOY_VERSION} (+${e.PAPERBOY_USER_AGENT_CONTACT})`,
+      timeoutMs: e.PAPERBOY_HTTP_TIMEOUT_MS,
+      maxBodyBytes: e.PAPERBOY_MAX_BODY_BYTES,
+    }),
+  });
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * One entry of a Hugging Face daily-papers list. The DailyPapers blob's
+ * `dailyPapers[]` and the JSON API's `/api/daily_papers` array share this
+ * shape, so both transports go through this one schema and one mapping.
+ *
+ * Objects are loose: fields Hugging Face adds later are kept (and stored in
+ * `raw`) instead of failing validation. Optional fields are absent, not null,
+ * in real captures; `.nullish()` tolerates a null anyway where a null would
+ * carry the same meaning as absence.
+ */
+const hfUserSchema = z.looseObject({
+  name: z.string().optional(),
+  user: z.string().optional(),
+  fullname: z.string().optional(),
+});
+
+export const hfAuthorSchema = z.looseObject({
+  name: z.string(),
+  hidden: z.boolean().optional(),
+});
+
+const hfOrganizationSchema = z.looseObject({
+  name: z.string(),
+  fullname: z.string().optional(),
+});
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+export const hfPaperSchema = z.looseObject({
+  id: z.string().min(1),
+  title: z.string(),
+  summary: z.string(),
+  authors: z.array(hfAuthorSchema),
+  publishedAt: isoDateTime,
+  upvotes: z.number().int().nonnegative(),
+  discussionId: z.string().nullish(),
+  githubRepo: z.string().nullish(),
+  githubStars: z.number().int().nullish(),
+  projectPage: z.string().nullish(),
+  ai_summary: z.string().nullish(),
+  ai_keywords: z.array(z.string()).nullish(),
+  organization: hfOrganizationSchema.nullish(),
+  submittedOnDailyAt: isoDateTime.nullish(),
+  submittedOnDailyBy: hfUserSchema.nullish(),
+});
+
+export const hfDailyPaperEntrySchema = z.looseObject({
+  paper: hfPaperSchema,
+  title: z.string().optional(),
+  publishedAt: isoDateTime.optional(),
+  numComments: z.number().int().nonnegative().optional(),
+  thumbnail: z.string().nullish(),
+  submittedBy: hfUserSchema.nullish(),
+  organization: hfOrganizationSchema.nullish(),
+});
+
+export type HfDailyPaperEntry = z.infer<typeof hfDailyPaperEntrySchema>;
+
+/** The 2024 layout's DailyPapers props (canSubmit, date, dailyPapers, nextDate, prevDate, publisher). */
+export const hfDailyPapersPropsSchema = z.looseObject({
+  dailyPapers: z.array(z.unknown()),
+  date: z.string().optional(),
+});

@@ -1,0 +1,55 @@
+/**
+ * Errors named after what the runner should do with them. HTTP clients and
+ * parsers throw these; the single place that decides about retries (the job
+ * runner, or the CLI) only looks at the class.
+ */
+
+/** Retrying cannot help: the input or the upstream resource is wrong. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+/** A retry later may succeed (5xx, timeouts, connection resets). */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+
+/** The upstream asked us to slow down; wait `retryAfterMs` before the next request. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The page answered 200 but no longer looks like a digest page we know. This
+ * is permanent (retrying fetches the same layout) and loud: a parser update is
+ * needed. `excerpt` is a short piece of the page for the audit row.
+ */
+export class LayoutChangedError extends PermanentError {
+  override name = 'LayoutChangedError';
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly excerpt: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The configuration is invalid; nothing was started. Fix the environment and run again. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** A required local program or service is missing; the message says how to get it. */
+export class SetupError extends Error {
+  override name = 'SetupError';
+}

@@ -1,0 +1,163 @@
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { PermanentError, RateLimitedError, TransientError } from '../errors.ts';
+
+export interface HttpClientOptions {
+  userAgent: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  /** Origins (scheme://host:port) this client may contact; anything else is refused before connecting. */
+  allowedOrigins: readonly string[];
+}
+
+export interface HttpResponse {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  /** Raw bytes: decoding is the caller's choice. Empty for 3xx/304. */
+  body: Buffer;
+}
+
+/** When no Retry-After says otherwise, wait this long after a 429. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * One keep-alive connection pool for every upstream request, with timeouts,
+ * a body-size cap and an origin allow-list. It never follows redirects and
+ * never retries: callers decide what a redirect means, and retries happen in
+ * exactly one layer above (the job runner).
+ *
+ * Status codes map to the error classes of errors.ts: 429 → RateLimitedError;
+ * 5xx, timeouts, resets and truncated bodies → TransientError; other 4xx →
+ * PermanentError. 2xx and 3xx are returned.
+ */
+export class HttpClient {
+  private readonly agent: Agent;
+  private readonly allowedOrigins: Set<string>;
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.agent = new Agent({
+      connections: 8,
+      keepAliveTimeout: 10_000,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    this.allowedOrigins = new Set(options.allowedOrigins.map((origin) => new URL(origin).origin));
+  }
+
+  /**
+   * @throws PermanentError for a host not on the allow-list, a 4xx, or a body over the cap.
+   * @throws RateLimitedError for a 429.
+   * @throws TransientError for a 5xx, a timeout, a reset or a truncated body.
+   */
+  async get(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    const target = new URL(url);
+    if (!this.allowedOrigins.has(target.origin)) {
+      throw new PermanentError(`refusing to fetch ${target.origin}: not an allowed upstream (${[...this.allowedOrigins].join(', ')})`);
+    }
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(target, {
+        method: 'GET',
+        dispatcher: this.agent,
+        headers: { 'user-agent': this.options.userAgent, accept: 'text/html,application/json;q=0.9', ...headers },
+      });
+    } catch (error) {
+      throw classifyNetworkError(error, url);
+    }
+    const responseHeaders = flattenHeaders(response.headers);
+    const { statusCode } = response;
+    if (statusCode >= 300 || statusCode < 200) {
+      // Drain so the connection can be reused; the body of an error page is not needed.
+      await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      throwForStatus(statusCode, responseHeaders, url);
+      return { url, status: statusCode, headers: responseHeaders, body: Buffer.alloc(0) };
+    }
+    const body = await this.readCappedBody(response.body, responseHeaders, url);
+    return { url, status: statusCode, headers: responseHeaders, body };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async readCappedBody(
+    body: AsyncIterable<Buffer> & { destroy(error?: Error): void },
+    headers: Record<string, string>,
+    url: string,
+  ): Promise<Buffer> {
+    const cap = this.options.maxBodyBytes;
+    const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+    if (declared !== undefined && declared > cap) {
+      body.destroy();
+      throw new PermanentError(`${url} declares a ${declared}-byte body, over the ${cap}-byte cap (PAPERBOY_MAX_BODY_BYTES)`);
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of body) {
+        received += chunk.length;
+        if (received > cap) {
+          body.destroy();
+          throw new PermanentError(`${url} sent more than the ${cap}-byte cap (PAPERBOY_MAX_BODY_BYTES); body discarded`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof PermanentError) throw error;
+      throw classifyNetworkError(error, url);
+    }
+    if (declared !== undefined && received !== declared) {
+      throw new TransientError(`${url} body truncated: received ${received} of ${declared} bytes`);
+    }
+    return Buffer.concat(chunks, received);
+  }
+}
+
+function throwForStatus(status: number, headers: Record<string, string>, url: string): void {
+  if (status === 429) {
+    const waitMs = parseRetryAfter(headers['retry-after']) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+    throw new RateLimitedError(`${url} answered 429 Too Many Requests; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+  }
+  if (status >= 500) {
+    throw new TransientError(`${url} answered ${status}; retry later`);
+  }
+  if (status >= 400) {
+    throw new PermanentError(`${url} answered ${status}`);
+  }
+  if (status < 200) {
+    throw new TransientError(`${url} answered an unexpected ${status}`);
+  }
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function classifyNetworkError(error: unknown, url: string): Error {
+  if (error instanceof PermanentError || error instanceof TransientError || error instanceof RateLimitedError) {
+    return error;
+  }
+  const code = (error as { code?: string }).code ?? 'unknown';
+  const timeouts = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+  if (timeouts.has(code)) {
+    return new TransientError(`${url} timed out (${code}); retry later`);
+  }
+  if (error instanceof undiciErrors.UndiciError || code.startsWith('E')) {
+    return new TransientError(`${url} failed: ${(error as Error).message} (${code}); retry later`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SetupError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { findFreePort, isProcessAlive, spawnService, waitUntilReady } from './local-process.ts';
+
+const run = promisify(execFile);
+
+export interface EmbeddedRedis {
+  redisUrl: string;
+  /** Stops the server if this process started it; a server found running is left alone. */
+  stop(): Promise<void>;
+}
+
+const HOW_TO_GET_REDIS =
+  'redis-server was not found on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you run';
+
+/**
+ * Starts (or finds already running) a `redis-server` from PATH on a free
+ * loopback port, with its append-only file in `<dataDir>/redis` so queued jobs
+ * survive restarts. `noeviction` because BullMQ must never lose keys to memory
+ * pressure.
+ *
+ * @throws SetupError when redis-server is missing or does not start.
+ */
+export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
+  const redisDir = path.join(dataDir, 'redis');
+  const stateFile = path.join(redisDir, 'paperboy-redis.json');
+  const logFile = path.join(dataDir, 'redis.log');
+  await mkdir(redisDir, { recursive: true });
+
+  const running = await readRunningState(stateFile);
+  if (running && (await pingRedis(running.port))) {
+    logger.info({ port: running.port }, `using the local redis-server already running on 127.0.0.1:${running.port} (set REDIS_URL to use your own)`);
+    return { redisUrl: `redis://127.0.0.1:${running.port}`, stop: async () => undefined };
+  }
+
+  const binary = await whichRedisServer();
+  const port = await findFreePort();
+  const service = spawnService(
+    binary,
+    [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--dir', redisDir,
+      '--appendonly', 'yes',
+      '--maxmemory-policy', 'noeviction',
+      '--daemonize', 'no',
+      '--save', '',
+    ],
+    { logFile, stopSignal: 'SIGTERM' },
+  );
+  await waitUntilReady('redis-server', service, logFile, () => pingRedis(port));
+  await writeFile(stateFile, JSON.stringify({ pid: service.child.pid, port }));
+  logger.info({ port, dataDir: redisDir }, `started redis-server on 127.0.0.1:${port} with data in ${redisDir} (set REDIS_URL to use your own)`);
+  return {
+    redisUrl: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      await service.stop('SIGTERM');
+      await rm(stateFile, { force: true });
+    },
+  };
+}
+
+async function whichRedisServer(): Promise<string> {
+  try {
+    const { stdout } = await run('sh', ['-c', 'command -v redis-server']);
+    return stdout.trim();
+  } catch {
+    throw new SetupError(HOW_TO_GET_REDIS);
+  }
+}
+
+async function readRunningState(stateFile: string): Promise<{ port: number } | undefined> {
+  try {
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as { pid: number; port: number };
+    return isProcessAlive(state.pid) ? { port: state.port } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A raw PING over TCP: no client library needed to tell whether the server is up. */
+function pingRedis(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for Hugging Face or GitHub. It
+ * replays captured fixtures (never hand-written imitations) and can be told
+ * to misbehave per route. Every request is recorded for assertions.
+ */
+
+export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+
+export function readFixture(relativePath: string): Buffer {
+  return readFileSync(path.join(FIXTURES_DIR, relativePath));
+}
+
+export interface CannedResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export type RouteHandler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export class UpstreamServer {
+  readonly requests: RecordedRequest[] = [];
+  private readonly routes = new Map<string, RouteHandler | CannedResponse[]>();
+  private server: http.Server | undefined;
+
+  /** The base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
+  baseUrl = '';
+
+  /**
+   * Serves `responses` in order for a path (with query string); the last one
+   * repeats. A function takes over the response entirely.
+   */
+  route(pathAndQuery: string, ...responses: Array<CannedResponse> | [RouteHandler]): this {
+    const [first] = responses;
+    this.routes.set(pathAndQuery, typeof first === 'function' ? first : (responses as CannedResponse[]));
+    return this;
+  }
+
+  requestsTo(pathAndQuery: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.url === pathAndQuery);
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((request, response) => this.handle(request, response));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const url = request.url ?? '/';
+    this.requests.push({ method: request.method ?? 'GET', url, headers: request.headers });
+    const route = this.routes.get(url);
+    if (route === undefined) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end(`no fixture for ${url}`);
+      return;
+    }
+    if (typeof route === 'function') {
+      route(request, response);
+      return;
+    }
+    const canned = route.length > 1 ? route.shift()! : route[0]!;
+    const body = canned.body ?? '';
+    response.writeHead(canned.status ?? 200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      ...canned.headers,
+    });
+    response.end(body);
+  }
+}
