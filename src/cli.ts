@@ -22,6 +22,8 @@ function buildProgram(context: () => CommandContext): Command {
   const program = new Command('paperboy')
     .description('Ingest research-paper digests (Hugging Face papers) into Postgres.')
     .version(PAPERBOY_VERSION)
+    // Before any .command(): subcommands inherit it, so main() decides every exit code.
+    .exitOverride()
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -97,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     return cached;
   };
   try {
-    await buildProgram(context).exitOverride().parseAsync(argv);
+    await buildProgram(context).parseAsync(argv);
     return 0;
   } catch (error) {
     const code = (error as { code?: string }).code;

@@ -1,6 +1,6 @@
 import { load } from 'cheerio';
 import { z } from 'zod';
-import { LayoutChangedError, PermanentError } from '../errors.ts';
+import { LayoutChangedError, PermanentError, TransientError } from '../errors.ts';
 import { dedupeListedPapers } from './dedupe.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
 import { toPaperRecord, type ListedPaper } from './paper.ts';
@@ -28,17 +28,32 @@ export class InvalidPayloadError extends PermanentError {
   override name = 'InvalidPayloadError';
 }
 
+/**
+ * The page ends before its closing </html> tag: the body was cut off in
+ * transit. Transient (a refetch usually gets the whole page); nothing loaded.
+ */
+export class TruncatedPageError extends TransientError {
+  override name = 'TruncatedPageError';
+}
+
 const EXCERPT_CHARS = 300;
+const CLOSING_HTML = /<\/html>\s*$/i;
 
 /**
  * Parses a Hugging Face daily-papers page into listed papers. Pure: no IO, no
  * logging. The whole page is validated before anything is returned, so a
  * caller never sees a partial list.
  *
+ * @throws TruncatedPageError when the page ends before </html>.
  * @throws LayoutChangedError when the page has no DailyPapers blob.
  * @throws InvalidPayloadError when the blob is not valid JSON or an entry fails validation.
  */
 export function parseDailyPapersPage(html: string, context: ParseContext): ParsedDigest {
+  // Checked first: an HTML parser silently drops a tag cut off mid-attribute,
+  // which would make a truncated page look like a changed layout.
+  if (!CLOSING_HTML.test(html.slice(-64))) {
+    throw new TruncatedPageError(`page ${context.url} ends before </html> (${html.length} characters): truncated body`);
+  }
   // htmlparser2 (via `xml: { xmlMode: false }`) is several times faster than
   // Cheerio's default parse5 on these ~0.2-1 MB pages and handles them fine.
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { findFreePort, isProcessAlive, spawnService, waitUntilReady } from './local-process.ts';
-
-const run = promisify(execFile);
 
 export interface EmbeddedRedis {
   redisUrl: string;
@@ -66,12 +63,16 @@ export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promi
 }
 
 async function whichRedisServer(): Promise<string> {
-  try {
-    const { stdout } = await run('sh', ['-c', 'command -v redis-server']);
-    return stdout.trim();
-  } catch {
-    throw new SetupError(HOW_TO_GET_REDIS);
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, 'redis-server');
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this PATH entry
+    }
   }
+  throw new SetupError(HOW_TO_GET_REDIS);
 }
 
 async function readRunningState(stateFile: string): Promise<{ port: number } | undefined> {

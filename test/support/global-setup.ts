@@ -1,0 +1,51 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
+import { startEmbeddedRedis } from '../../src/infra/embedded-redis.ts';
+import { createLogger } from '../../src/logger.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A Postgres URL whose role may create databases; each test file makes its own. */
+    postgresAdminUrl: string;
+    redisUrl: string;
+  }
+}
+
+/**
+ * Starts the real services the suite needs, once: the embedded Postgres and a
+ * redis-server from PATH, in a throw-away data dir. Set
+ * PAPERBOY_TEST_DATABASE_URL / PAPERBOY_TEST_REDIS_URL to use running ones
+ * instead (the tests create and drop their own databases there, and use
+ * their own queue prefixes).
+ */
+export default async function setup(project: TestProject) {
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', pretty: false });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-test-'));
+  // As root the embedded Postgres runs as the postgres user, which must be able to enter the dir.
+  await chmod(dataDir, 0o755);
+  const stops: Array<() => Promise<void>> = [];
+
+  let postgresAdminUrl = process.env.PAPERBOY_TEST_DATABASE_URL;
+  if (!postgresAdminUrl) {
+    const embedded = await startEmbeddedPostgres(dataDir, logger);
+    stops.push(embedded.stop);
+    postgresAdminUrl = embedded.databaseUrl;
+  }
+  let redisUrl = process.env.PAPERBOY_TEST_REDIS_URL;
+  if (!redisUrl) {
+    const embedded = await startEmbeddedRedis(dataDir, logger);
+    stops.push(embedded.stop);
+    redisUrl = embedded.redisUrl;
+  }
+
+  project.provide('postgresAdminUrl', postgresAdminUrl);
+  project.provide('redisUrl', redisUrl);
+
+  return async () => {
+    for (const stop of stops.reverse()) await stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

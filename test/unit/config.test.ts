@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.hf).toEqual({ baseUrl: 'https://huggingface.co', token: undefined });
+    expect(config.github).toEqual({ apiUrl: 'https://api.github.com', token: undefined });
+    expect(config.dataDir).toBe(path.resolve('.paperboy'));
+    expect(config.logLevel).toBe('info');
+    expect(config.http.userAgent).toMatch(/^paperboy\/\d+\.\d+\.\d+ \(\+https?:\/\/.+\)$/);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable and strips trailing slashes from base URLs', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/paperboy',
+      REDIS_URL: 'redis://cache:6379',
+      HF_BASE_URL: 'http://127.0.0.1:8080/',
+      GITHUB_API_URL: 'http://127.0.0.1:8081//',
+      GITHUB_TOKEN: 'ghp_x',
+      HF_TOKEN: 'hf_x',
+      PAPERBOY_DATA_DIR: '/var/lib/paperboy',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/paperboy',
+      redisUrl: 'redis://cache:6379',
+      dataDir: '/var/lib/paperboy',
+      logLevel: 'debug',
+      hf: { baseUrl: 'http://127.0.0.1:8080', token: 'hf_x' },
+      github: { apiUrl: 'http://127.0.0.1:8081', token: 'ghp_x' },
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', LOG_LEVEL: '' })).toMatchObject({
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      logLevel: 'info',
+    });
+  });
+
+  it('reports every bad variable at once, naming each', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', REDIS_URL: 'http://x', HF_BASE_URL: 'ftp://x', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'HF_BASE_URL', 'LOG_LEVEL', 'REDIS_URL']);
+    expect((caught as ConfigError).message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  });
+});
