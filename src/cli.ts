@@ -7,7 +7,7 @@ import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientErr
 import { HttpClient } from './http/http-client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { resolveDatabase } from './runtime.ts';
-import { ingestDigest } from './stages/ingest-digest.ts';
+import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
 const EXIT_FAILED = 1;
@@ -52,19 +52,18 @@ function buildProgram(context: () => CommandContext): Command {
     .command('day')
     .description("ingest the Hugging Face daily papers page of one date")
     .argument('<date>', 'the date, YYYY-MM-DD', parseDayArgument)
-    .action(async (date: string) => {
+    .option('-f, --force', 'fetch unconditionally and reload even if the page is unchanged')
+    .action(async (date: string, options: { force?: boolean }) => {
       const { config, logger } = context();
       const database = await resolveDatabase(config, logger);
       const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
       const pool = createPool(database.url, logger);
       try {
         await migrateUp(database.url, logger);
-        const result = await ingestDigest({ http, pool, hf: config.hf, logger }, dayDigest(date));
-        const { inserted, updated, unchanged } = result.counts;
-        process.stdout.write(
-          `${result.digest.kind} ${result.digest.key}: ${result.outcome}, ${result.paperCount} papers ` +
-            `(${inserted} new, ${updated} updated, ${unchanged} unchanged)\n`,
-        );
+        const result = await ingestDigest({ http, pool, hf: config.hf, logger }, dayDigest(date), {
+          force: options.force ?? false,
+        });
+        process.stdout.write(`${describeIngest(result)}\n`);
       } finally {
         await pool.end();
         await http.close();
@@ -73,6 +72,15 @@ function buildProgram(context: () => CommandContext): Command {
     });
 
   return program;
+}
+
+function describeIngest(result: IngestResult): string {
+  const what = `${result.digest.kind} ${result.digest.key}`;
+  if (result.outcome === 'not_modified') {
+    return `${what}: not modified since the last fetch (${result.paperCount} papers), nothing written`;
+  }
+  const { inserted, updated, unchanged } = result.counts;
+  return `${what}: ${result.outcome}, ${result.paperCount} papers (${inserted} new, ${updated} updated, ${unchanged} unchanged)`;
 }
 
 function parseDayArgument(value: string): string {

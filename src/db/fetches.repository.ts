@@ -10,13 +10,23 @@ export interface FetchRecord {
   outcome: FetchOutcome;
   paperCount: number;
   error: string | null;
+  etag?: string | null;
+  lastModified?: string | null;
+  contentSha256?: string | null;
+  parserVersion?: number | null;
+  durationMs?: number | null;
+  warnings?: readonly string[];
+  /** When the response was received; defaults to the database's now(). */
+  fetchedAt?: Date;
 }
 
 /** Appends one row to the fetch audit trail and returns its id. */
 export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `insert into digest_fetches (source, kind, key, url, http_status, outcome, paper_count, error)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into digest_fetches (
+       source, kind, key, url, http_status, outcome, paper_count, error,
+       etag, last_modified, content_sha256, parser_version, duration_ms, warnings, fetched_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()))
      returning id`,
     [
       record.digest.source,
@@ -27,7 +37,55 @@ export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise
       record.outcome,
       record.paperCount,
       record.error,
+      record.etag ?? null,
+      record.lastModified ?? null,
+      record.contentSha256 ?? null,
+      record.parserVersion ?? null,
+      record.durationMs === undefined || record.durationMs === null ? null : Math.round(record.durationMs),
+      record.warnings ?? [],
+      record.fetchedAt ?? null,
     ],
   );
   return Number(rows[0]?.id);
+}
+
+export interface PreviousFetch {
+  outcome: Exclude<FetchOutcome, 'failed'>;
+  etag: string | null;
+  lastModified: string | null;
+  contentSha256: string | null;
+  parserVersion: number | null;
+  paperCount: number;
+}
+
+/**
+ * The latest fetch of a digest that did not fail: what a conditional request
+ * and the unchanged-bytes check compare against.
+ */
+export async function findLatestGoodFetch(db: PgQueryable, digest: DigestRef): Promise<PreviousFetch | undefined> {
+  const { rows } = await db.query<{
+    outcome: PreviousFetch['outcome'];
+    etag: string | null;
+    last_modified: string | null;
+    content_sha256: string | null;
+    parser_version: number | null;
+    paper_count: number;
+  }>(
+    `select outcome, etag, last_modified, content_sha256, parser_version, paper_count
+     from digest_fetches
+     where source = $1 and kind = $2 and key = $3 and outcome <> 'failed'
+     order by fetched_at desc, id desc
+     limit 1`,
+    [digest.source, digest.kind, digest.key],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    outcome: row.outcome,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    contentSha256: row.content_sha256,
+    parserVersion: row.parser_version,
+    paperCount: row.paper_count,
+  };
 }

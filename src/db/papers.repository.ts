@@ -1,9 +1,11 @@
-import type { PaperRecord } from '../domain/paper.ts';
+import { paperContentHash, type PaperRecord } from '../domain/paper.ts';
 import type { PgQueryable } from './queryable.ts';
 
-const COLUMNS = ['id', 'title', 'abstract', 'authors', 'published_at', 'upvotes', 'raw'] as const;
-// Postgres allows 65535 parameters per statement; 500 rows keeps well under it.
+// 500-row statements: the measured sweet spot for multi-row upserts of paper-sized rows.
 const ROWS_PER_STATEMENT = 500;
+// Existing hashes are looked up in larger slices: the answer is only id + 16 bytes per row.
+const IDS_PER_LOOKUP = 5_000;
+const PARAMETERS_PER_ROW = 15;
 
 export interface UpsertCounts {
   inserted: number;
@@ -11,55 +13,138 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-/**
- * Inserts new papers and updates changed ones. A row whose values are all
- * unchanged is not rewritten at all (the `is distinct from` guard), so a
- * re-run of the same digest writes no tuple. Rows are sent in id order so
- * that concurrent loads of overlapping digests lock rows in the same order
- * and cannot deadlock. `papers` must not repeat an id (dedupe first).
- */
-export async function upsertPapers(db: PgQueryable, papers: readonly PaperRecord[]): Promise<UpsertCounts> {
-  const sorted = [...papers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
-  for (let start = 0; start < sorted.length; start += ROWS_PER_STATEMENT) {
-    const batch = sorted.slice(start, start + ROWS_PER_STATEMENT);
-    const { rows } = await db.query<{ inserted: boolean }>(upsertStatement(batch.length), batch.flatMap(toParameters));
-    const inserted = rows.filter((row) => row.inserted).length;
-    counts.inserted += inserted;
-    counts.updated += rows.length - inserted;
-    counts.unchanged += batch.length - rows.length;
-  }
-  return counts;
+export interface UpsertPapersResult {
+  counts: UpsertCounts;
+  /**
+   * Papers whose content differs from the stored row (new ones included),
+   * whether or not the row was overwritten: an older observation keeps the
+   * newer row but still belongs in the metrics history.
+   */
+  changed: PaperRecord[];
 }
 
-function toParameters(paper: PaperRecord): unknown[] {
-  return [paper.id, paper.title, paper.abstract, paper.authors, paper.publishedAt, paper.upvotes, JSON.stringify(paper.raw)];
+interface PreparedRow {
+  paper: PaperRecord;
+  rawJson: string;
+  hash: Buffer;
+}
+
+/**
+ * Inserts new papers and updates changed ones, observed at `observedAt`.
+ *
+ * - Existing content hashes are fetched first and only new or changed rows
+ *   are sent, so an unchanged re-run costs one narrow lookup and writes no
+ *   tuple.
+ * - The statement keeps a guard too (hash differs and the observation is not
+ *   older than the stored one), which is what makes concurrent loads safe: a
+ *   row changed by another transaction since the lookup is re-checked
+ *   against its committed version.
+ * - Rows go out in id order, so concurrent loads of overlapping digests take
+ *   row locks in the same order and cannot deadlock.
+ *
+ * `papers` must not repeat an id (dedupe first).
+ */
+export async function upsertPapers(
+  db: PgQueryable,
+  papers: readonly PaperRecord[],
+  observedAt: Date,
+): Promise<UpsertPapersResult> {
+  const prepared = [...papers]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((paper): PreparedRow => {
+      const rawJson = JSON.stringify(paper.raw);
+      return { paper, rawJson, hash: paperContentHash(paper, rawJson) };
+    });
+  const candidates: PreparedRow[] = [];
+  for (let start = 0; start < prepared.length; start += IDS_PER_LOOKUP) {
+    const slice = prepared.slice(start, start + IDS_PER_LOOKUP);
+    const stored = await storedHashes(db, slice.map((row) => row.paper.id));
+    for (const row of slice) {
+      const hash = stored.get(row.paper.id);
+      if (hash === undefined || !hash.equals(row.hash)) candidates.push(row);
+    }
+  }
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: prepared.length };
+  for (let start = 0; start < candidates.length; start += ROWS_PER_STATEMENT) {
+    const batch = candidates.slice(start, start + ROWS_PER_STATEMENT);
+    const { rows } = await db.query<{ inserted: boolean }>(upsertStatement(batch.length), [
+      observedAt,
+      ...batch.flatMap(toParameters),
+    ]);
+    for (const row of rows) {
+      if (row.inserted) counts.inserted += 1;
+      else counts.updated += 1;
+    }
+    counts.unchanged -= rows.length;
+  }
+  return { counts, changed: candidates.map((row) => row.paper) };
+}
+
+async function storedHashes(db: PgQueryable, ids: string[]): Promise<Map<string, Buffer>> {
+  const { rows } = await db.query<{ id: string; content_hash: Buffer }>(
+    'select id, content_hash from papers where id = any($1::text[])',
+    [ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.content_hash]));
+}
+
+function toParameters({ paper, rawJson, hash }: PreparedRow): unknown[] {
+  return [
+    paper.id,
+    paper.title,
+    paper.abstract,
+    paper.authors,
+    paper.publishedAt,
+    paper.upvotes,
+    paper.numComments,
+    paper.aiSummary,
+    paper.aiKeywords,
+    paper.projectPage,
+    paper.organization,
+    paper.submittedBy,
+    paper.thumbnail,
+    rawJson,
+    hash,
+  ];
 }
 
 const statementCache = new Map<number, string>();
 
+/** `$1` is the shared observed_at; each row then takes PARAMETERS_PER_ROW parameters. */
 function upsertStatement(rowCount: number): string {
   const cached = statementCache.get(rowCount);
   if (cached) return cached;
-  const width = COLUMNS.length;
   const tuples = Array.from({ length: rowCount }, (_, row) => {
-    const p = (column: number) => `$${row * width + column + 1}`;
-    return `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}::text[], ${p(4)}::timestamptz, ${p(5)}::integer, ${p(6)}::jsonb)`;
+    const p = (column: number) => `$${2 + row * PARAMETERS_PER_ROW + column}`;
+    return (
+      `(${p(0)}, ${p(1)}, ${p(2)}, ${p(3)}::text[], ${p(4)}::timestamptz, ${p(5)}::int, ${p(6)}::int, ` +
+      `${p(7)}, ${p(8)}::text[], ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)}, ${p(13)}::jsonb, ${p(14)}::bytea, $1::timestamptz)`
+    );
   });
   const statement = `
-    insert into papers as p (${COLUMNS.join(', ')})
-    values ${tuples.join(',\n           ')}
+    insert into papers as p (
+      id, title, abstract, authors, published_at, upvotes, num_comments, ai_summary, ai_keywords,
+      project_page, organization, submitted_by, thumbnail, raw, content_hash, observed_at)
+    values ${tuples.join(',\n')}
     on conflict (id) do update set
       title = excluded.title,
       abstract = excluded.abstract,
       authors = excluded.authors,
       published_at = excluded.published_at,
       upvotes = excluded.upvotes,
+      num_comments = excluded.num_comments,
+      ai_summary = excluded.ai_summary,
+      ai_keywords = excluded.ai_keywords,
+      project_page = excluded.project_page,
+      organization = excluded.organization,
+      submitted_by = excluded.submitted_by,
+      thumbnail = excluded.thumbnail,
       raw = excluded.raw,
+      content_hash = excluded.content_hash,
+      observed_at = excluded.observed_at,
       updated_at = now()
-    where (p.title, p.abstract, p.authors, p.published_at, p.upvotes, p.raw)
-          is distinct from
-          (excluded.title, excluded.abstract, excluded.authors, excluded.published_at, excluded.upvotes, excluded.raw)
+    where p.content_hash <> excluded.content_hash
+      and p.observed_at <= excluded.observed_at
     returning (xmax = 0) as inserted`;
   statementCache.set(rowCount, statement);
   return statement;

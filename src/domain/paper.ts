@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalPaperId } from './paper-id.ts';
 import type { HfDailyPaperEntry } from './hf-schema.ts';
 
@@ -12,6 +13,14 @@ export interface PaperRecord {
   publishedAt: string;
   upvotes: number;
   numComments: number | null;
+  aiSummary: string | null;
+  aiKeywords: string[] | null;
+  projectPage: string | null;
+  /** The organization's Hugging Face name, e.g. "google". */
+  organization: string | null;
+  /** Hugging Face user name of whoever submitted the paper to the digest. */
+  submittedBy: string | null;
+  thumbnail: string | null;
   /** The upstream entry exactly as received, unknown fields included. */
   raw: unknown;
 }
@@ -25,6 +34,12 @@ export interface ListedPaper {
 /** arXiv titles and abstracts keep hard line wraps; stored text has single spaces. */
 export function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+function optionalText(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const collapsed = collapseWhitespace(value);
+  return collapsed === '' ? null : collapsed;
 }
 
 /**
@@ -41,6 +56,22 @@ export function toPaperRecord(entry: HfDailyPaperEntry): PaperRecord {
     publishedAt: paper.publishedAt,
     upvotes: paper.upvotes,
     numComments: entry.numComments ?? null,
+    aiSummary: optionalText(paper.ai_summary),
+    aiKeywords: paper.ai_keywords ?? null,
+    projectPage: optionalText(paper.projectPage),
+    organization: paper.organization?.name ?? entry.organization?.name ?? null,
+    submittedBy: entry.submittedBy?.name ?? paper.submittedOnDailyBy?.user ?? null,
+    thumbnail: optionalText(entry.thumbnail),
     raw: entry,
   };
+}
+
+/**
+ * A digest of everything stored for a paper. Equal hashes mean an upsert
+ * would change nothing, so loads compare 16 bytes instead of every wide
+ * column. It covers the derived fields too: a mapping change re-writes rows.
+ */
+export function paperContentHash(paper: PaperRecord, rawJson: string): Buffer {
+  const { raw: _raw, ...derived } = paper;
+  return createHash('md5').update(JSON.stringify(derived)).update(rawJson).digest();
 }

@@ -72,15 +72,24 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
     ]);
   });
 
-  it('changes nothing on a second run: no paper row is rewritten', async () => {
+  it('changes nothing on a second run: the same bytes are recorded as not_modified', async () => {
     const before = await paperSnapshot(db.pool);
     const result = await runCli(['ingest', 'day', '2024-08-01'], env());
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('day 2024-08-01: loaded, 13 papers (0 new, 0 updated, 13 unchanged)\n');
+    expect(result.stdout).toBe('day 2024-08-01: not modified since the last fetch (13 papers), nothing written\n');
     // Same xmin means the tuple was not rewritten, not merely rewritten with equal values.
     expect(await paperSnapshot(db.pool)).toEqual(before);
-    const { rows } = await db.pool.query(`select count(*)::int as n from digest_fetches where outcome = 'loaded'`);
-    expect(rows[0].n).toBe(2);
+    const { rows } = await db.pool.query(`select outcome, content_sha256 from digest_fetches where key = '2024-08-01' order by id`);
+    expect(rows.map((row) => row.outcome)).toEqual(['loaded', 'not_modified']);
+    expect(rows[1].content_sha256).toBe(rows[0].content_sha256);
+  });
+
+  it('with --force re-parses the same page and still rewrites no paper', async () => {
+    const before = await paperSnapshot(db.pool);
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--force'], env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('day 2024-08-01: loaded, 13 papers (0 new, 0 updated, 13 unchanged)\n');
+    expect(await paperSnapshot(db.pool)).toEqual(before);
   });
 
   it('records a redirected date as empty, not as an error', async () => {
@@ -145,7 +154,7 @@ describe('paperboy ingest day with no DATABASE_URL (embedded Postgres)', () => {
 
     const second = await runCli(['ingest', 'day', '2024-08-01'], env);
     expect(second.code).toBe(0);
-    expect(second.stdout).toBe('day 2024-08-01: loaded, 13 papers (0 new, 0 updated, 13 unchanged)\n');
+    expect(second.stdout).toBe('day 2024-08-01: not modified since the last fetch (13 papers), nothing written\n');
 
     // The data outlived both processes: start the same embedded cluster and look.
     const embedded = await startEmbeddedPostgres(dataDir, createLogger({ level: 'warn', pretty: false }));
