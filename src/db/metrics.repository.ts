@@ -32,5 +32,20 @@ export async function appendPaperMetrics(
      on conflict (paper_id, observed_at) do nothing`,
     [observedAt, sorted.map((p) => p.id), sorted.map((p) => p.upvotes), sorted.map((p) => p.numComments)],
   );
+  // An observation that arrived late can make the next recorded point redundant
+  // (same values, later time): drop it, so the history is the same whatever
+  // order loads ran in. Known limit: if values later turn out to have
+  // reverted (v, u, v) and the middle observation arrives last of all, the
+  // dropped point is not restored.
+  await db.query(
+    `delete from paper_metrics m
+     using unnest($2::text[]) as i(paper_id)
+     where m.paper_id = i.paper_id
+       and m.observed_at = (select min(n.observed_at) from paper_metrics n where n.paper_id = i.paper_id and n.observed_at > $1)
+       and exists (select 1 from paper_metrics c
+                   where c.paper_id = i.paper_id and c.observed_at = $1
+                     and (c.upvotes, c.num_comments) is not distinct from (m.upvotes, m.num_comments))`,
+    [observedAt, sorted.map((p) => p.id)],
+  );
   return rowCount ?? 0;
 }

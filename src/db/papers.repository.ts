@@ -16,11 +16,11 @@ export interface UpsertCounts {
 export interface UpsertPapersResult {
   counts: UpsertCounts;
   /**
-   * Papers whose content differs from the stored row (new ones included),
-   * whether or not the row was overwritten: an older observation keeps the
-   * newer row but still belongs in the metrics history.
+   * Papers whose observation may add to the metrics history: new ones, other
+   * content than stored (even an older observation, which does not replace
+   * the row), or the stored content seen earlier than known.
    */
-  changed: PaperRecord[];
+  observedChanges: PaperRecord[];
 }
 
 interface PreparedRow {
@@ -32,15 +32,15 @@ interface PreparedRow {
 /**
  * Inserts new papers and updates changed ones, observed at `observedAt`.
  *
- * - Existing content hashes are fetched first and only new or changed rows
- *   are sent, so an unchanged re-run costs one narrow lookup and writes no
- *   tuple.
- * - The statement keeps a guard too (hash differs and the observation is not
- *   older than the stored one), which is what makes concurrent loads safe: a
- *   row changed by another transaction since the lookup is re-checked
- *   against its committed version.
- * - Rows go out in id order, so concurrent loads of overlapping digests take
- *   row locks in the same order and cannot deadlock.
+ * - Existing rows' content hashes are read (and locked) first, and only new
+ *   or changed rows are sent, so an unchanged re-run costs one narrow lookup
+ *   and writes no tuple; comparing 16-byte hashes replaces comparing every
+ *   wide column.
+ * - The newest observation wins, whatever order loads arrive in (see
+ *   isWorthWriting); the statement's guard repeats the rule.
+ * - Locks are taken in id order (existing rows, then new rows), so
+ *   concurrent loads of overlapping digests serialize on shared papers
+ *   instead of losing updates.
  *
  * `papers` must not repeat an id (dedupe first).
  */
@@ -56,12 +56,14 @@ export async function upsertPapers(
       return { paper, rawJson, hash: paperContentHash(paper, rawJson) };
     });
   const candidates: PreparedRow[] = [];
+  const observedChanges: PaperRecord[] = [];
   for (let start = 0; start < prepared.length; start += IDS_PER_LOOKUP) {
     const slice = prepared.slice(start, start + IDS_PER_LOOKUP);
-    const stored = await storedHashes(db, slice.map((row) => row.paper.id));
+    const stored = await lockStoredVersions(db, slice.map((row) => row.paper.id));
     for (const row of slice) {
-      const hash = stored.get(row.paper.id);
-      if (hash === undefined || !hash.equals(row.hash)) candidates.push(row);
+      const version = stored.get(row.paper.id);
+      if (!version || isWorthWriting(version, row.hash, observedAt)) candidates.push(row);
+      if (!version || !version.hash.equals(row.hash) || version.observedAt > observedAt) observedChanges.push(row.paper);
     }
   }
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: prepared.length };
@@ -77,15 +79,38 @@ export async function upsertPapers(
     }
     counts.unchanged -= rows.length;
   }
-  return { counts, changed: candidates.map((row) => row.paper) };
+  return { counts, observedChanges };
 }
 
-async function storedHashes(db: PgQueryable, ids: string[]): Promise<Map<string, Buffer>> {
-  const { rows } = await db.query<{ id: string; content_hash: Buffer }>(
-    'select id, content_hash from papers where id = any($1::text[])',
+interface StoredVersion {
+  hash: Buffer;
+  observedAt: Date;
+}
+
+/**
+ * Reads the stored hash and observation time of existing rows, locking them
+ * (in id order) until the transaction ends. The lock is what prevents a lost
+ * update: without it, a concurrent load could change a row after we read it
+ * as "unchanged", and our newer observation would never be written.
+ * NO KEY UPDATE is what an UPDATE takes anyway, and it lets listings and
+ * metrics rows keep referencing the paper meanwhile.
+ */
+async function lockStoredVersions(db: PgQueryable, ids: string[]): Promise<Map<string, StoredVersion>> {
+  const { rows } = await db.query<{ id: string; content_hash: Buffer; observed_at: Date }>(
+    `select id, content_hash, observed_at from papers where id = any($1::text[]) order by id for no key update`,
     [ids],
   );
-  return new Map(rows.map((row) => [row.id, row.content_hash]));
+  return new Map(rows.map((row) => [row.id, { hash: row.content_hash, observedAt: row.observed_at }]));
+}
+
+/**
+ * A newer observation with other content replaces the row; an older
+ * observation of the same content moves observed_at back (it is the time the
+ * current values were first seen). Anything else changes nothing.
+ */
+function isWorthWriting(stored: StoredVersion, hash: Buffer, observedAt: Date): boolean {
+  const sameContent = stored.hash.equals(hash);
+  return sameContent ? stored.observedAt > observedAt : stored.observedAt <= observedAt;
 }
 
 function toParameters({ paper, rawJson, hash }: PreparedRow): unknown[] {
@@ -143,8 +168,8 @@ function upsertStatement(rowCount: number): string {
       content_hash = excluded.content_hash,
       observed_at = excluded.observed_at,
       updated_at = now()
-    where p.content_hash <> excluded.content_hash
-      and p.observed_at <= excluded.observed_at
+    where (p.content_hash <> excluded.content_hash and p.observed_at <= excluded.observed_at)
+       or (p.content_hash = excluded.content_hash and p.observed_at > excluded.observed_at)
     returning (xmax = 0) as inserted`;
   statementCache.set(rowCount, statement);
   return statement;

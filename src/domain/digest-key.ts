@@ -5,7 +5,8 @@
 
 export const DIGEST_SOURCE_HF = 'hf';
 
-export type DigestKind = 'day';
+/** Every page kind Hugging Face serves a list on; `key` identifies the page within its kind. */
+export type DigestKind = 'day' | 'week' | 'month' | 'trending' | 'front' | 'search' | 'paper';
 
 export interface DigestRef {
   source: typeof DIGEST_SOURCE_HF;
@@ -40,5 +41,17 @@ export function digestUrl(baseUrl: string, ref: DigestRef): string {
   switch (ref.kind) {
     case 'day':
       return `${baseUrl}/papers/date/${ref.key}`;
+    case 'week':
+      return `${baseUrl}/papers/week/${ref.key}`;
+    case 'month':
+      return `${baseUrl}/papers/month/${ref.key}`;
+    case 'trending':
+      return `${baseUrl}/papers/trending`;
+    case 'front':
+      return `${baseUrl}/papers`;
+    case 'search':
+      return `${baseUrl}/papers?q=${encodeURIComponent(ref.key)}`;
+    case 'paper':
+      return `${baseUrl}/papers/${encodeURIComponent(ref.key)}`;
   }
 }

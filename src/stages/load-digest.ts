@@ -33,8 +33,8 @@ export interface LoadDigestResult {
 export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise<LoadDigestResult> {
   const papers = input.listed.map((item) => item.paper);
   return withTransaction(pool, async (tx) => {
-    const { counts, changed } = await upsertPapers(tx, papers, input.observedAt);
-    const metricsAppended = await appendPaperMetrics(tx, changed, input.observedAt);
+    const { counts, observedChanges } = await upsertPapers(tx, papers, input.observedAt);
+    const metricsAppended = await appendPaperMetrics(tx, observedChanges, input.observedAt);
     const listingsWritten = await upsertListings(tx, input.digest, input.listed, input.observedAt);
     const fetchId = await recordFetch(tx, {
       ...input.fetch,

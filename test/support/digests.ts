@@ -1,0 +1,23 @@
+import { parseDailyPaperEntries, parseDailyPapersPage } from '../../src/domain/parse-digest.ts';
+import type { ListedPaper } from '../../src/domain/paper.ts';
+import { readFixture } from './upstream-server.ts';
+
+/** The entries of a real /api/daily_papers capture, as parsed JSON (a fresh copy each call). */
+export function apiEntries(file: string): Array<Record<string, any>> {
+  return JSON.parse(readFixture(`hf-api/${file}`).toString('utf8'));
+}
+
+/** Listed papers parsed from a real API capture, through the production parser. */
+export function listedFromApi(file: string, entries = apiEntries(file)): ListedPaper[] {
+  return parseDailyPaperEntries(entries, { url: `fixture:${file}` }).papers;
+}
+
+/** Listed papers parsed from the real 2024-08-01 HTML capture. */
+export function listedFromHtml2024(): ListedPaper[] {
+  const html = readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8');
+  return parseDailyPapersPage(html, { url: 'fixture:hf-papers-date-2024-08-01.html' }).papers;
+}
+
+export const API_2026_07_31_EARLY = 'hf-api-daily_papers-2026-07-31.json'; // 34 papers, committed 2026-07-31
+export const API_2026_07_31_LATER = 'hf-api-daily_papers-2026-07-31-scout-cpu.json'; // 30 papers, committed 2026-08-02, more upvotes
+export const API_2024_08_01 = 'hf-api-daily_papers-2024-08-01.json'; // 11 papers, fewer upvotes than the HTML capture
