@@ -41,6 +41,11 @@ export class LayoutChangedError extends PermanentError {
   }
 }
 
+/** The upstream payload is well-formed but does not match the schema: permanent, nothing loaded. */
+export class InvalidPayloadError extends PermanentError {
+  override name = 'InvalidPayloadError';
+}
+
 /** The configuration is invalid; nothing was started. Fix the environment and run again. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -16,6 +16,11 @@ export interface FetchRecord {
   parserVersion?: number | null;
   durationMs?: number | null;
   warnings?: readonly string[];
+  /** The start of the page's text when parsing failed. */
+  excerpt?: string | null;
+  transport?: 'html' | 'api';
+  /** Set by `paperboy reparse`: the fetch whose stored bytes were parsed again. */
+  reparseOf?: number | null;
   /** When the response was received; defaults to the database's now(). */
   fetchedAt?: Date;
 }
@@ -25,8 +30,8 @@ export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise
   const { rows } = await db.query<{ id: string }>(
     `insert into digest_fetches (
        source, kind, key, url, http_status, outcome, paper_count, error,
-       etag, last_modified, content_sha256, parser_version, duration_ms, warnings, fetched_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15, now()))
+       etag, last_modified, content_sha256, parser_version, duration_ms, warnings, excerpt, transport, reparse_of, fetched_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, coalesce($18, now()))
      returning id`,
     [
       record.digest.source,
@@ -43,6 +48,9 @@ export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise
       record.parserVersion ?? null,
       record.durationMs === undefined || record.durationMs === null ? null : Math.round(record.durationMs),
       record.warnings ?? [],
+      record.excerpt ?? null,
+      record.transport ?? 'html',
+      record.reparseOf ?? null,
       record.fetchedAt ?? null,
     ],
   );

@@ -1,6 +1,12 @@
 import type { DigestRef } from '../domain/digest-key.ts';
-import type { ListedPaper } from '../domain/paper.ts';
 import type { PgQueryable } from './queryable.ts';
+
+/** One paper's place on one digest. */
+export interface ListingRow {
+  paperId: string;
+  rank: number;
+  upvotes: number;
+}
 
 /**
  * Records that `digest` listed these papers at `listedAt`. first/last listed
@@ -13,11 +19,11 @@ import type { PgQueryable } from './queryable.ts';
 export async function upsertListings(
   db: PgQueryable,
   digest: DigestRef,
-  listed: readonly ListedPaper[],
+  listed: readonly ListingRow[],
   listedAt: Date,
 ): Promise<number> {
   if (listed.length === 0) return 0;
-  const sorted = [...listed].sort((a, b) => (a.paper.id < b.paper.id ? -1 : a.paper.id > b.paper.id ? 1 : 0));
+  const sorted = [...listed].sort((a, b) => (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0));
   const { rowCount } = await db.query(
     `insert into listings as l (source, kind, key, paper_id, rank, upvotes, first_listed_at, last_listed_at)
      select $1, $2, $3, i.paper_id, i.rank, i.upvotes, $4, $4
@@ -37,9 +43,9 @@ export async function upsertListings(
       digest.kind,
       digest.key,
       listedAt,
-      sorted.map((item) => item.paper.id),
+      sorted.map((item) => item.paperId),
       sorted.map((item) => item.rank),
-      sorted.map((item) => item.paper.upvotes),
+      sorted.map((item) => item.upvotes),
     ],
   );
   return rowCount ?? 0;

@@ -1,5 +1,11 @@
-import type { PaperRecord } from '../domain/paper.ts';
 import type { PgQueryable } from './queryable.ts';
+
+/** What a page said about a paper's engagement at one moment. */
+export interface MetricObservation {
+  id: string;
+  upvotes: number;
+  numComments: number | null;
+}
 
 /**
  * Appends an upvotes/comments observation for each paper whose values differ
@@ -11,7 +17,7 @@ import type { PgQueryable } from './queryable.ts';
  */
 export async function appendPaperMetrics(
   db: PgQueryable,
-  papers: readonly PaperRecord[],
+  papers: readonly MetricObservation[],
   observedAt: Date,
 ): Promise<number> {
   if (papers.length === 0) return 0;

@@ -1,4 +1,4 @@
-import { paperContentHash, type PaperRecord } from '../domain/paper.ts';
+import { paperContentHash, type CardSighting, type PaperRecord } from '../domain/paper.ts';
 import { byteaLiteral, textArrayLiteral } from './pg-literals.ts';
 import type { PgQueryable } from './queryable.ts';
 
@@ -187,4 +187,49 @@ function upsertStatement(rowCount: number): string {
     returning (xmax = 0) as inserted`;
   statementCache.set(rowCount, statement);
   return statement;
+}
+
+/**
+ * Records papers seen only on a page's cards (its data blob missing): a new
+ * paper gets a row with what the card shows (abstract, authors and dates stay
+ * unknown until a full page lists it); an existing paper only has its
+ * upvotes and comment count refreshed when this observation is newer. The
+ * stored content hash is cleared on refresh so the next full load rewrites
+ * the row whatever it contains. Rows go in id order, like every upsert here.
+ *
+ * @returns how many rows were inserted and updated.
+ */
+export async function upsertCardSightings(
+  db: PgQueryable,
+  cards: readonly CardSighting[],
+  observedAt: Date,
+): Promise<UpsertCounts> {
+  if (cards.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  const sorted = [...cards].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const { rows } = await db.query<{ inserted: boolean }>(
+    `insert into papers as p (id, title, upvotes, num_comments, raw, content_hash, observed_at)
+     select i.id, i.title, i.upvotes, i.num_comments, jsonb_build_object('card', i.card), '\\x'::bytea, $1
+     from unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::jsonb[])
+          with ordinality as i(id, title, upvotes, num_comments, card, position)
+     order by i.position
+     on conflict (id) do update set
+       upvotes = excluded.upvotes,
+       num_comments = coalesce(excluded.num_comments, p.num_comments),
+       observed_at = excluded.observed_at,
+       content_hash = '\\x'::bytea,
+       updated_at = now()
+     where p.observed_at <= excluded.observed_at
+       and (p.upvotes, p.num_comments) is distinct from (excluded.upvotes, coalesce(excluded.num_comments, p.num_comments))
+     returning (xmax = 0) as inserted`,
+    [
+      observedAt,
+      sorted.map((card) => card.id),
+      sorted.map((card) => card.title),
+      sorted.map((card) => card.upvotes),
+      sorted.map((card) => card.numComments),
+      sorted.map((card) => JSON.stringify(card)),
+    ],
+  );
+  const inserted = rows.filter((row) => row.inserted).length;
+  return { inserted, updated: rows.length - inserted, unchanged: cards.length - rows.length };
 }

@@ -1,3 +1,5 @@
+import { canonicalPaperId, isArxivId } from './paper-id.ts';
+
 /**
  * What a digest is (its kind and key) and where it lives upstream. Pure: the
  * URL is built from a base URL handed in, never read from the environment.
@@ -8,13 +10,26 @@ export const DIGEST_SOURCE_HF = 'hf';
 /** Every page kind Hugging Face serves a list on; `key` identifies the page within its kind. */
 export type DigestKind = 'day' | 'week' | 'month' | 'trending' | 'front' | 'search' | 'paper';
 
+export const DIGEST_KINDS: readonly DigestKind[] = ['day', 'week', 'month', 'trending', 'front', 'search', 'paper'];
+
+/** Kinds whose key is a date range (and that the JSON API serves too). */
+export type PeriodKind = 'day' | 'week' | 'month';
+
 export interface DigestRef {
   source: typeof DIGEST_SOURCE_HF;
   kind: DigestKind;
+  /**
+   * day YYYY-MM-DD, week YYYY-Www (ISO week), month YYYY-MM; trending and
+   * front: the UTC date of the fetch (one listing per day, refreshed as the
+   * page moves); search: the normalised query; paper: the canonical id.
+   */
   key: string;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_WEEK = /^(\d{4})-W(\d{2})$/;
+const ISO_MONTH = /^(\d{4})-(\d{2})$/;
+const MAX_QUERY_LENGTH = 200;
 
 /** True for a real calendar date written YYYY-MM-DD (2024-02-30 is not one). */
 export function isCalendarDate(value: string): boolean {
@@ -25,15 +40,74 @@ export function isCalendarDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+/** Number of ISO weeks in a year: 53 when 28 December falls in week 53. */
+export function isoWeeksInYear(year: number): number {
+  return isoWeekOf(new Date(Date.UTC(year, 11, 28))).week;
+}
+
+/** The ISO week (and its year) a UTC date belongs to. */
+export function isoWeekOf(date: Date): { year: number; week: number } {
+  const thursday = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  thursday.setUTCDate(thursday.getUTCDate() + 3 - ((thursday.getUTCDay() + 6) % 7));
+  const firstThursday = new Date(Date.UTC(thursday.getUTCFullYear(), 0, 4));
+  const week = 1 + Math.round(((thursday.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  return { year: thursday.getUTCFullYear(), week };
+}
+
+/** YYYY-MM-DD of a date in UTC. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function invalid(kind: DigestKind, key: string, expected: string): never {
+  throw new RangeError(`"${key}" is not a valid ${kind} key: expected ${expected}`);
+}
+
 /**
+ * Builds and validates a digest reference. `now` supplies the key of the
+ * kinds that have none of their own (trending, front).
+ *
  * @throws RangeError when the key is not valid for the kind: the caller's
  * input is wrong, not the upstream.
  */
-export function dayDigest(date: string): DigestRef {
-  if (!isCalendarDate(date)) {
-    throw new RangeError(`"${date}" is not a calendar date in YYYY-MM-DD form`);
+export function digestRef(kind: DigestKind, key: string | undefined, now = new Date()): DigestRef {
+  const ref = (validKey: string): DigestRef => ({ source: DIGEST_SOURCE_HF, kind, key: validKey });
+  const given = (key ?? '').trim();
+  switch (kind) {
+    case 'day':
+      if (!isCalendarDate(given)) throw new RangeError(`"${given}" is not a calendar date in YYYY-MM-DD form`);
+      return ref(given);
+    case 'week': {
+      const match = ISO_WEEK.exec(given);
+      const week = Number(match?.[2]);
+      if (!match || week < 1 || week > isoWeeksInYear(Number(match[1]))) invalid(kind, given, 'an ISO week such as 2024-W31');
+      return ref(given);
+    }
+    case 'month': {
+      const match = ISO_MONTH.exec(given);
+      const month = Number(match?.[2]);
+      if (!match || month < 1 || month > 12) invalid(kind, given, 'a month such as 2024-08');
+      return ref(given);
+    }
+    case 'trending':
+    case 'front':
+      return ref(utcDay(now));
+    case 'search': {
+      const query = given.replace(/\s+/g, ' ');
+      if (query === '' || query.length > MAX_QUERY_LENGTH) invalid(kind, given, `a search text of 1 to ${MAX_QUERY_LENGTH} characters`);
+      return ref(query);
+    }
+    case 'paper': {
+      const id = canonicalPaperId(given);
+      if (!isArxivId(id)) invalid(kind, given, 'an arXiv id such as 2407.21783');
+      return ref(id);
+    }
   }
-  return { source: DIGEST_SOURCE_HF, kind: 'day', key: date };
+}
+
+/** Shorthand for the daily page of one date. */
+export function dayDigest(date: string): DigestRef {
+  return digestRef('day', date);
 }
 
 /** The page URL of a digest under the given Hugging Face base URL. */
@@ -52,6 +126,15 @@ export function digestUrl(baseUrl: string, ref: DigestRef): string {
     case 'search':
       return `${baseUrl}/papers?q=${encodeURIComponent(ref.key)}`;
     case 'paper':
-      return `${baseUrl}/papers/${encodeURIComponent(ref.key)}`;
+      return `${baseUrl}/papers/${ref.key}`;
   }
+}
+
+/** The JSON API's query parameter for a period kind: date=, week= or month=. */
+export function apiPeriodParameter(kind: PeriodKind): 'date' | 'week' | 'month' {
+  return kind === 'day' ? 'date' : kind;
+}
+
+export function isPeriodKind(kind: DigestKind): kind is PeriodKind {
+  return kind === 'day' || kind === 'week' || kind === 'month';
 }

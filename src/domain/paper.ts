@@ -31,6 +31,19 @@ export interface ListedPaper {
   paper: PaperRecord;
 }
 
+/** What a page's `<article>` card shows of a paper: no abstract, authors or dates. */
+export interface CardSighting {
+  id: string;
+  title: string;
+  upvotes: number;
+  numComments: number | null;
+}
+
+export interface ListedCard {
+  rank: number;
+  card: CardSighting;
+}
+
 /** arXiv titles and abstracts keep hard line wraps; stored text has single spaces. */
 export function collapseWhitespace(text: string): string {
   return text.replace(/\s+/g, ' ').trim();

@@ -1,32 +1,33 @@
-import { load } from 'cheerio';
+import { load, type CheerioAPI } from 'cheerio';
 import { z } from 'zod';
-import { LayoutChangedError, PermanentError, TransientError } from '../errors.ts';
+import { InvalidPayloadError, LayoutChangedError, TransientError } from '../errors.ts';
+
+export { InvalidPayloadError };
 import { dedupeListedPapers } from './dedupe.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
-import { toPaperRecord, type ListedPaper } from './paper.ts';
+import { parsePaperCards } from './parse-cards.ts';
+import { toPaperRecord, type ListedCard, type ListedPaper } from './paper.ts';
 
 /**
  * Bumped whenever parsing output can change for the same bytes; recorded on
- * every fetch so old pages can be re-parsed by a newer parser.
+ * every fetch, so `paperboy reparse` knows which stored pages to parse again.
  */
-export const PARSER_VERSION = 1;
+export const PARSER_VERSION = 2;
 
 export interface ParseContext {
   /** The page URL, for error messages. */
   url: string;
 }
 
-export interface ParsedDigest {
-  /** Deduplicated, ordered by rank. Empty means the page lists no papers (not an error). */
-  papers: ListedPaper[];
-  /** Problems worth recording that did not stop the parse. */
-  warnings: string[];
-}
-
-/** The upstream payload is well-formed but does not match the schema: permanent, nothing loaded. */
-export class InvalidPayloadError extends PermanentError {
-  override name = 'InvalidPayloadError';
-}
+/**
+ * A parsed list page. `full`: records from the data blob (the normal case).
+ * `cards`: the blob was missing but the page's paper cards were readable:
+ * ids, titles and upvotes only. Either list may be empty: a page that lists
+ * nothing is not an error.
+ */
+export type ParsedDigest =
+  | { source: 'blob' | 'api'; papers: ListedPaper[]; warnings: string[] }
+  | { source: 'cards'; cards: ListedCard[]; warnings: string[] };
 
 /**
  * The page ends before its closing </html> tag: the body was cut off in
@@ -36,19 +37,25 @@ export class TruncatedPageError extends TransientError {
   override name = 'TruncatedPageError';
 }
 
+/** data-target values of the component that carries a paper list. */
+const LIST_TARGETS = ['DailyPapers'];
 const EXCERPT_CHARS = 300;
 const CLOSING_HTML = /<\/html>\s*$/i;
 
 /**
- * Parses a Hugging Face daily-papers page into listed papers. Pure: no IO, no
- * logging. The whole page is validated before anything is returned, so a
- * caller never sees a partial list.
+ * Parses a Hugging Face papers list page (daily, weekly, monthly, trending,
+ * search, front page). Pure: no IO, no logging. The whole page is validated
+ * before anything is returned, so a caller never sees a partial list.
+ *
+ * The blob is found by its `data-target` whatever the attribute order,
+ * quoting or extra classes, and its entities are decoded once (by the HTML
+ * parser). Svelte comment markers and injected styles are ignored.
  *
  * @throws TruncatedPageError when the page ends before </html>.
- * @throws LayoutChangedError when the page has no DailyPapers blob.
+ * @throws LayoutChangedError when the page has neither a list blob nor paper cards.
  * @throws InvalidPayloadError when the blob is not valid JSON or an entry fails validation.
  */
-export function parseDailyPapersPage(html: string, context: ParseContext): ParsedDigest {
+export function parseListPage(html: string, context: ParseContext): ParsedDigest {
   // Checked first: an HTML parser silently drops a tag cut off mid-attribute,
   // which would make a truncated page look like a changed layout.
   if (!CLOSING_HTML.test(html.slice(-64))) {
@@ -57,52 +64,75 @@ export function parseDailyPapersPage(html: string, context: ParseContext): Parse
   // htmlparser2 (via `xml: { xmlMode: false }`) is several times faster than
   // Cheerio's default parse5 on these ~0.2-1 MB pages and handles them fine.
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
-  const blob = $('[data-target="DailyPapers"]').first();
-  const propsText = blob.attr('data-props');
-  if (blob.length === 0 || propsText === undefined) {
-    throw new LayoutChangedError(
-      `no DailyPapers data-props blob on ${context.url}: the page layout changed or this is not a papers page`,
-      context.url,
-      excerptOf(html),
-    );
+  const propsText = findListProps($);
+  const { cards, unreadable } = parsePaperCards($);
+  const cardWarnings = unreadable > 0 ? [`${unreadable} paper card(s) could not be read`] : [];
+
+  if (propsText === undefined) {
+    if (cards.length === 0) {
+      throw new LayoutChangedError(
+        `no DailyPapers data-props blob and no paper cards on ${context.url}: the page layout changed or this is not a papers page`,
+        context.url,
+        excerptOf($),
+      );
+    }
+    return {
+      source: 'cards',
+      cards,
+      warnings: [`no DailyPapers blob: ${cards.length} papers read from the page's cards (ids, titles, upvotes only)`, ...cardWarnings],
+    };
   }
-  return parseDailyPapersProps(propsText, context);
+  const parsed = parseDailyPapersProps(propsText, context);
+  return { ...parsed, warnings: [...parsed.warnings, ...cardWarnings, ...crossCheck(parsed.papers, cards)] };
 }
 
 /** Parses the (already entity-decoded) JSON text of a DailyPapers `data-props` attribute. */
-export function parseDailyPapersProps(propsText: string, context: ParseContext): ParsedDigest {
+export function parseDailyPapersProps(propsText: string, context: ParseContext): Extract<ParsedDigest, { source: 'blob' | 'api' }> {
   let props: unknown;
   try {
     props = JSON.parse(propsText);
   } catch (error) {
-    throw new InvalidPayloadError(
-      `DailyPapers blob on ${context.url} is not valid JSON (truncated page?): ${(error as Error).message}`,
-    );
+    throw new InvalidPayloadError(`DailyPapers blob on ${context.url} is not valid JSON: ${(error as Error).message}`);
   }
   const shape = hfDailyPapersPropsSchema.safeParse(props);
   if (!shape.success) {
-    throw new InvalidPayloadError(
-      `DailyPapers blob on ${context.url} has no dailyPapers array: ${summarizeIssues(shape.error)}`,
-    );
+    throw new InvalidPayloadError(`DailyPapers blob on ${context.url} has no dailyPapers array: ${summarizeIssues(shape.error)}`);
   }
-  return parseDailyPaperEntries(shape.data.dailyPapers, context);
+  return { ...parseDailyPaperEntries(shape.data.dailyPapers, context), source: 'blob' };
 }
 
 /** Validates and maps a daily-papers array (the blob's `dailyPapers`, or the API's body). */
-export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): ParsedDigest {
+export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): Extract<ParsedDigest, { source: 'blob' | 'api' }> {
   const validated = z.array(hfDailyPaperEntrySchema).safeParse(entries);
   if (!validated.success) {
-    throw new InvalidPayloadError(
-      `daily papers on ${context.url} failed validation: ${summarizeIssues(validated.error)}`,
-    );
+    throw new InvalidPayloadError(`daily papers on ${context.url} failed validation: ${summarizeIssues(validated.error)}`);
   }
   const listed = validated.data.map((entry, index) => ({ rank: index + 1, paper: toPaperRecord(entry) }));
   const papers = dedupeListedPapers(listed);
-  const warnings: string[] = [];
-  if (papers.length !== listed.length) {
-    warnings.push(`${listed.length - papers.length} duplicate entries merged`);
+  const warnings = papers.length === listed.length ? [] : [`${listed.length - papers.length} duplicate entries merged`];
+  return { source: 'api', papers, warnings };
+}
+
+function findListProps($: CheerioAPI): string | undefined {
+  for (const target of LIST_TARGETS) {
+    const props = $(`[data-target="${target}"]`).first().attr('data-props');
+    if (props !== undefined) return props;
   }
-  return { papers, warnings };
+  return undefined;
+}
+
+/** The blob is the truth; cards that disagree with it are worth a warning on the fetch, not a failure. */
+function crossCheck(papers: readonly ListedPaper[], cards: readonly ListedCard[]): string[] {
+  if (cards.length === 0) return [];
+  const inBlob = new Set(papers.map((item) => item.paper.id));
+  const onCards = new Set(cards.map((item) => item.card.id));
+  const onlyInBlob = [...inBlob].filter((id) => !onCards.has(id));
+  const onlyOnCards = [...onCards].filter((id) => !inBlob.has(id));
+  if (onlyInBlob.length === 0 && onlyOnCards.length === 0) return [];
+  return [
+    `blob and cards disagree: ${onlyInBlob.length} only in the blob (${onlyInBlob.slice(0, 5).join(', ')}), ` +
+      `${onlyOnCards.length} only on cards (${onlyOnCards.slice(0, 5).join(', ')})`,
+  ];
 }
 
 function summarizeIssues(error: z.ZodError): string {
@@ -111,6 +141,27 @@ function summarizeIssues(error: z.ZodError): string {
   return shown.join('; ') + more;
 }
 
-function excerptOf(html: string): string {
-  return html.slice(0, EXCERPT_CHARS).replace(/\s+/g, ' ').trim();
+/** The start of what the page says (its main text, else its body text): enough to see what came back. */
+function excerptOf($: CheerioAPI): string {
+  const text = $('main').text() || $('body').text() || $.root().text();
+  return text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
+}
+
+/** How a digest was fetched: its HTML page, or the JSON API's entries. */
+export type Transport = 'html' | 'api';
+
+/**
+ * Parses a fetched (or stored) body by transport: what `ingest` does after a
+ * fetch and `reparse` does with stored bytes.
+ */
+export function parseDigestBody(transport: Transport, body: Buffer, context: ParseContext): ParsedDigest {
+  if (transport === 'html') return parseListPage(body.toString('utf8'), context);
+  let entries: unknown;
+  try {
+    entries = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new InvalidPayloadError(`API body of ${context.url} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(entries)) throw new InvalidPayloadError(`API body of ${context.url} is not a JSON array`);
+  return parseDailyPaperEntries(entries, context);
 }

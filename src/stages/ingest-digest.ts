@@ -7,11 +7,14 @@ import {
   type FetchRecord,
   type PreviousFetch,
 } from '../db/fetches.repository.ts';
+import { storePageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
-import { digestUrl, type DigestRef } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDailyPapersPage } from '../domain/parse-digest.ts';
+import { digestUrl, isPeriodKind, type DigestRef } from '../domain/digest-key.ts';
+import { PARSER_VERSION, parseDigestBody, type ParsedDigest, type Transport } from '../domain/parse-digest.ts';
+import { LayoutChangedError, PermanentError } from '../errors.ts';
+import { fetchDailyPapersApi } from '../http/hf-api-client.ts';
 import { fetchHfPage } from '../http/hf-client.ts';
-import type { HttpClient, HttpResponse } from '../http/http-client.ts';
+import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
 import { loadDigest } from './load-digest.ts';
 
@@ -25,6 +28,8 @@ export interface IngestDependencies {
 export interface IngestOptions {
   /** Fetch unconditionally and re-parse even when the bytes are unchanged. */
   force?: boolean;
+  /** The HTML page (default) or the JSON API (day, week and month only). */
+  via?: Transport;
 }
 
 export interface IngestResult {
@@ -39,95 +44,110 @@ export interface IngestResult {
 
 const NOTHING_WRITTEN: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
 
-/** The audit fields known once a response arrived. */
-type ResponseAudit = Pick<FetchRecord, 'digest' | 'url' | 'httpStatus' | 'etag' | 'lastModified' | 'contentSha256' | 'parserVersion'>;
+/** What came back from upstream, before any parsing. */
+type Fetched =
+  | { outcome: 'redirected'; url: string; status: number; location: string | undefined }
+  | { outcome: 'not_modified'; url: string; status: number; etag: string | null; lastModified: string | null }
+  | { outcome: 'body'; url: string; status: number; etag: string | null; lastModified: string | null; body: Buffer; contentType: string };
 
 /**
  * fetch → parse → load for one digest.
  *
  * A conditional request (ETag / Last-Modified of the last good fetch) that
  * answers 304, or a body whose sha256 and parser version match the last good
- * fetch, skips parsing and loading: outcome `not_modified`. Otherwise the
- * papers, listings, metrics and audit row are written in one transaction.
- * A failed attempt is still recorded (outcome `failed`, with the error) and
- * the error is rethrown unchanged for the caller's retry policy.
+ * fetch, skips parsing and loading: outcome `not_modified`. Every other body
+ * is kept (compressed, by sha256) before it is parsed, so a page that fails
+ * to parse today can be re-parsed by a fixed parser later. The papers,
+ * listings, metrics and audit row are written in one transaction. A failed
+ * attempt is still recorded (outcome `failed`, with the error and, for a
+ * changed layout, an excerpt) and the error is rethrown unchanged for the
+ * caller's retry policy.
  */
 export async function ingestDigest(
   deps: IngestDependencies,
   digest: DigestRef,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const url = digestUrl(deps.hf.baseUrl, digest);
-  const logger = deps.logger.child({ digest: `${digest.source}/${digest.kind}/${digest.key}` });
+  const transport = options.via ?? 'html';
+  const logger = deps.logger.child({ digest: `${digest.source}/${digest.kind}/${digest.key}`, transport });
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  let httpStatus: number | null = null;
+  let audit: Omit<FetchRecord, 'outcome' | 'paperCount' | 'error'> = { digest, url: digestUrl(deps.hf.baseUrl, digest), httpStatus: null, transport };
   try {
     const previous = options.force ? undefined : await findLatestGoodFetch(deps.pool, digest);
-    const page = await fetchHfPage(deps.http, url, deps.hf.token, previous ?? {});
-    httpStatus = page.response.status;
+    const fetched = await fetchDigest(deps, digest, transport, previous);
     const fetchedAt = new Date();
-    const audit = auditOf(digest, url, page.response);
-
-    const recordWithoutLoading = async (outcome: 'empty' | 'not_modified', paperCount: number, extra: Partial<FetchRecord> = {}) => {
-      await recordFetch(deps.pool, { ...audit, ...extra, outcome, paperCount, error: null, durationMs: elapsed(), fetchedAt });
-      return resultOf(digest, url, page.response.status, outcome, paperCount);
+    audit = { ...audit, url: fetched.url, httpStatus: fetched.status, fetchedAt };
+    const done = async (outcome: 'empty' | 'not_modified', paperCount: number, extra: Partial<FetchRecord> = {}) => {
+      await recordFetch(deps.pool, { ...audit, ...extra, outcome, paperCount, error: null, durationMs: elapsed() });
+      return resultOf(digest, fetched.url, fetched.status, outcome, paperCount);
     };
 
-    if (page.outcome === 'redirected') {
-      logger.info({ url, status: httpStatus, location: page.location }, 'no list for this digest (redirected): recorded as empty');
-      return await recordWithoutLoading('empty', 0);
+    if (fetched.outcome === 'redirected') {
+      logger.info({ url: fetched.url, status: fetched.status, location: fetched.location }, 'no list for this digest (redirected): recorded as empty');
+      return await done('empty', 0);
     }
-    if (page.outcome === 'not_modified') {
-      logger.info({ url }, '304 not modified: nothing to load');
-      return await recordWithoutLoading('not_modified', previous?.paperCount ?? 0, carriedOver(audit, previous));
+    audit = { ...audit, etag: fetched.etag, lastModified: fetched.lastModified };
+    if (fetched.outcome === 'not_modified') {
+      logger.info({ url: fetched.url }, '304 not modified: nothing to load');
+      return await done('not_modified', previous?.paperCount ?? 0, carriedOver(audit, previous));
     }
-    const contentSha256 = createHash('sha256').update(page.response.body).digest('hex');
+    const contentSha256 = createHash('sha256').update(fetched.body).digest('hex');
+    audit = { ...audit, contentSha256, parserVersion: PARSER_VERSION };
     if (isSameContent(previous, contentSha256)) {
-      logger.info({ url, contentSha256 }, 'same bytes as the last fetch: nothing to load');
-      return await recordWithoutLoading('not_modified', previous.paperCount, { contentSha256, parserVersion: PARSER_VERSION });
+      logger.info({ url: fetched.url, contentSha256 }, 'same bytes as the last fetch: nothing to load');
+      return await done('not_modified', previous.paperCount);
     }
+    await storePageBody(deps.pool, contentSha256, fetched.contentType, fetched.body);
 
-    const parsed = parseDailyPapersPage(page.response.body.toString('utf8'), { url });
-    for (const warning of parsed.warnings) logger.warn({ url }, warning);
+    const parsed = parseDigestBody(transport, fetched.body, { url: fetched.url });
+    for (const warning of parsed.warnings) logger.warn({ url: fetched.url }, warning);
     const loaded = await loadDigest(deps.pool, {
       digest,
-      listed: parsed.papers,
+      parsed,
       observedAt: fetchedAt,
-      fetch: { ...audit, contentSha256, parserVersion: PARSER_VERSION, error: null, warnings: parsed.warnings, durationMs: elapsed() },
+      fetch: { ...audit, error: null, durationMs: elapsed() },
     });
-    const outcome = parsed.papers.length === 0 ? 'empty' : 'loaded';
-    logger.info(
-      { url, outcome, papers: parsed.papers.length, ...loaded.counts, metrics: loaded.metricsAppended },
-      `${outcome} ${parsed.papers.length} papers`,
-    );
-    return { ...resultOf(digest, url, httpStatus, outcome, parsed.papers.length), counts: loaded.counts, warnings: parsed.warnings };
+    const paperCount = listedCount(parsed);
+    const outcome = paperCount === 0 ? 'empty' : 'loaded';
+    logger.info({ url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended }, `${outcome} ${paperCount} papers`);
+    return { ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount), counts: loaded.counts, warnings: parsed.warnings };
   } catch (error) {
-    await recordFetch(deps.pool, {
-      digest,
-      url,
-      httpStatus,
-      outcome: 'failed',
-      paperCount: 0,
-      error: (error as Error).message,
-      durationMs: elapsed(),
-    }).catch((auditError: Error) => logger.error({ err: auditError }, 'could not record the failed fetch'));
+    const excerpt = error instanceof LayoutChangedError ? error.excerpt : null;
+    if (error instanceof LayoutChangedError) {
+      // Loud on purpose: nothing will load from this page kind until the parser is fixed.
+      logger.error({ url: audit.url, excerpt }, `LAYOUT CHANGED: ${error.message}`);
+    }
+    await recordFetch(deps.pool, { ...audit, outcome: 'failed', paperCount: 0, error: (error as Error).message, excerpt, durationMs: elapsed() }).catch(
+      (auditError: Error) => logger.error({ err: auditError }, 'could not record the failed fetch'),
+    );
     throw error;
   }
 }
 
-function auditOf(digest: DigestRef, url: string, response: HttpResponse): ResponseAudit {
-  return {
-    digest,
-    url,
-    httpStatus: response.status,
-    etag: response.headers['etag'] ?? null,
-    lastModified: response.headers['last-modified'] ?? null,
-  };
+async function fetchDigest(deps: IngestDependencies, digest: DigestRef, transport: Transport, previous: PreviousFetch | undefined): Promise<Fetched> {
+  if (transport === 'api') {
+    if (!isPeriodKind(digest.kind)) {
+      throw new PermanentError(`the JSON API serves day, week and month digests, not ${digest.kind}: use the HTML page`);
+    }
+    const api = await fetchDailyPapersApi(deps.http, deps.hf.baseUrl, digest.kind, digest.key, deps.hf.token);
+    return { outcome: 'body', url: api.url, status: api.status, etag: null, lastModified: null, body: api.body, contentType: 'application/json' };
+  }
+  const url = digestUrl(deps.hf.baseUrl, digest);
+  const page = await fetchHfPage(deps.http, url, deps.hf.token, previous ?? {});
+  const { response } = page;
+  if (page.outcome === 'redirected') return { outcome: 'redirected', url, status: response.status, location: page.location };
+  const validators = { etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null };
+  if (page.outcome === 'not_modified') return { outcome: 'not_modified', url, status: response.status, ...validators };
+  return { outcome: 'body', url, status: response.status, ...validators, body: response.body, contentType: response.headers['content-type'] ?? 'text/html' };
+}
+
+export function listedCount(parsed: ParsedDigest): number {
+  return parsed.source === 'cards' ? parsed.cards.length : parsed.papers.length;
 }
 
 /** A 304 carries no body: the content it confirms is the previous fetch's. */
-function carriedOver(audit: ResponseAudit, previous: PreviousFetch | undefined): Partial<FetchRecord> {
+function carriedOver(audit: Partial<FetchRecord>, previous: PreviousFetch | undefined): Partial<FetchRecord> {
   return {
     etag: audit.etag ?? previous?.etag ?? null,
     lastModified: audit.lastModified ?? previous?.lastModified ?? null,
@@ -141,12 +161,6 @@ function isSameContent(previous: PreviousFetch | undefined, contentSha256: strin
   return previous?.contentSha256 === contentSha256 && previous.parserVersion === PARSER_VERSION;
 }
 
-function resultOf(
-  digest: DigestRef,
-  url: string,
-  httpStatus: number,
-  outcome: IngestResult['outcome'],
-  paperCount: number,
-): IngestResult {
+function resultOf(digest: DigestRef, url: string, httpStatus: number, outcome: IngestResult['outcome'], paperCount: number): IngestResult {
   return { digest, url, outcome, httpStatus, paperCount, counts: NOTHING_WRITTEN, warnings: [] };
 }

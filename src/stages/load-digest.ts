@@ -1,20 +1,20 @@
 import type pg from 'pg';
 import { recordFetch, type FetchRecord } from '../db/fetches.repository.ts';
-import { upsertListings } from '../db/listings.repository.ts';
-import { appendPaperMetrics } from '../db/metrics.repository.ts';
-import { upsertPapers, type UpsertCounts } from '../db/papers.repository.ts';
+import { upsertListings, type ListingRow } from '../db/listings.repository.ts';
+import { appendPaperMetrics, type MetricObservation } from '../db/metrics.repository.ts';
+import { upsertCardSightings, upsertPapers, type UpsertCounts } from '../db/papers.repository.ts';
 import { withTransaction } from '../db/pool.ts';
 import type { DigestRef } from '../domain/digest-key.ts';
-import type { ListedPaper } from '../domain/paper.ts';
+import type { ParsedDigest } from '../domain/parse-digest.ts';
 
 export interface LoadDigestInput {
   digest: DigestRef;
-  /** Deduplicated (one entry per paper id). */
-  listed: readonly ListedPaper[];
+  /** The parsed page: full records, or card sightings when the blob was missing. */
+  parsed: ParsedDigest;
   /** When the page was fetched: the observation time of every value in it. */
   observedAt: Date;
   /** The audit row, written in the same transaction. */
-  fetch: Omit<FetchRecord, 'digest' | 'outcome' | 'paperCount' | 'fetchedAt'>;
+  fetch: Omit<FetchRecord, 'digest' | 'outcome' | 'paperCount' | 'fetchedAt' | 'warnings'>;
 }
 
 export interface LoadDigestResult {
@@ -31,17 +31,32 @@ export interface LoadDigestResult {
  * deleted: papers a digest no longer lists keep their rows and listings.
  */
 export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise<LoadDigestResult> {
-  const papers = input.listed.map((item) => item.paper);
+  const { parsed, observedAt } = input;
+  const listings: ListingRow[] =
+    parsed.source === 'cards'
+      ? parsed.cards.map(({ rank, card }) => ({ paperId: card.id, rank, upvotes: card.upvotes }))
+      : parsed.papers.map(({ rank, paper }) => ({ paperId: paper.id, rank, upvotes: paper.upvotes }));
   return withTransaction(pool, async (tx) => {
-    const { counts, observedChanges } = await upsertPapers(tx, papers, input.observedAt);
-    const metricsAppended = await appendPaperMetrics(tx, observedChanges, input.observedAt);
-    const listingsWritten = await upsertListings(tx, input.digest, input.listed, input.observedAt);
+    let counts: UpsertCounts;
+    let observed: MetricObservation[];
+    if (parsed.source === 'cards') {
+      const cards = parsed.cards.map((item) => item.card);
+      counts = await upsertCardSightings(tx, cards, observedAt);
+      observed = cards;
+    } else {
+      const result = await upsertPapers(tx, parsed.papers.map((item) => item.paper), observedAt);
+      counts = result.counts;
+      observed = result.observedChanges;
+    }
+    const metricsAppended = await appendPaperMetrics(tx, observed, observedAt);
+    const listingsWritten = await upsertListings(tx, input.digest, listings, observedAt);
     const fetchId = await recordFetch(tx, {
       ...input.fetch,
       digest: input.digest,
-      outcome: papers.length === 0 ? 'empty' : 'loaded',
-      paperCount: papers.length,
-      fetchedAt: input.observedAt,
+      outcome: listings.length === 0 ? 'empty' : 'loaded',
+      paperCount: listings.length,
+      warnings: parsed.warnings,
+      fetchedAt: observedAt,
     });
     return { counts, metricsAppended, listingsWritten, fetchId };
   });

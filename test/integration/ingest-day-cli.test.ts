@@ -10,8 +10,12 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
-// The same real page with its DailyPapers blob renamed away: what a layout change looks like.
-const withoutBlob = capture.toString('utf8').replace('data-target="DailyPapers"', 'data-target="Renamed"');
+// The same real page with its DailyPapers blob and its paper cards renamed away: what a layout change looks like.
+const withoutBlob = capture
+  .toString('utf8')
+  .replace('data-target="DailyPapers"', 'data-target="Renamed"')
+  .replaceAll('<article', '<section')
+  .replaceAll('</article>', '</section>');
 
 async function paperSnapshot(pool: pg.Pool) {
   const { rows } = await pool.query(
@@ -100,18 +104,25 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
     expect(rows).toEqual([{ outcome: 'empty', http_status: 302 }]);
   });
 
-  it('fails a page without the DailyPapers blob with one error line naming the URL, loading nothing', async () => {
+  it('fails a page with neither blob nor cards with one error line naming the URL, loading nothing', async () => {
     const before = await paperSnapshot(db.pool);
     const result = await runCli(['ingest', 'day', '2024-08-05'], env());
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const url = `${hf.baseUrl}/papers/date/2024-08-05`;
-    expect(result.stderr.trimEnd().split('\n')).toEqual([
-      `paperboy: error: no DailyPapers data-props blob on ${url}: the page layout changed or this is not a papers page`,
+    const errorLines = result.stderr.trimEnd().split('\n').filter((line) => line.startsWith('paperboy:'));
+    expect(errorLines).toEqual([
+      `paperboy: error: no DailyPapers data-props blob and no paper cards on ${url}: the page layout changed or this is not a papers page`,
     ]);
+    // The last line is the error, so it is what a cron mail or a terminal shows last.
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(errorLines[0]);
     expect(await paperSnapshot(db.pool)).toEqual(before);
-    const { rows } = await db.pool.query(`select outcome, http_status, paper_count, error from digest_fetches where key = '2024-08-05'`);
-    expect(rows).toEqual([{ outcome: 'failed', http_status: 200, paper_count: 0, error: expect.stringContaining(url) }]);
+    const { rows } = await db.pool.query(
+      `select outcome, http_status, paper_count, error, excerpt, content_sha256 is not null as kept from digest_fetches where key = '2024-08-05'`,
+    );
+    expect(rows).toEqual([
+      { outcome: 'failed', http_status: 200, paper_count: 0, error: expect.stringContaining(url), excerpt: expect.stringContaining('Daily Papers'), kept: true },
+    ]);
   });
 
   it('rejects a date that does not exist before touching anything', async () => {

@@ -22,7 +22,12 @@ const T2 = new Date('2026-08-02T12:00:00Z');
 const T3 = new Date('2026-08-03T12:00:00Z');
 
 function load(pool: pg.Pool, digest: DigestRef, listed: ListedPaper[], observedAt: Date) {
-  return loadDigest(pool, { digest, listed, observedAt, fetch: { url: `test:${digest.kind}/${digest.key}`, httpStatus: 200, error: null } });
+  return loadDigest(pool, {
+    digest,
+    parsed: { source: 'api', papers: listed, warnings: [] },
+    observedAt,
+    fetch: { url: `test:${digest.kind}/${digest.key}`, httpStatus: 200, error: null },
+  });
 }
 
 /** Every row of the tables a load writes, with the system column that changes when a tuple is rewritten. */

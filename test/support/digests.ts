@@ -1,4 +1,4 @@
-import { parseDailyPaperEntries, parseDailyPapersPage } from '../../src/domain/parse-digest.ts';
+import { parseDailyPaperEntries, parseListPage, type ParsedDigest } from '../../src/domain/parse-digest.ts';
 import type { ListedPaper } from '../../src/domain/paper.ts';
 import { readFixture } from './upstream-server.ts';
 
@@ -15,7 +15,13 @@ export function listedFromApi(file: string, entries = apiEntries(file)): ListedP
 /** Listed papers parsed from the real 2024-08-01 HTML capture. */
 export function listedFromHtml2024(): ListedPaper[] {
   const html = readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8');
-  return parseDailyPapersPage(html, { url: 'fixture:hf-papers-date-2024-08-01.html' }).papers;
+  return fullRecords(parseListPage(html, { url: 'fixture:hf-papers-date-2024-08-01.html' }));
+}
+
+/** The full records of a parse that must have come from a blob or the API (not from cards). */
+export function fullRecords(parsed: ParsedDigest): ListedPaper[] {
+  if (parsed.source === 'cards') throw new Error(`expected full records, got ${parsed.cards.length} card sightings`);
+  return parsed.papers;
 }
 
 export const API_2026_07_31_EARLY = 'hf-api-daily_papers-2026-07-31.json'; // 34 papers, committed 2026-07-31

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { LayoutChangedError, TransientError } from '../../src/errors.ts';
-import { InvalidPayloadError, parseDailyPapersPage, TruncatedPageError } from '../../src/domain/parse-digest.ts';
+import { InvalidPayloadError, parseListPage, TruncatedPageError } from '../../src/domain/parse-digest.ts';
+import { fullRecords } from '../support/digests.ts';
 import { readFixture } from '../support/upstream-server.ts';
 
 const URL_2024_08_01 = 'https://huggingface.co/papers/date/2024-08-01';
 const page = readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8');
 
-describe('parseDailyPapersPage on the real 2024-08-01 capture', () => {
-  const { papers, warnings } = parseDailyPapersPage(page, { url: URL_2024_08_01 });
+describe('parseListPage on the real 2024-08-01 capture', () => {
+  const parsed = parseListPage(page, { url: URL_2024_08_01 });
+  const papers = fullRecords(parsed);
+  const { warnings } = parsed;
+
+  it('reads the DailyPapers blob, and its cards agree with it', () => {
+    expect(parsed.source).toBe('blob');
+    expect(warnings).toEqual([]);
+  });
 
   it('finds all 13 papers, in page order, with canonical ids', () => {
     expect(papers.map((listed) => listed.paper.id)).toEqual([
@@ -54,19 +62,81 @@ describe('parseDailyPapersPage on the real 2024-08-01 capture', () => {
   });
 });
 
-describe('parseDailyPapersPage on damaged versions of the capture', () => {
-  it('raises LayoutChangedError naming the URL when the DailyPapers blob is gone', () => {
-    const withoutBlob = page.replace('data-target="DailyPapers"', 'data-target="SomethingElse"');
-    expect(withoutBlob).not.toBe(page);
-    const attempt = () => parseDailyPapersPage(withoutBlob, { url: URL_2024_08_01 });
-    expect(attempt).toThrow(LayoutChangedError);
-    expect(attempt).toThrow(/no DailyPapers data-props blob on https:\/\/huggingface\.co\/papers\/date\/2024-08-01/);
+/** The capture with its blob's opening tag rewritten: same attributes, other order, quoting and classes. */
+function withBlobTag(rewrite: (props: string) => string): string {
+  const target = page.indexOf('data-target="DailyPapers"');
+  const tagStart = page.lastIndexOf('<div', target);
+  const propsStart = page.indexOf('data-props="', target) + 'data-props="'.length;
+  const propsEnd = page.indexOf('"', propsStart);
+  const tagEnd = page.indexOf('>', propsEnd);
+  const changed = page.slice(0, tagStart) + rewrite(page.slice(propsStart, propsEnd)) + page.slice(tagEnd + 1);
+  expect(changed).not.toBe(page);
+  return changed;
+}
+
+const withoutBlob = page.replace('data-target="DailyPapers"', 'data-target="SomethingElse"');
+const withoutBlobOrCards = withoutBlob.replaceAll('<article', '<section').replaceAll('</article>', '</section>');
+
+describe('parseListPage finds the blob whatever its markup', () => {
+  it.each([
+    ['attributes reordered, extra classes', (props: string) => `<div data-props="${props}" class="SVELTE_HYDRATER contents extra-class" data-target="DailyPapers">`],
+    ['single-quoted attributes', (props: string) => `<div class='SVELTE_HYDRATER contents' data-target='DailyPapers' data-props="${props}">`],
+    ['unquoted target, Svelte markers and an injected style around it', (props: string) =>
+      `<!--[--><style>.svelte-1x2y{color:red}</style><div data-target=DailyPapers data-props="${props}" class="contents"><!--]-->`],
+  ])('%s', (_label, rewrite) => {
+    const parsed = parseListPage(withBlobTag(rewrite), { url: URL_2024_08_01 });
+    expect(parsed.source).toBe('blob');
+    const papers = fullRecords(parsed);
+    expect(papers).toHaveLength(13);
+    expect(papers[0]!.paper).toMatchObject({ id: '2407.21783', title: 'The Llama 3 Herd of Models', upvotes: 94 });
+    expect(papers[0]!.paper.authors).toHaveLength(533);
+  });
+});
+
+describe('parseListPage on damaged versions of the capture', () => {
+  it('falls back to the article cards when the blob is gone, and says so', () => {
+    const papers = fullRecords(parseListPage(page, { url: URL_2024_08_01 }));
+    const parsed = parseListPage(withoutBlob, { url: URL_2024_08_01 });
+    expect(parsed.source).toBe('cards');
+    if (parsed.source !== 'cards') return;
+    expect(parsed.cards.map((item) => item.card.id)).toEqual(papers.map((item) => item.paper.id));
+    expect(parsed.cards[0]).toEqual({ rank: 1, card: { id: '2407.21783', title: 'The Llama 3 Herd of Models', upvotes: 94, numComments: 5 } });
+    expect(parsed.cards[12]!.card).toMatchObject({ id: '2404.01300', upvotes: 3, numComments: 2 });
+    // Card titles are the page's own, not derived from the blob.
+    expect(parsed.cards.map((item) => item.card.title)).toEqual(papers.map((item) => item.paper.title));
+    expect(parsed.warnings).toEqual(['no DailyPapers blob: 13 papers read from the page\'s cards (ids, titles, upvotes only)']);
+  });
+
+  it('warns when the cards and the blob disagree on the paper set', () => {
+    const firstCard = page.indexOf('<article');
+    const secondCard = page.indexOf('<article', firstCard + 1);
+    const withoutFirstCard = page.slice(0, firstCard) + page.slice(secondCard);
+    const parsed = parseListPage(withoutFirstCard, { url: URL_2024_08_01 });
+    expect(parsed.source).toBe('blob');
+    expect(fullRecords(parsed)).toHaveLength(13);
+    expect(parsed.warnings).toEqual(['blob and cards disagree: 1 only in the blob (2407.21783), 0 only on cards ()']);
+  });
+
+  it('raises LayoutChangedError with the URL and an excerpt when there is neither blob nor cards', () => {
+    let caught: unknown;
+    try {
+      parseListPage(withoutBlobOrCards, { url: URL_2024_08_01 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LayoutChangedError);
+    const error = caught as LayoutChangedError;
+    expect(error.message).toContain('no DailyPapers data-props blob and no paper cards on https://huggingface.co/papers/date/2024-08-01');
+    expect(error.url).toBe(URL_2024_08_01);
+    expect(error.excerpt.length).toBeGreaterThan(20);
+    expect(error.excerpt.length).toBeLessThanOrEqual(300);
+    expect(error.excerpt).toContain('Daily Papers');
   });
 
   it('raises TruncatedPageError (retryable) when the body is cut short, even inside the blob', () => {
     const blobStart = page.indexOf('data-props=', page.indexOf('data-target="DailyPapers"'));
     for (const cut of [blobStart + 5000, page.length - 20]) {
-      const attempt = () => parseDailyPapersPage(page.slice(0, cut), { url: URL_2024_08_01 });
+      const attempt = () => parseListPage(page.slice(0, cut), { url: URL_2024_08_01 });
       expect(attempt).toThrow(TruncatedPageError);
       expect(attempt).toThrow(TransientError);
     }
@@ -75,14 +145,15 @@ describe('parseDailyPapersPage on damaged versions of the capture', () => {
   it('raises InvalidPayloadError when the blob is not valid JSON', () => {
     const broken = page.replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,');
     expect(broken).not.toBe(page);
-    expect(() => parseDailyPapersPage(broken, { url: URL_2024_08_01 })).toThrow(InvalidPayloadError);
-    expect(() => parseDailyPapersPage(broken, { url: URL_2024_08_01 })).toThrow(/not valid JSON/);
+    expect(() => parseListPage(broken, { url: URL_2024_08_01 })).toThrow(InvalidPayloadError);
+    expect(() => parseListPage(broken, { url: URL_2024_08_01 })).toThrow(/not valid JSON/);
   });
 
   it('rejects the whole page when one entry lost a required field', () => {
     // Drop paper.upvotes from the first entry only: the other 12 are fine, yet nothing is returned.
     const damaged = page.replace('&quot;upvotes&quot;:94', '&quot;upvotez&quot;:94');
     expect(damaged).not.toBe(page);
-    expect(() => parseDailyPapersPage(damaged, { url: URL_2024_08_01 })).toThrow(/dailyPapers|0\.paper\.upvotes/);
+    expect(() => parseListPage(damaged, { url: URL_2024_08_01 })).toThrow(InvalidPayloadError);
+    expect(() => parseListPage(damaged, { url: URL_2024_08_01 })).toThrow(/0\.paper\.upvotes/);
   });
 });

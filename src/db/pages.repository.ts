@@ -1,0 +1,31 @@
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
+import type { PgQueryable } from './queryable.ts';
+
+const compress = promisify(brotliCompress);
+const decompress = promisify(brotliDecompress);
+
+/**
+ * Keeps the bytes of a fetched page, brotli-compressed (quality 5: most of
+ * the gain for a fraction of the CPU of 11), once per distinct sha256.
+ */
+export async function storePageBody(db: PgQueryable, sha256: string, contentType: string, body: Buffer): Promise<void> {
+  const compressed = await compress(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
+  await db.query(
+    `insert into page_bodies (sha256, content_type, encoding, body, bytes)
+     values ($1, $2, 'br', $3, $4)
+     on conflict (sha256) do nothing`,
+    [sha256, contentType, compressed, body.length],
+  );
+}
+
+/** The stored bytes of a page, or undefined when they were never kept. */
+export async function loadPageBody(db: PgQueryable, sha256: string): Promise<{ body: Buffer; contentType: string } | undefined> {
+  const { rows } = await db.query<{ body: Buffer; encoding: string; content_type: string }>(
+    'select body, encoding, content_type from page_bodies where sha256 = $1',
+    [sha256],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { body: row.encoding === 'br' ? await decompress(row.body) : row.body, contentType: row.content_type };
+}
