@@ -1,13 +1,16 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type pg from 'pg';
 import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
-import { dayDigest } from './domain/digest-key.ts';
+import { DIGEST_KINDS, digestRef, type DigestKind, type DigestRef } from './domain/digest-key.ts';
+import type { Transport } from './domain/parse-digest.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError } from './errors.ts';
 import { HttpClient } from './http/http-client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { resolveDatabase } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
+import { reparseDigests } from './stages/reparse-digests.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
 const EXIT_FAILED = 1;
@@ -17,6 +20,60 @@ interface CommandContext {
   config: Config;
   logger: Logger;
 }
+
+/** Opens the database (migrated) for one command and closes everything after it, whatever happens. */
+async function withDatabase<T>(context: CommandContext, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const database = await resolveDatabase(context.config, context.logger);
+  const pool = createPool(database.url, context.logger);
+  try {
+    await migrateUp(database.url, context.logger);
+    return await work(pool);
+  } finally {
+    await pool.end();
+    await database.close();
+  }
+}
+
+async function runIngest(context: CommandContext, digest: DigestRef, options: { force?: boolean; via?: Transport }) {
+  const { config, logger } = context;
+  const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
+  try {
+    const result = await withDatabase(context, (pool) =>
+      ingestDigest({ http, pool, hf: config.hf, logger }, digest, {
+        force: options.force ?? false,
+        via: options.via ?? (digest.kind === 'day' || digest.kind === 'week' || digest.kind === 'month' ? config.hf.transport : 'html'),
+      }),
+    );
+    process.stdout.write(`${describeIngest(result)}\n`);
+  } finally {
+    await http.close();
+  }
+}
+
+function describeIngest(result: IngestResult): string {
+  const what = `${result.digest.kind} ${result.digest.key}`;
+  if (result.outcome === 'not_modified') {
+    return `${what}: not modified since the last fetch (${result.paperCount} papers), nothing written`;
+  }
+  const { inserted, updated, unchanged } = result.counts;
+  const warnings = result.warnings.length ? `; warnings: ${result.warnings.join('; ')}` : '';
+  return `${what}: ${result.outcome}, ${result.paperCount} papers (${inserted} new, ${updated} updated, ${unchanged} unchanged)${warnings}`;
+}
+
+/** A commander argument parser that validates a digest key for `kind`. */
+function keyOf(kind: DigestKind) {
+  return (value: string): string => {
+    try {
+      return digestRef(kind, value).key;
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+const forceOption = () => new Option('-f, --force', 'fetch unconditionally and reload even if the page is unchanged');
+const viaOption = () =>
+  new Option('--via <transport>', 'fetch the HTML page or the JSON API (default: PAPERBOY_HF_TRANSPORT, else html)').choices(['html', 'api']);
 
 function buildProgram(context: () => CommandContext): Command {
   const program = new Command('paperboy')
@@ -48,47 +105,65 @@ function buildProgram(context: () => CommandContext): Command {
     .command('ingest')
     .description('fetch one digest now, parse it and load it into Postgres (no Redis needed)');
 
+  const periods: Array<[DigestKind, string, string]> = [
+    ['day', '<date>', 'the daily page /papers/date/YYYY-MM-DD'],
+    ['week', '<week>', 'the weekly page /papers/week/YYYY-Www (ISO week)'],
+    ['month', '<month>', 'the monthly page /papers/month/YYYY-MM'],
+  ];
+  for (const [kind, argument, description] of periods) {
+    ingest
+      .command(kind)
+      .description(`ingest ${description}`)
+      .argument(argument, kind === 'day' ? 'YYYY-MM-DD' : kind === 'week' ? 'YYYY-Www, e.g. 2024-W31' : 'YYYY-MM', keyOf(kind))
+      .addOption(viaOption())
+      .addOption(forceOption())
+      .action(async (key: string, options: { force?: boolean; via?: Transport }) => {
+        await runIngest(context(), digestRef(kind, key), options);
+      });
+  }
+  for (const [kind, description] of [
+    ['trending', 'the trending page /papers/trending (listed under today\'s UTC date)'],
+    ['front', 'the front page /papers (listed under today\'s UTC date)'],
+  ] as const) {
+    ingest
+      .command(kind)
+      .description(`ingest ${description}`)
+      .addOption(forceOption())
+      .action(async (options: { force?: boolean }) => {
+        await runIngest(context(), digestRef(kind, undefined), options);
+      });
+  }
   ingest
-    .command('day')
-    .description("ingest the Hugging Face daily papers page of one date")
-    .argument('<date>', 'the date, YYYY-MM-DD', parseDayArgument)
-    .option('-f, --force', 'fetch unconditionally and reload even if the page is unchanged')
-    .action(async (date: string, options: { force?: boolean }) => {
-      const { config, logger } = context();
-      const database = await resolveDatabase(config, logger);
-      const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
-      const pool = createPool(database.url, logger);
-      try {
-        await migrateUp(database.url, logger);
-        const result = await ingestDigest({ http, pool, hf: config.hf, logger }, dayDigest(date), {
-          force: options.force ?? false,
-        });
-        process.stdout.write(`${describeIngest(result)}\n`);
-      } finally {
-        await pool.end();
-        await http.close();
-        await database.close();
+    .command('search')
+    .description('ingest the search page /papers?q=TEXT: a saved topic search, its matches accumulate over time')
+    .argument('<text>', 'the search text', keyOf('search'))
+    .addOption(forceOption())
+    .action(async (text: string, options: { force?: boolean }) => {
+      await runIngest(context(), digestRef('search', text), options);
+    });
+
+  program
+    .command('reparse')
+    .description('run the current parser over stored pages (no fetching): a parser fix repairs past loads')
+    .addOption(new Option('--kind <kind>', 'only this page kind').choices(DIGEST_KINDS.filter((kind) => kind !== 'paper')))
+    .option('--from <key>', 'first key, inclusive (e.g. 2024-08-01)')
+    .option('--to <key>', 'last key, inclusive')
+    .option('--all', 'also re-parse pages already parsed by the current parser version')
+    .action(async (options: { kind?: DigestKind; from?: string; to?: string; all?: boolean }) => {
+      const summary = await withDatabase(context(), (pool) => reparseDigests(pool, options, context().logger));
+      const { inserted, updated, unchanged } = summary.counts;
+      process.stdout.write(
+        `re-parsed ${summary.loaded + summary.empty + summary.failed.length} of ${summary.considered} stored digests: ` +
+          `${summary.loaded} loaded, ${summary.empty} empty, ${summary.failed.length} failed ` +
+          `(${inserted} new, ${updated} updated, ${unchanged} unchanged papers)\n`,
+      );
+      for (const failure of summary.failed) {
+        process.stdout.write(`  failed ${failure.digest.kind} ${failure.digest.key}: ${failure.error}\n`);
       }
+      if (summary.failed.length > 0) process.exitCode = EXIT_FAILED;
     });
 
   return program;
-}
-
-function describeIngest(result: IngestResult): string {
-  const what = `${result.digest.kind} ${result.digest.key}`;
-  if (result.outcome === 'not_modified') {
-    return `${what}: not modified since the last fetch (${result.paperCount} papers), nothing written`;
-  }
-  const { inserted, updated, unchanged } = result.counts;
-  return `${what}: ${result.outcome}, ${result.paperCount} papers (${inserted} new, ${updated} updated, ${unchanged} unchanged)`;
-}
-
-function parseDayArgument(value: string): string {
-  try {
-    return dayDigest(value).key;
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
 }
 
 /** Errors whose message is the whole story: printed as one line, no stack. */
@@ -108,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   try {
     await buildProgram(context).parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {

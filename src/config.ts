@@ -39,6 +39,7 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
   ),
+  PAPERBOY_HF_TRANSPORT: z.preprocess(emptyAsUndefined, z.enum(['html', 'api']).default('html')),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -52,7 +53,8 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  hf: Readonly<{ baseUrl: string; token: string | undefined }>;
+  /** `transport`: how day/week/month digests are fetched unless a command says otherwise. */
+  hf: Readonly<{ baseUrl: string; token: string | undefined; transport: 'html' | 'api' }>;
   github: Readonly<{ apiUrl: string; token: string | undefined }>;
   http: Readonly<{ userAgent: string; timeoutMs: number; maxBodyBytes: number }>;
 }>;
@@ -80,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     dataDir: path.resolve(e.PAPERBOY_DATA_DIR),
     logLevel: e.LOG_LEVEL,
-    hf: Object.freeze({ baseUrl: e.HF_BASE_URL, token: e.HF_TOKEN }),
+    hf: Object.freeze({ baseUrl: e.HF_BASE_URL, token: e.HF_TOKEN, transport: e.PAPERBOY_HF_TRANSPORT }),
     github: Object.freeze({ apiUrl: e.GITHUB_API_URL, token: e.GITHUB_TOKEN }),
     http: Object.freeze({
       userAgent: `paperboy/${PAPERBOY_VERSION} (+${e.PAPERBOY_USER_AGENT_CONTACT})`,

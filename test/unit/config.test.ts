@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
-    expect(config.hf).toEqual({ baseUrl: 'https://huggingface.co', token: undefined });
+    expect(config.hf).toEqual({ baseUrl: 'https://huggingface.co', token: undefined, transport: 'html' });
     expect(config.github).toEqual({ apiUrl: 'https://api.github.com', token: undefined });
     expect(config.dataDir).toBe(path.resolve('.paperboy'));
     expect(config.logLevel).toBe('info');
@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       GITHUB_TOKEN: 'ghp_x',
       HF_TOKEN: 'hf_x',
       PAPERBOY_DATA_DIR: '/var/lib/paperboy',
+      PAPERBOY_HF_TRANSPORT: 'api',
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -32,7 +33,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache:6379',
       dataDir: '/var/lib/paperboy',
       logLevel: 'debug',
-      hf: { baseUrl: 'http://127.0.0.1:8080', token: 'hf_x' },
+      hf: { baseUrl: 'http://127.0.0.1:8080', token: 'hf_x', transport: 'api' },
       github: { apiUrl: 'http://127.0.0.1:8081', token: 'ghp_x' },
     });
   });

@@ -1,0 +1,100 @@
+import type pg from 'pg';
+import { loadPageBody } from '../db/pages.repository.ts';
+import type { UpsertCounts } from '../db/papers.repository.ts';
+import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
+import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
+import { PermanentError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { listedCount } from './ingest-digest.ts';
+import { loadDigest } from './load-digest.ts';
+
+export interface ReparseFilter {
+  kind?: DigestKind;
+  /** Inclusive key bounds; keys of one kind sort in time order (YYYY-MM-DD, YYYY-Www, YYYY-MM). */
+  from?: string;
+  to?: string;
+  /** Re-parse even digests whose latest fetch was parsed by the current parser. */
+  all?: boolean;
+}
+
+export interface ReparseSummary {
+  considered: number;
+  loaded: number;
+  empty: number;
+  failed: Array<{ digest: DigestRef; error: string }>;
+  counts: UpsertCounts;
+}
+
+interface StoredFetch {
+  id: string;
+  kind: DigestKind;
+  key: string;
+  url: string;
+  http_status: number | null;
+  etag: string | null;
+  last_modified: string | null;
+  content_sha256: string;
+  transport: Transport;
+  fetched_at: Date;
+  parser_version: number | null;
+  outcome: string;
+}
+
+/**
+ * Runs the current parser over the stored bytes of each matching digest's
+ * latest kept page, without fetching anything, and loads the result as an
+ * observation made when the page was fetched. By default only pages parsed
+ * by an older parser version, or whose parse failed, are redone: after a
+ * layout fix, this repairs the past too. Loads are idempotent, so running it
+ * twice changes nothing the second time but the audit trail.
+ */
+export async function reparseDigests(pool: pg.Pool, filter: ReparseFilter, logger: Logger): Promise<ReparseSummary> {
+  const { rows } = await pool.query<StoredFetch>(
+    `select distinct on (f.kind, f.key)
+            f.id, f.kind, f.key, f.url, f.http_status, f.etag, f.last_modified, f.content_sha256, f.transport, f.fetched_at,
+            f.parser_version, f.outcome
+     from digest_fetches f
+     where f.source = $1
+       and f.content_sha256 is not null
+       and exists (select 1 from page_bodies b where b.sha256 = f.content_sha256)
+       and ($2::text is null or f.kind = $2)
+       and ($3::text is null or f.key >= $3)
+       and ($4::text is null or f.key <= $4)
+     order by f.kind, f.key, f.fetched_at desc, f.id desc`,
+    [DIGEST_SOURCE_HF, filter.kind ?? null, filter.from ?? null, filter.to ?? null],
+  );
+  const due = rows.filter((row) => filter.all || row.parser_version !== PARSER_VERSION || row.outcome === 'failed');
+  const summary: ReparseSummary = { considered: rows.length, loaded: 0, empty: 0, failed: [], counts: { inserted: 0, updated: 0, unchanged: 0 } };
+  for (const row of due) {
+    const digest: DigestRef = { source: DIGEST_SOURCE_HF, kind: row.kind, key: row.key };
+    try {
+      const stored = await loadPageBody(pool, row.content_sha256);
+      if (!stored) throw new PermanentError(`the body of fetch ${row.id} (${row.content_sha256}) is no longer stored`);
+      const parsed = parseDigestBody(row.transport, stored.body, { url: row.url });
+      const loaded = await loadDigest(pool, {
+        digest,
+        parsed,
+        observedAt: row.fetched_at,
+        fetch: {
+          url: row.url,
+          httpStatus: row.http_status,
+          error: null,
+          etag: row.etag,
+          lastModified: row.last_modified,
+          contentSha256: row.content_sha256,
+          parserVersion: PARSER_VERSION,
+          transport: row.transport,
+          reparseOf: Number(row.id),
+        },
+      });
+      if (listedCount(parsed) === 0) summary.empty += 1;
+      else summary.loaded += 1;
+      for (const field of ['inserted', 'updated', 'unchanged'] as const) summary.counts[field] += loaded.counts[field];
+      logger.info({ digest: `${row.kind}/${row.key}`, reparseOf: row.id, ...loaded.counts }, 're-parsed stored page');
+    } catch (error) {
+      summary.failed.push({ digest, error: (error as Error).message });
+      logger.warn({ digest: `${row.kind}/${row.key}`, reparseOf: row.id, err: error }, 're-parse failed');
+    }
+  }
+  return summary;
+}
