@@ -27,3 +27,21 @@ export function fullRecords(parsed: ParsedDigest): ListedPaper[] {
 export const API_2026_07_31_EARLY = 'hf-api-daily_papers-2026-07-31.json'; // 34 papers, committed 2026-07-31
 export const API_2026_07_31_LATER = 'hf-api-daily_papers-2026-07-31-scout-cpu.json'; // 30 papers, committed 2026-08-02, more upvotes
 export const API_2024_08_01 = 'hf-api-daily_papers-2024-08-01.json'; // 11 papers, fewer upvotes than the HTML capture
+
+/** Every real daily-papers entry of every API capture, in file order (ids repeat across two 2026-07-31 captures). */
+export function realApiEntries(): unknown[] {
+  return [
+    'hf-api-daily_papers-2024-05-27.json',
+    'hf-api-daily_papers-2024-08-01.json',
+    'hf-api-daily_papers-2025-01-21.json',
+    'hf-api-daily_papers-2025-03-17.json',
+    'hf-api-daily_papers-2025-06-25.json',
+    'hf-api-daily_papers-2025-10-03.json',
+    'hf-api-daily_papers-2025-10-08.json',
+    'hf-api-daily_papers-2026-05-08-zzjjay.json',
+    'hf-api-daily_papers-2026-07-31.json',
+    'hf-api-daily_papers-2026-07-31-scout-cpu.json',
+    'hf-api-daily_papers-2026-08-03-subset-diqu.json',
+    'hf-api-daily_papers-2026-08-21.json',
+  ].flatMap((file) => apiEntries(file));
+}
