@@ -104,6 +104,24 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
     expect(rows).toEqual([{ kind: 'week', key: '2026-W31', n: 34 }]);
   });
 
+  it('accumulates a saved search: every match over time stays listed under the query', async () => {
+    const [first, second] = [apiEntries(API_2024_08_01).slice(0, 3), apiEntries(API_2024_08_01).slice(2, 6)];
+    const search = digestRef('search', 'lightweight');
+    hf.route('/papers?q=lightweight', { body: buildListPage({ entries: first, date: '2024-08-01' }) }, { body: buildListPage({ entries: second, date: '2024-08-02' }) });
+    expect(await ingestDigest(deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 3 });
+    expect(await ingestDigest(deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 4 });
+    const { rows } = await pool.query(`select kind, key, count(*)::int as n from listings group by kind, key`);
+    expect(rows).toEqual([{ kind: 'search', key: 'lightweight', n: 6 }]);
+  });
+
+  it('lists the trending page under the UTC day it was fetched', async () => {
+    hf.route('/papers/trending', { body: buildListPage({ entries: apiEntries(API_2024_08_01), date: '2024-08-01' }) });
+    const now = new Date();
+    await ingestDigest(deps, digestRef('trending', undefined, now));
+    const { rows } = await pool.query(`select distinct kind, key from listings`);
+    expect(rows).toEqual([{ kind: 'trending', key: now.toISOString().slice(0, 10) }]);
+  });
+
   it('loads what the cards show when the blob is missing, with a warning, and a full page fills the rest in later', async () => {
     const cardsResult = await ingestDigest(deps, digestRef('day', '2024-08-02'));
     expect(cardsResult).toMatchObject({ outcome: 'loaded', paperCount: 13, counts: { inserted: 13 } });
