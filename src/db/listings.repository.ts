@@ -1,4 +1,5 @@
 import type { DigestRef } from '../domain/digest-key.ts';
+import { inLockOrder } from './lock-order.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** One paper's place on one digest. */
@@ -23,7 +24,7 @@ export async function upsertListings(
   listedAt: Date,
 ): Promise<number> {
   if (listed.length === 0) return 0;
-  const sorted = [...listed].sort((a, b) => (a.paperId < b.paperId ? -1 : a.paperId > b.paperId ? 1 : 0));
+  const sorted = inLockOrder(listed, (row) => row.paperId);
   const { rowCount } = await db.query(
     `insert into listings as l (source, kind, key, paper_id, rank, upvotes, first_listed_at, last_listed_at)
      select $1, $2, $3, i.paper_id, i.rank, i.upvotes, $4, $4

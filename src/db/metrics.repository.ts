@@ -1,3 +1,4 @@
+import { inLockOrder } from './lock-order.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** What a page said about a paper's engagement at one moment. */
@@ -21,7 +22,7 @@ export async function appendPaperMetrics(
   observedAt: Date,
 ): Promise<number> {
   if (papers.length === 0) return 0;
-  const sorted = [...papers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = inLockOrder(papers, (paper) => paper.id);
   const { rowCount } = await db.query(
     `insert into paper_metrics (paper_id, observed_at, upvotes, num_comments)
      select i.paper_id, $1, i.upvotes, i.num_comments

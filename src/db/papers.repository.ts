@@ -1,5 +1,6 @@
 import { paperContentHash, type CardSighting, type PaperRecord } from '../domain/paper.ts';
 import { byteaLiteral, textArrayLiteral } from './pg-literals.ts';
+import { inLockOrder } from './lock-order.ts';
 import type { PgQueryable } from './queryable.ts';
 
 // 500-row statements: the measured sweet spot for multi-row upserts of paper-sized rows.
@@ -50,8 +51,7 @@ export async function upsertPapers(
   papers: readonly PaperRecord[],
   observedAt: Date,
 ): Promise<UpsertPapersResult> {
-  const prepared = [...papers]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const prepared = inLockOrder(papers, (paper) => paper.id)
     .map((paper): PreparedRow => {
       const rawJson = JSON.stringify(paper.raw);
       return { paper, rawJson, hash: paperContentHash(paper, rawJson) };
@@ -205,7 +205,7 @@ export async function upsertCardSightings(
   observedAt: Date,
 ): Promise<UpsertCounts> {
   if (cards.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const sorted = [...cards].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = inLockOrder(cards, (card) => card.id);
   const { rows } = await db.query<{ inserted: boolean }>(
     `insert into papers as p (id, title, upvotes, num_comments, raw, content_hash, observed_at)
      select i.id, i.title, i.upvotes, i.num_comments, jsonb_build_object('card', i.card), '\\x'::bytea, $1

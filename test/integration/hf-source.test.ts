@@ -90,6 +90,21 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
     expect((await pool.query(`select count(*)::int as n from papers`)).rows[0].n).toBe(0);
   });
 
+  it.each([
+    ['a blob that is not valid JSON', '2024-08-10', capture.toString('utf8').replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,'), /not valid JSON/],
+    ['a body cut off before </html>', '2024-08-11', capture.toString('utf8').slice(0, 150_000), /truncated body/],
+    ['a page that lost its blob and its cards', '2024-08-12', cardsOnly.replaceAll('<article', '<section').replaceAll('</article>', '</section>'), /no DailyPapers data-props blob and no paper cards/],
+  ])('records %s as failed and loads nothing, after a good load', async (_label, date, body, message) => {
+    await ingestDigest(deps, digestRef('day', '2024-08-01'));
+    const before = await pool.query(`select id, xmin::text from papers order by id`);
+    hf.route(`/papers/date/${date}`, { body });
+    await expect(ingestDigest(deps, digestRef('day', date))).rejects.toThrow(message);
+    const { rows } = await pool.query(`select outcome, paper_count, error, parser_version from digest_fetches where key = $1`, [date]);
+    expect(rows).toEqual([{ outcome: 'failed', paper_count: 0, error: expect.stringMatching(message), parser_version: PARSER_VERSION }]);
+    expect((await pool.query(`select id, xmin::text from papers order by id`)).rows).toEqual(before.rows);
+    expect((await pool.query(`select count(*)::int as n from listings where key = $1`, [date])).rows[0].n).toBe(0);
+  });
+
   it('records a day whose list is empty as empty', async () => {
     const result = await ingestDigest(deps, digestRef('day', '2024-08-03'));
     expect(result).toMatchObject({ outcome: 'empty', paperCount: 0, httpStatus: 200 });
