@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { resolveDatabase } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
+import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
 const EXIT_FAILED = 1;
@@ -140,6 +141,31 @@ function buildProgram(context: () => CommandContext): Command {
     .addOption(forceOption())
     .action(async (text: string, options: { force?: boolean }) => {
       await runIngest(context(), digestRef('search', text), options);
+    });
+
+  const roles: Array<[string, Role[], string]> = [
+    ['start', ['worker', 'schedule', 'dashboard'], 'run the whole service in one process: workers, schedules and the dashboard'],
+    ['worker', ['worker'], 'run a worker of the digests queue (run several, on several machines, to scale)'],
+    ['dashboard', ['dashboard'], 'serve the dashboard: /healthz and /metrics'],
+  ];
+  for (const [name, roleList, description] of roles) {
+    program
+      .command(name)
+      .description(description)
+      .action(async () => {
+        const { config, logger } = context();
+        const service = await startService(new Set(roleList), config, logger);
+        if (service.dashboardUrl) process.stderr.write(`paperboy: dashboard at ${service.dashboardUrl}\n`);
+        await runUntilSignalled(service, logger);
+      });
+  }
+  program
+    .command('schedule')
+    .description('register the job schedules in Redis (idempotent; removes schedules no longer configured), then exit')
+    .action(async () => {
+      const { config, logger } = context();
+      const service = await startService(new Set<Role>(['schedule']), config, logger);
+      await service.shutdown('schedules registered');
     });
 
   program

@@ -40,6 +40,18 @@ const envSchema = z.object({
     z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
   ),
   PAPERBOY_HF_TRANSPORT: z.preprocess(emptyAsUndefined, z.enum(['html', 'api']).default('html')),
+  PAPERBOY_TZ: z.preprocess(emptyAsUndefined, z.string().default('UTC')),
+  PAPERBOY_SCHEDULES: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PAPERBOY_SAVED_SEARCHES: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PAPERBOY_HF_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(100)),
+  PAPERBOY_HF_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(300_000)),
+  PAPERBOY_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(2)),
+  PAPERBOY_JOB_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(50).default(6)),
+  PAPERBOY_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(30_000)),
+  PAPERBOY_STALLED_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(30_000)),
+  PAPERBOY_SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(30_000)),
+  DASHBOARD_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+  DASHBOARD_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).default(3000)),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -57,6 +69,21 @@ export type Config = Readonly<{
   hf: Readonly<{ baseUrl: string; token: string | undefined; transport: 'html' | 'api' }>;
   github: Readonly<{ apiUrl: string; token: string | undefined }>;
   http: Readonly<{ userAgent: string; timeoutMs: number; maxBodyBytes: number }>;
+  service: Readonly<{
+    /** Time zone of the cron schedules. */
+    tz: string;
+    /** Schedule overrides: name → cron pattern, or null to remove that schedule. */
+    schedules: Readonly<Record<string, string | null>>;
+    savedSearches: readonly string[];
+    /** Global (all workers) limit on Hugging Face page fetches. */
+    hfRate: Readonly<{ max: number; windowMs: number }>;
+    concurrency: number;
+    attempts: number;
+    retryBaseMs: number;
+    stalledIntervalMs: number;
+    shutdownGraceMs: number;
+  }>;
+  dashboard: Readonly<{ host: string; port: number }>;
 }>;
 
 export const PAPERBOY_VERSION = '0.1.0';
@@ -77,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  const schedules = parseSchedules(e.PAPERBOY_SCHEDULES);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -89,5 +117,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.PAPERBOY_HTTP_TIMEOUT_MS,
       maxBodyBytes: e.PAPERBOY_MAX_BODY_BYTES,
     }),
+    service: Object.freeze({
+      tz: e.PAPERBOY_TZ,
+      schedules,
+      savedSearches: (e.PAPERBOY_SAVED_SEARCHES ?? '').split(',').map((search) => search.trim()).filter(Boolean),
+      hfRate: Object.freeze({ max: e.PAPERBOY_HF_RATE_MAX, windowMs: e.PAPERBOY_HF_RATE_WINDOW_MS }),
+      concurrency: e.PAPERBOY_WORKER_CONCURRENCY,
+      attempts: e.PAPERBOY_JOB_ATTEMPTS,
+      retryBaseMs: e.PAPERBOY_RETRY_BASE_MS,
+      stalledIntervalMs: e.PAPERBOY_STALLED_INTERVAL_MS,
+      shutdownGraceMs: e.PAPERBOY_SHUTDOWN_GRACE_MS,
+    }),
+    dashboard: Object.freeze({ host: e.DASHBOARD_HOST, port: e.DASHBOARD_PORT }),
   });
+}
+
+const schedulesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), z.string().min(1).nullable());
+
+/** PAPERBOY_SCHEDULES is a JSON object: {"trending": "0 * * * *", "searches": null}. */
+function parseSchedules(value: string | undefined): Record<string, string | null> {
+  if (value === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new ConfigError([`PAPERBOY_SCHEDULES: must be a JSON object such as {"trending": "0 * * * *", "searches": null}`]);
+  }
+  const parsed = schedulesSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError([`PAPERBOY_SCHEDULES: must map schedule names to a cron pattern or null (${parsed.error.issues[0]?.message})`]);
+  }
+  return parsed.data;
 }

@@ -97,3 +97,12 @@ export async function findLatestGoodFetch(db: PgQueryable, digest: DigestRef): P
     paperCount: row.paper_count,
   };
 }
+
+/** Days (YYYY-MM-DD keys) since `since` whose daily page was fetched without failing. */
+export async function findFetchedDays(db: PgQueryable, since: string): Promise<Set<string>> {
+  const { rows } = await db.query<{ key: string }>(
+    `select distinct key from digest_fetches where source = 'hf' and kind = 'day' and outcome <> 'failed' and key >= $1`,
+    [since],
+  );
+  return new Set(rows.map((row) => row.key));
+}

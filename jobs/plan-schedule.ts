@@ -1,0 +1,18 @@
+import type { Job } from 'bullmq';
+import { findFetchedDays } from '../src/db/fetches.repository.ts';
+import { CATCH_UP_DAYS, daysBefore, planSchedule } from '../src/domain/schedule-plan.ts';
+import type { Logger } from '../src/logger.ts';
+import { planSchedulePayload } from '../src/queue/contracts.ts';
+import { enqueueDigestFetches } from '../src/queue/enqueue.ts';
+import type { JobContext } from '../src/queue/job-context.ts';
+
+/** plan-schedule {schedule}: a scheduler fired; enqueue the digests it stands for (and days it missed). */
+export async function planScheduleJob(job: Job, context: JobContext, log: Logger) {
+  const { schedule } = planSchedulePayload.parse(job.data);
+  const now = new Date();
+  const fetchedDays = await findFetchedDays(context.pool, daysBefore(now, CATCH_UP_DAYS));
+  const refs = planSchedule(schedule, { now, savedSearches: context.config.service.savedSearches, fetchedDays });
+  const ids = await enqueueDigestFetches(context.digests, refs);
+  log.info({ schedule, enqueued: ids.length }, `schedule ${schedule}: enqueued ${ids.length} digest fetches`);
+  return { schedule, enqueued: ids };
+}

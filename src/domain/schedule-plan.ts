@@ -1,0 +1,85 @@
+import { digestRef, isoWeekOf, utcDay, type DigestRef } from './digest-key.ts';
+
+/**
+ * What each schedule fetches when it fires. Pure: the caller supplies the
+ * time and what the database already holds.
+ */
+
+export const SCHEDULE_NAMES = ['daily-recent', 'periods', 'trending', 'searches', 'refetch-recent'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+/** Cron patterns (in the configured time zone, UTC by default). */
+export const DEFAULT_SCHEDULES: Readonly<Record<ScheduleName, string>> = {
+  // Today's and yesterday's pages fill up during the day.
+  'daily-recent': '*/30 * * * *',
+  // The weekly and monthly pages, nightly.
+  periods: '15 2 * * *',
+  // Trending and the front page move all the time.
+  trending: '5 * * * *',
+  // Saved topic searches (PAPERBOY_SAVED_SEARCHES), daily.
+  searches: '30 3 * * *',
+  // Upvotes settle over about two weeks: re-fetch the last 14 days nightly.
+  'refetch-recent': '45 2 * * *',
+};
+
+/** How far back the daily schedule looks for days it never loaded (a scheduler never replays missed ticks). */
+export const CATCH_UP_DAYS = 7;
+export const REFETCH_DAYS = 14;
+
+export interface PlanInput {
+  now: Date;
+  savedSearches: readonly string[];
+  /** Days (YYYY-MM-DD) within the catch-up window that already have a good fetch. */
+  fetchedDays: ReadonlySet<string>;
+}
+
+export function isScheduleName(name: string): name is ScheduleName {
+  return (SCHEDULE_NAMES as readonly string[]).includes(name);
+}
+
+export function daysBefore(now: Date, count: number): string {
+  return utcDay(new Date(now.getTime() - count * 86_400_000));
+}
+
+/** The digests one firing of `schedule` should fetch, without duplicates. */
+export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRef[] {
+  const { now } = input;
+  const refs: DigestRef[] = [];
+  switch (schedule) {
+    case 'daily-recent': {
+      refs.push(digestRef('day', daysBefore(now, 0)), digestRef('day', daysBefore(now, 1)));
+      for (let back = 2; back <= CATCH_UP_DAYS; back += 1) {
+        const day = daysBefore(now, back);
+        if (!input.fetchedDays.has(day)) refs.push(digestRef('day', day));
+      }
+      break;
+    }
+    case 'periods': {
+      const lastWeek = new Date(now.getTime() - 7 * 86_400_000);
+      for (const date of [now, lastWeek]) {
+        const { year, week } = isoWeekOf(date);
+        refs.push(digestRef('week', `${year}-W${String(week).padStart(2, '0')}`));
+      }
+      const thisMonth = utcDay(now).slice(0, 7);
+      const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+      refs.push(digestRef('month', thisMonth), digestRef('month', utcDay(previous).slice(0, 7)));
+      break;
+    }
+    case 'trending':
+      refs.push(digestRef('trending', undefined, now), digestRef('front', undefined, now));
+      break;
+    case 'searches':
+      for (const search of input.savedSearches) refs.push(digestRef('search', search));
+      break;
+    case 'refetch-recent':
+      for (let back = 2; back <= REFETCH_DAYS; back += 1) refs.push(digestRef('day', daysBefore(now, back)));
+      break;
+  }
+  const seen = new Set<string>();
+  return refs.filter((ref) => {
+    const id = `${ref.kind}/${ref.key}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}

@@ -1,0 +1,82 @@
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import { Gauge, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics, all read at scrape time from the shared state (Redis
+ * queues, the Postgres audit trail), so the figures are the same whichever
+ * process serves them and however many workers run.
+ */
+export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[]): Registry {
+  const registry = new Registry();
+  new Gauge({
+    name: 'paperboy_queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of queues) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children');
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      }
+    },
+  });
+  new Gauge({
+    name: 'paperboy_fetches_total',
+    help: 'Digest fetches recorded, by kind and outcome (monotonic: fetch rows are only appended)',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { rows } = await pool.query<{ kind: string; outcome: string; n: string }>(
+        'select kind, outcome, count(*) as n from digest_fetches group by kind, outcome',
+      );
+      for (const row of rows) this.set({ kind: row.kind, outcome: row.outcome }, Number(row.n));
+    },
+  });
+  new Gauge({
+    name: 'paperboy_fetch_duration_seconds',
+    help: 'Fetch-to-load duration over the last hour, by kind and quantile',
+    labelNames: ['kind', 'quantile'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { rows } = await pool.query<{ kind: string; p50: number; p95: number }>(
+        `select kind,
+                percentile_cont(0.5) within group (order by duration_ms) / 1000.0 as p50,
+                percentile_cont(0.95) within group (order by duration_ms) / 1000.0 as p95
+         from digest_fetches
+         where fetched_at > now() - interval '1 hour' and duration_ms is not null and reparse_of is null
+         group by kind`,
+      );
+      for (const row of rows) {
+        this.set({ kind: row.kind, quantile: '0.5' }, Number(row.p50));
+        this.set({ kind: row.kind, quantile: '0.95' }, Number(row.p95));
+      }
+    },
+  });
+  new Gauge({
+    name: 'paperboy_last_successful_fetch_timestamp_seconds',
+    help: 'Time of the last fetch that did not fail, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { rows } = await pool.query<{ kind: string; at: number }>(
+        `select kind, extract(epoch from max(fetched_at))::float8 as at from digest_fetches where outcome <> 'failed' and reparse_of is null group by kind`,
+      );
+      for (const row of rows) this.set({ kind: row.kind }, Number(row.at));
+    },
+  });
+  new Gauge({
+    name: 'paperboy_papers',
+    help: 'Papers in the database',
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ n: string }>('select count(*) as n from papers');
+      this.set(Number(rows[0]?.n ?? 0));
+    },
+  });
+  return registry;
+}
