@@ -50,6 +50,7 @@ const envSchema = z.object({
   PAPERBOY_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(30_000)),
   PAPERBOY_STALLED_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(30_000)),
   PAPERBOY_SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(30_000)),
+  PAPERBOY_QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('paperboy')),
   DASHBOARD_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
   DASHBOARD_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).default(3000)),
   LOG_LEVEL: z.preprocess(
@@ -77,6 +78,8 @@ export type Config = Readonly<{
     savedSearches: readonly string[];
     /** Global (all workers) limit on Hugging Face page fetches. */
     hfRate: Readonly<{ max: number; windowMs: number }>;
+    /** Redis key prefix of every queue (use a {hash tag} on Redis Cluster). */
+    queuePrefix: string;
     concurrency: number;
     attempts: number;
     retryBaseMs: number;
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       schedules,
       savedSearches: (e.PAPERBOY_SAVED_SEARCHES ?? '').split(',').map((search) => search.trim()).filter(Boolean),
       hfRate: Object.freeze({ max: e.PAPERBOY_HF_RATE_MAX, windowMs: e.PAPERBOY_HF_RATE_WINDOW_MS }),
+      queuePrefix: e.PAPERBOY_QUEUE_PREFIX,
       concurrency: e.PAPERBOY_WORKER_CONCURRENCY,
       attempts: e.PAPERBOY_JOB_ATTEMPTS,
       retryBaseMs: e.PAPERBOY_RETRY_BASE_MS,

@@ -33,6 +33,8 @@ export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 export class HttpClient {
   private readonly agent: Agent;
   private readonly allowedOrigins: Set<string>;
+  /** One controller per request in flight, so a shutdown can abort them. */
+  private readonly inFlight = new Set<AbortController>();
 
   constructor(private readonly options: HttpClientOptions) {
     this.agent = new Agent({
@@ -55,11 +57,22 @@ export class HttpClient {
     if (!this.allowedOrigins.has(target.origin)) {
       throw new PermanentError(`refusing to fetch ${target.origin}: not an allowed upstream (${[...this.allowedOrigins].join(', ')})`);
     }
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    try {
+      return await this.send(target, url, headers, controller.signal);
+    } finally {
+      this.inFlight.delete(controller);
+    }
+  }
+
+  private async send(target: URL, url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(target, {
         method: 'GET',
         dispatcher: this.agent,
+        signal,
         headers: { 'user-agent': this.options.userAgent, accept: 'text/html,application/json;q=0.9', ...headers },
       });
     } catch (error) {
@@ -77,8 +90,26 @@ export class HttpClient {
     return { url, status: statusCode, headers: responseHeaders, body };
   }
 
-  async close(): Promise<void> {
-    await this.agent.close();
+  /**
+   * Lets requests in flight finish for up to `graceMs`, then aborts them: a
+   * shutdown must not hang on an upstream that stopped answering.
+   */
+  async close(graceMs = 1_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      this.agent.close().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!closed) {
+      this.abortInFlight();
+      await this.agent.destroy();
+    }
+  }
+
+  /** Aborts every request in flight; each fails with a TransientError (so its job is retried later). */
+  abortInFlight(): void {
+    for (const controller of this.inFlight) controller.abort(new TransientError('aborted: paperboy is shutting down'));
   }
 
   private async readCappedBody(

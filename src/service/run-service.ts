@@ -1,4 +1,4 @@
-import { Queue, type Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Config } from '../config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
@@ -46,7 +46,11 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     cleanups.push(() => http.close());
     const queueConnection = producerConnection(redis.url);
     cleanups.push(async () => queueConnection.disconnect());
-    const digests = new Queue(QUEUES.digests, { connection: queueConnection, defaultJobOptions: defaultJobOptions(config) });
+    const digests = new Queue(QUEUES.digests, {
+      connection: queueConnection,
+      prefix: config.service.queuePrefix,
+      defaultJobOptions: defaultJobOptions(config),
+    });
     cleanups.push(() => digests.close());
 
     if (roles.has('schedule')) {
@@ -58,11 +62,10 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         await digests.add(JOBS.planSchedule, kickoff, { deduplication: { id: 'plan-daily-recent-on-start' } });
       }
     }
-    let worker: Worker | undefined;
     if (roles.has('worker')) {
-      worker = startDigestWorker(redis.url, { config, pool, http, digests }, digests, logger);
-      cleanups.push(() => closeWorker(worker!, config.service.shutdownGraceMs, logger));
-      await worker.waitUntilReady();
+      const digestWorker = startDigestWorker(redis.url, { config, pool, http, digests }, digests, logger);
+      cleanups.push(() => digestWorker.close(config.service.shutdownGraceMs));
+      await digestWorker.worker.waitUntilReady();
       logger.info({ concurrency: config.service.concurrency, hfRate: config.service.hfRate }, 'worker started on the digests queue');
     }
     let dashboard: DashboardServer | undefined;
@@ -88,27 +91,6 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
   } catch (error) {
     await runCleanups();
     throw error;
-  }
-}
-
-/**
- * Stops taking new jobs and waits for active ones to finish, up to the grace
- * period. Past it the worker is closed without waiting: its active jobs keep
- * their locks until they lapse, then another worker (or this one, restarted)
- * picks them up as stalled and runs them again. Loads are idempotent, so a
- * re-run changes nothing twice.
- */
-async function closeWorker(worker: Worker, graceMs: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const graceful = worker.close().then(() => true);
-  const deadline = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), graceMs);
-  });
-  const finished = await Promise.race([graceful, deadline]);
-  clearTimeout(timer);
-  if (!finished) {
-    logger.warn({ graceMs }, 'active jobs did not finish within the grace period; they will be picked up again after their lock lapses');
-    await worker.close(true);
   }
 }
 

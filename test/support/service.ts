@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { QUEUES } from '../../src/queue/contracts.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/paperboy.js');
+
+/** The environment of a service under test: its own queue prefix on the suite's Redis, fast retries and stall checks. */
+export function serviceEnv(databaseUrl: string, hfBaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: inject('redisUrl'),
+    HF_BASE_URL: hfBaseUrl,
+    PAPERBOY_QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+    PAPERBOY_RETRY_BASE_MS: '100',
+    PAPERBOY_STALLED_INTERVAL_MS: '1000',
+    PAPERBOY_SHUTDOWN_GRACE_MS: '300',
+    DASHBOARD_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export function configOf(env: Record<string, string>): Config {
+  return loadConfig(env);
+}
+
+/** A producer-side handle on the test's digests queue, for adding jobs and watching them. */
+export async function openDigestsQueue(config: Config) {
+  const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.digests, { connection, prefix: config.service.queuePrefix });
+  const events = new QueueEvents(QUEUES.digests, { connection: { url: config.redisUrl! }, prefix: config.service.queuePrefix });
+  await events.waitUntilReady();
+  return {
+    queue,
+    events,
+    /** Resolves with the job once it completed or failed for good. */
+    async settled(job: Job, timeoutMs = 30_000): Promise<Job> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const fresh = await Job.fromId(queue, job.id!);
+        const state = await fresh?.getState();
+        if (fresh && (state === 'completed' || state === 'failed')) return fresh;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`job ${job.id} did not settle within ${timeoutMs} ms (state ${await job.getState()})`);
+    },
+    async close() {
+      await events.close();
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** `paperboy <role>` as a child process, as an operator would run it. */
+export function spawnRole(role: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [BIN, role], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
