@@ -43,7 +43,7 @@ const envSchema = z.object({
   PAPERBOY_TZ: z.preprocess(emptyAsUndefined, z.string().default('UTC')),
   PAPERBOY_SCHEDULES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_SAVED_SEARCHES: z.preprocess(emptyAsUndefined, z.string().optional()),
-  PAPERBOY_HF_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(100)),
+  PAPERBOY_HF_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
   PAPERBOY_HF_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(300_000)),
   PAPERBOY_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(2)),
   PAPERBOY_JOB_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(50).default(6)),
@@ -124,7 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tz: e.PAPERBOY_TZ,
       schedules,
       savedSearches: (e.PAPERBOY_SAVED_SEARCHES ?? '').split(',').map((search) => search.trim()).filter(Boolean),
-      hfRate: Object.freeze({ max: e.PAPERBOY_HF_RATE_MAX, windowMs: e.PAPERBOY_HF_RATE_WINDOW_MS }),
+      // Hugging Face allows about 100 page requests per 5 minutes anonymously, more with a token.
+      hfRate: Object.freeze({ max: e.PAPERBOY_HF_RATE_MAX ?? (e.HF_TOKEN ? 500 : 100), windowMs: e.PAPERBOY_HF_RATE_WINDOW_MS }),
       queuePrefix: e.PAPERBOY_QUEUE_PREFIX,
       concurrency: e.PAPERBOY_WORKER_CONCURRENCY,
       attempts: e.PAPERBOY_JOB_ATTEMPTS,

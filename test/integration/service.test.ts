@@ -143,6 +143,32 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     }
   });
 
+  it('keeps the Hugging Face budget across all workers together', async () => {
+    const days = Array.from({ length: 9 }, (_, index) => `2024-07-${String(index + 1).padStart(2, '0')}`);
+    const timestamps: number[] = [];
+    for (const day of days) {
+      hf.route(`/papers/date/${day}`, (_request, response) => {
+        timestamps.push(Date.now());
+        response.writeHead(302, { location: '/papers' }).end();
+      });
+    }
+    // 3 requests per second for the whole queue; two worker processes with concurrency 2 each.
+    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_HF_RATE_MAX: '3', PAPERBOY_HF_RATE_WINDOW_MS: '1000' });
+    await start(['worker'], env);
+    await start(['worker'], env);
+    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    try {
+      const jobs = await Promise.all(days.map((day) => queue.add('fetch-digest', fetchDay(day))));
+      for (const job of jobs) expect(await (await settled(job)).getState()).toBe('completed');
+      expect(timestamps).toHaveLength(9);
+      // 9 requests at 3 per window need three windows: at least two full windows between first and last.
+      // (Each worker limiting only itself would allow 6 per window: done within one window boundary.)
+      expect(Math.max(...timestamps) - Math.min(...timestamps)).toBeGreaterThanOrEqual(1_900);
+    } finally {
+      await close();
+    }
+  });
+
   it('serves /healthz and /metrics', async () => {
     hf.route('/papers/date/2024-08-07', { body: capture });
     const env = serviceEnv(db.url, hf.baseUrl);
