@@ -1,0 +1,68 @@
+import type { PaperRecord } from './paper.ts';
+
+/**
+ * Code-repository references of a paper, normalised to `owner/repo`. Pure.
+ *
+ * Real values arrive messy: trailing slashes (also `//`, `///`), `.git`,
+ * `/tree/main/...`, `?tab=...`, `#readme`, sentence punctuation after a link
+ * in an abstract, and whitespace or a newline inside the URL (a real value is
+ * `https://github.com/\nFightingFighting/NeuroAda.git`). Anything that is
+ * not a repository (an organisation page, /features, /sponsors, a gist, a
+ * user page, GitHub Pages) is rejected, never guessed at.
+ */
+
+export type RepoRefSource = 'github_repo' | 'project_page' | 'abstract';
+
+export interface RepoRef {
+  /** Lower-cased `owner/repo`: GitHub names are case-insensitive, so this is the key. */
+  ref: string;
+  /** `owner/repo` as written, for display until GitHub returns the canonical name. */
+  display: string;
+  source: RepoRefSource;
+}
+
+const GITHUB_URL = /^(?:https?:)?\/*(?:www\.)?github\.com\/+(.*)$/i;
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+const REPO = /^[A-Za-z0-9._-]{1,100}$/;
+const TRAILING_PUNCTUATION = /[.,;:!?)\]}>'"»”’*]+$/;
+/** First path segments that are GitHub's own pages, not users or organisations. */
+const RESERVED_OWNERS = new Set([
+  'about', 'apps', 'codespaces', 'collections', 'contact', 'customer-stories', 'enterprise', 'events', 'explore',
+  'features', 'issues', 'login', 'marketplace', 'new', 'notifications', 'orgs', 'organizations', 'pricing', 'pulls',
+  'readme', 'search', 'security', 'settings', 'site', 'sponsors', 'team', 'topics', 'trending', 'users',
+]);
+
+/**
+ * @returns `{ ref, display }` for a GitHub repository URL (or `github.com/owner/repo`
+ * without scheme), or undefined when the value is not a repository.
+ */
+export function normalizeGithubRepo(value: string): Omit<RepoRef, 'source'> | undefined {
+  const compact = value.replace(/\s+/g, '');
+  const match = GITHUB_URL.exec(compact);
+  if (!match) return undefined;
+  const path = (match[1] ?? '').split(/[?#]/)[0]!;
+  const [owner, rawRepo] = path.split('/').filter(Boolean);
+  if (!owner || !rawRepo || !OWNER.test(owner) || RESERVED_OWNERS.has(owner.toLowerCase())) return undefined;
+  const repo = rawRepo.replace(TRAILING_PUNCTUATION, '').replace(/\.git$/i, '').replace(TRAILING_PUNCTUATION, '');
+  if (!REPO.test(repo) || repo === '.' || repo === '..') return undefined;
+  return { ref: `${owner}/${repo}`.toLowerCase(), display: `${owner}/${repo}` };
+}
+
+// A github.com link inside running text; an arXiv line wrap may sit right after "github.com/".
+const LINK_IN_TEXT = /(?:https?:\/\/)?(?:www\.)?(?<![\w.-])github\.com\/+\s*[^\s/]+\/+[^\s]+/gi;
+
+/** Every repository a paper points to, each once (the first source listed wins). */
+export function extractRepoRefs(paper: Pick<PaperRecord, 'raw' | 'projectPage' | 'abstract'>): RepoRef[] {
+  const raw = paper.raw as { paper?: { githubRepo?: unknown; summary?: unknown } } | undefined;
+  const candidates: Array<[string, RepoRefSource]> = [];
+  if (typeof raw?.paper?.githubRepo === 'string') candidates.push([raw.paper.githubRepo, 'github_repo']);
+  if (paper.projectPage) candidates.push([paper.projectPage, 'project_page']);
+  const text = typeof raw?.paper?.summary === 'string' ? raw.paper.summary : (paper.abstract ?? '');
+  for (const link of text.match(LINK_IN_TEXT) ?? []) candidates.push([link, 'abstract']);
+  const refs = new Map<string, RepoRef>();
+  for (const [value, source] of candidates) {
+    const normalized = normalizeGithubRepo(value);
+    if (normalized && !refs.has(normalized.ref)) refs.set(normalized.ref, { ...normalized, source });
+  }
+  return [...refs.values()];
+}
