@@ -17,6 +17,15 @@ export interface HttpResponse {
   body: Buffer;
 }
 
+export interface RequestOptions {
+  /**
+   * Statuses returned to the caller (with their body) instead of being turned
+   * into errors: for upstreams whose error answers carry meaning (GitHub's
+   * 403 rate limits, 404s that mark a repository gone, 301 renames).
+   */
+  passStatuses?: ReadonlySet<number>;
+}
+
 /** When no Retry-After says otherwise, wait this long after a 429. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
@@ -52,7 +61,22 @@ export class HttpClient {
    * @throws RateLimitedError for a 429.
    * @throws TransientError for a 5xx, a timeout, a reset or a truncated body.
    */
-  async get(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  async get(url: string, headers: Record<string, string> = {}, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.request('GET', url, headers, undefined, options);
+  }
+
+  /** A POST with a JSON body (GitHub GraphQL); same limits, classification and allow-list as get(). */
+  async postJson(url: string, body: unknown, headers: Record<string, string> = {}, options: RequestOptions = {}): Promise<HttpResponse> {
+    return this.request('POST', url, { 'content-type': 'application/json', ...headers }, JSON.stringify(body), options);
+  }
+
+  private async request(
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    options: RequestOptions,
+  ): Promise<HttpResponse> {
     const target = new URL(url);
     if (!this.allowedOrigins.has(target.origin)) {
       throw new PermanentError(`refusing to fetch ${target.origin}: not an allowed upstream (${[...this.allowedOrigins].join(', ')})`);
@@ -60,17 +84,26 @@ export class HttpClient {
     const controller = new AbortController();
     this.inFlight.add(controller);
     try {
-      return await this.send(target, url, headers, controller.signal);
+      return await this.send(method, target, url, headers, body, options, controller.signal);
     } finally {
       this.inFlight.delete(controller);
     }
   }
 
-  private async send(target: URL, url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse> {
+  private async send(
+    method: 'GET' | 'POST',
+    target: URL,
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    options: RequestOptions,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(target, {
-        method: 'GET',
+        method,
+        body,
         dispatcher: this.agent,
         signal,
         headers: { 'user-agent': this.options.userAgent, accept: 'text/html,application/json;q=0.9', ...headers },
@@ -80,14 +113,14 @@ export class HttpClient {
     }
     const responseHeaders = flattenHeaders(response.headers);
     const { statusCode } = response;
-    if (statusCode >= 300 || statusCode < 200) {
+    if ((statusCode >= 300 || statusCode < 200) && !options.passStatuses?.has(statusCode)) {
       // Drain so the connection can be reused; the body of an error page is not needed.
       await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       throwForStatus(statusCode, responseHeaders, url);
       return { url, status: statusCode, headers: responseHeaders, body: Buffer.alloc(0) };
     }
-    const body = await this.readCappedBody(response.body, responseHeaders, url);
-    return { url, status: statusCode, headers: responseHeaders, body };
+    const responseBody = await this.readCappedBody(response.body, responseHeaders, url);
+    return { url, status: statusCode, headers: responseHeaders, body: responseBody };
   }
 
   /**

@@ -161,9 +161,10 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
       const jobs = await Promise.all(days.map((day) => queue.add('fetch-digest', fetchDay(day))));
       for (const job of jobs) expect(await (await settled(job)).getState()).toBe('completed');
       expect(timestamps).toHaveLength(9);
-      // 9 requests at 3 per window need three windows: at least two full windows between first and last.
-      // (Each worker limiting only itself would allow 6 per window: done within one window boundary.)
-      expect(Math.max(...timestamps) - Math.min(...timestamps)).toBeGreaterThanOrEqual(1_900);
+      // 9 requests at 3 per window need three windows: about two full windows between first and last.
+      // Each worker limiting only itself would allow 6 per window: done after about one window.
+      // (The margin absorbs the few ms between a window opening and its request reaching the server.)
+      expect(Math.max(...timestamps) - Math.min(...timestamps)).toBeGreaterThanOrEqual(1_600);
     } finally {
       await close();
     }
