@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { DigestKind } from '../src/domain/digest-key.ts';
 import type { Logger } from '../src/logger.ts';
-import { fetchDigestPayload } from '../src/queue/contracts.ts';
+import { fetchDigestPayload, JOBS, type EnrichReposPayload } from '../src/queue/contracts.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
 import { ingestDigest } from '../src/stages/ingest-digest.ts';
 
@@ -14,5 +14,10 @@ export async function fetchDigest(job: Job, context: JobContext, log: Logger) {
     via: payload.via ?? (digest.kind === 'day' || digest.kind === 'week' || digest.kind === 'month' ? context.config.hf.transport : 'html'),
   });
   for (const warning of result.warnings) await job.log(`warning: ${warning}`);
-  return { outcome: result.outcome, papers: result.paperCount, ...result.counts, warnings: result.warnings.length };
+  if (result.repoRefs.length > 0) {
+    // Enrichment has its own queue, budget and rate limits: a GitHub pause never holds up digest loads.
+    const payload: EnrichReposPayload = { refs: result.repoRefs };
+    await context.repos.add(JOBS.enrichRepos, payload);
+  }
+  return { outcome: result.outcome, papers: result.paperCount, ...result.counts, warnings: result.warnings.length, repoRefs: result.repoRefs.length };
 }

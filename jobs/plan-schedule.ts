@@ -2,13 +2,18 @@ import type { Job } from 'bullmq';
 import { findFetchedDays } from '../src/db/fetches.repository.ts';
 import { CATCH_UP_DAYS, daysBefore, planSchedule } from '../src/domain/schedule-plan.ts';
 import type { Logger } from '../src/logger.ts';
-import { planSchedulePayload } from '../src/queue/contracts.ts';
+import { JOBS, planSchedulePayload, type EnrichReposPayload } from '../src/queue/contracts.ts';
 import { enqueueDigestFetches } from '../src/queue/enqueue.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
 
 /** plan-schedule {schedule}: a scheduler fired; enqueue the digests it stands for (and days it missed). */
 export async function planScheduleJob(job: Job, context: JobContext, log: Logger) {
   const { schedule } = planSchedulePayload.parse(job.data);
+  if (schedule === 'repos-refresh') {
+    const payload: EnrichReposPayload = { stale: true };
+    await context.repos.add(JOBS.enrichRepos, payload, { deduplication: { id: 'enrich-repos-stale' } });
+    return { schedule, enqueued: ['enrich-repos-stale'] };
+  }
   const now = new Date();
   const fetchedDays = await findFetchedDays(context.pool, daysBefore(now, CATCH_UP_DAYS));
   const refs = planSchedule(schedule, { now, savedSearches: context.config.service.savedSearches, fetchedDays });

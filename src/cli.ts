@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { resolveDatabase } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
+import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
 import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
@@ -35,20 +36,42 @@ async function withDatabase<T>(context: CommandContext, work: (pool: pg.Pool) =>
   }
 }
 
-async function runIngest(context: CommandContext, digest: DigestRef, options: { force?: boolean; via?: Transport }) {
+interface IngestCommandOptions {
+  force?: boolean;
+  via?: Transport;
+  /** commander's --no-enrich sets this to false. */
+  enrich?: boolean;
+}
+
+async function runIngest(context: CommandContext, digest: DigestRef, options: IngestCommandOptions) {
   const { config, logger } = context;
   const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
   try {
-    const result = await withDatabase(context, (pool) =>
-      ingestDigest({ http, pool, hf: config.hf, logger }, digest, {
+    await withDatabase(context, async (pool) => {
+      const result = await ingestDigest({ http, pool, hf: config.hf, logger }, digest, {
         force: options.force ?? false,
         via: options.via ?? (digest.kind === 'day' || digest.kind === 'week' || digest.kind === 'month' ? config.hf.transport : 'html'),
-      }),
-    );
-    process.stdout.write(`${describeIngest(result)}\n`);
+      });
+      process.stdout.write(`${describeIngest(result)}\n`);
+      if (options.enrich === false || result.repoRefs.length === 0) return;
+      try {
+        const summary = await enrichRepos({ http, pool, github: config.github, logger }, { refs: result.repoRefs });
+        process.stdout.write(`${describeEnrich(summary)}\n`);
+      } catch (error) {
+        process.stderr.write(`paperboy: repository enrichment failed (the digest is loaded; \`paperboy enrich\` picks up where it stopped): ${(error as Error).message}\n`);
+        process.exitCode = EXIT_FAILED;
+      }
+    });
   } finally {
     await http.close();
   }
+}
+
+function describeEnrich(summary: EnrichSummary): string {
+  return (
+    `repositories: ${summary.checked} checked in ${summary.requests} request(s): ${summary.resolved} resolved ` +
+    `(${summary.changed} changed), ${summary.notModified} not modified, ${summary.notFound} not found`
+  );
 }
 
 function describeIngest(result: IngestResult): string {
@@ -73,6 +96,7 @@ function keyOf(kind: DigestKind) {
 }
 
 const forceOption = () => new Option('-f, --force', 'fetch unconditionally and reload even if the page is unchanged');
+const noEnrichOption = () => new Option('--no-enrich', "don't resolve the papers' GitHub repositories after loading");
 const viaOption = () =>
   new Option('--via <transport>', 'fetch the HTML page or the JSON API (default: PAPERBOY_HF_TRANSPORT, else html)').choices(['html', 'api']);
 
@@ -118,7 +142,8 @@ function buildProgram(context: () => CommandContext): Command {
       .argument(argument, kind === 'day' ? 'YYYY-MM-DD' : kind === 'week' ? 'YYYY-Www, e.g. 2024-W31' : 'YYYY-MM', keyOf(kind))
       .addOption(viaOption())
       .addOption(forceOption())
-      .action(async (key: string, options: { force?: boolean; via?: Transport }) => {
+      .addOption(noEnrichOption())
+      .action(async (key: string, options: IngestCommandOptions) => {
         await runIngest(context(), digestRef(kind, key), options);
       });
   }
@@ -130,7 +155,8 @@ function buildProgram(context: () => CommandContext): Command {
       .command(kind)
       .description(`ingest ${description}`)
       .addOption(forceOption())
-      .action(async (options: { force?: boolean }) => {
+      .addOption(noEnrichOption())
+      .action(async (options: IngestCommandOptions) => {
         await runIngest(context(), digestRef(kind, undefined), options);
       });
   }
@@ -139,8 +165,31 @@ function buildProgram(context: () => CommandContext): Command {
     .description('ingest the search page /papers?q=TEXT: a saved topic search, its matches accumulate over time')
     .argument('<text>', 'the search text', keyOf('search'))
     .addOption(forceOption())
-    .action(async (text: string, options: { force?: boolean }) => {
+    .addOption(noEnrichOption())
+    .action(async (text: string, options: IngestCommandOptions) => {
       await runIngest(context(), digestRef('search', text), options);
+    });
+
+  program
+    .command('enrich')
+    .description("resolve papers' GitHub repositories: those never resolved, or with --stale every one due for a refresh")
+    .option('--stale', 'refresh every repository whose next check is due (fresh papers daily, others weekly, 404s monthly)')
+    .option('--limit <n>', 'at most this many references', (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+      return n;
+    })
+    .action(async (options: { stale?: boolean; limit?: number }) => {
+      const { config, logger } = context();
+      const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
+      try {
+        const summary = await withDatabase(context(), (pool) =>
+          enrichRepos({ http, pool, github: config.github, logger }, { pendingOnly: !options.stale, limit: options.limit }),
+        );
+        process.stdout.write(`${describeEnrich(summary)}\n`);
+      } finally {
+        await http.close();
+      }
     });
 
   const roles: Array<[string, Role[], string]> = [

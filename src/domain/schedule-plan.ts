@@ -5,7 +5,7 @@ import { digestRef, isoWeekOf, utcDay, type DigestRef } from './digest-key.ts';
  * time and what the database already holds.
  */
 
-export const SCHEDULE_NAMES = ['daily-recent', 'periods', 'trending', 'searches', 'refetch-recent'] as const;
+export const SCHEDULE_NAMES = ['daily-recent', 'periods', 'trending', 'searches', 'refetch-recent', 'repos-refresh'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 /** Cron patterns (in the configured time zone, UTC by default). */
@@ -20,6 +20,8 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduleName, string>> = {
   searches: '30 3 * * *',
   // Upvotes settle over about two weeks: re-fetch the last 14 days nightly.
   'refetch-recent': '45 2 * * *',
+  // GitHub repositories due for a refresh (fresh papers' daily, others weekly): not a digest fetch.
+  'repos-refresh': '0 5 * * *',
 };
 
 /** How far back the daily schedule looks for days it never loaded (a scheduler never replays missed ticks). */
@@ -73,6 +75,8 @@ export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRe
       break;
     case 'refetch-recent':
       for (let back = 2; back <= REFETCH_DAYS; back += 1) refs.push(digestRef('day', daysBefore(now, back)));
+      break;
+    case 'repos-refresh':
       break;
   }
   const seen = new Set<string>();

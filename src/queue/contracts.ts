@@ -9,6 +9,7 @@ export const QUEUES = { digests: 'digests', repos: 'repos', backfills: 'backfill
 export const JOBS = {
   fetchDigest: 'fetch-digest',
   planSchedule: 'plan-schedule',
+  enrichRepos: 'enrich-repos',
 } as const;
 
 const LIST_KINDS = DIGEST_KINDS.filter((kind) => kind !== 'paper') as [string, ...string[]];
@@ -21,6 +22,13 @@ export const fetchDigestPayload = z.object({
   via: z.enum(['html', 'api']).optional(),
 });
 export type FetchDigestPayload = z.infer<typeof fetchDigestPayload>;
+
+/** enrich-repos: the given references (after a digest load), or every reference due for a refresh. */
+export const enrichReposPayload = z.union([
+  z.object({ refs: z.array(z.string().min(3).max(200)).min(1).max(1_000) }),
+  z.object({ stale: z.literal(true) }),
+]);
+export type EnrichReposPayload = z.infer<typeof enrichReposPayload>;
 
 export const planSchedulePayload = z.object({ schedule: z.enum(SCHEDULE_NAMES) });
 export type PlanSchedulePayload = z.infer<typeof planSchedulePayload>;

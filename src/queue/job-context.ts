@@ -9,4 +9,5 @@ export interface JobContext {
   pool: pg.Pool;
   http: HttpClient;
   digests: Queue;
+  repos: Queue;
 }

@@ -10,10 +10,16 @@ import { defaultJobOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { resolveDatabase, resolveRedis } from '../runtime.ts';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
-import { startDigestWorker } from './digest-worker.ts';
+import { enrichReposJob } from '../../jobs/enrich-repos.ts';
+import { fetchDigest } from '../../jobs/fetch-digest.ts';
+import { planScheduleJob } from '../../jobs/plan-schedule.ts';
+import { startQueueWorker } from './queue-worker.ts';
 import { createMetricsRegistry } from './metrics.ts';
 
 export type Role = 'worker' | 'schedule' | 'dashboard';
+
+/** Enrichment jobs started per minute across all workers; GitHub's own headers are the real brake. */
+const GITHUB_JOBS_PER_MINUTE = 30;
 
 export interface RunningService {
   /** The dashboard's base URL, when this process serves it. */
@@ -46,12 +52,10 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     cleanups.push(() => http.close());
     const queueConnection = producerConnection(redis.url);
     cleanups.push(async () => queueConnection.disconnect());
-    const digests = new Queue(QUEUES.digests, {
-      connection: queueConnection,
-      prefix: config.service.queuePrefix,
-      defaultJobOptions: defaultJobOptions(config),
-    });
-    cleanups.push(() => digests.close());
+    const queueOptions = { connection: queueConnection, prefix: config.service.queuePrefix, defaultJobOptions: defaultJobOptions(config) };
+    const digests = new Queue(QUEUES.digests, queueOptions);
+    const repos = new Queue(QUEUES.repos, queueOptions);
+    cleanups.push(() => digests.close(), () => repos.close());
 
     if (roles.has('schedule')) {
       const definitions = scheduleDefinitions(config);
@@ -63,10 +67,34 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
       }
     }
     if (roles.has('worker')) {
-      const digestWorker = startDigestWorker(redis.url, { config, pool, http, digests }, digests, logger);
-      cleanups.push(() => digestWorker.close(config.service.shutdownGraceMs));
-      await digestWorker.worker.waitUntilReady();
-      logger.info({ concurrency: config.service.concurrency, hfRate: config.service.hfRate }, 'worker started on the digests queue');
+      const context = { config, pool, http, digests, repos };
+      const workers = [
+        startQueueWorker({
+          redisUrl: redis.url,
+          queue: digests,
+          handlers: { [JOBS.fetchDigest]: fetchDigest, [JOBS.planSchedule]: planScheduleJob },
+          context,
+          logger,
+          concurrency: config.service.concurrency,
+          limiter: { max: config.service.hfRate.max, duration: config.service.hfRate.windowMs },
+        }),
+        startQueueWorker({
+          redisUrl: redis.url,
+          queue: repos,
+          handlers: { [JOBS.enrichRepos]: enrichReposJob },
+          context,
+          logger,
+          // One enrichment at a time: GitHub's secondary limits punish concurrency, and its
+          // rate-limit headers pause the queue anyway.
+          concurrency: 1,
+          limiter: { max: GITHUB_JOBS_PER_MINUTE, duration: 60_000 },
+        }),
+      ];
+      for (const queueWorker of workers) {
+        cleanups.push(() => queueWorker.close(config.service.shutdownGraceMs));
+        await queueWorker.worker.waitUntilReady();
+      }
+      logger.info({ concurrency: config.service.concurrency, hfRate: config.service.hfRate }, 'workers started on the digests and repos queues');
     }
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
@@ -74,7 +102,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         ...config.dashboard,
         pool,
         redis: queueConnection,
-        metrics: createMetricsRegistry(pool, [digests]),
+        metrics: createMetricsRegistry(pool, [digests, repos]),
         logger,
       });
       cleanups.push(() => dashboard!.close());

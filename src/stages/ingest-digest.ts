@@ -40,6 +40,8 @@ export interface IngestResult {
   paperCount: number;
   counts: UpsertCounts;
   warnings: string[];
+  /** Normalised `owner/repo` references of the papers loaded (empty unless loaded). */
+  repoRefs: string[];
 }
 
 const NOTHING_WRITTEN: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
@@ -111,7 +113,12 @@ export async function ingestDigest(
     const paperCount = listedCount(parsed);
     const outcome = paperCount === 0 ? 'empty' : 'loaded';
     logger.info({ url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended }, `${outcome} ${paperCount} papers`);
-    return { ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount), counts: loaded.counts, warnings: parsed.warnings };
+    return {
+      ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount),
+      counts: loaded.counts,
+      warnings: parsed.warnings,
+      repoRefs: loaded.repoRefs,
+    };
   } catch (error) {
     const excerpt = error instanceof LayoutChangedError ? error.excerpt : null;
     if (error instanceof LayoutChangedError) {
@@ -162,5 +169,5 @@ function isSameContent(previous: PreviousFetch | undefined, contentSha256: strin
 }
 
 function resultOf(digest: DigestRef, url: string, httpStatus: number, outcome: IngestResult['outcome'], paperCount: number): IngestResult {
-  return { digest, url, outcome, httpStatus, paperCount, counts: NOTHING_WRITTEN, warnings: [] };
+  return { digest, url, outcome, httpStatus, paperCount, counts: NOTHING_WRITTEN, warnings: [], repoRefs: [] };
 }

@@ -4,6 +4,8 @@ import { upsertListings, type ListingRow } from '../db/listings.repository.ts';
 import { appendPaperMetrics, type MetricObservation } from '../db/metrics.repository.ts';
 import { upsertCardSightings, upsertPapers, type UpsertCounts } from '../db/papers.repository.ts';
 import { withTransaction } from '../db/pool.ts';
+import { linkPaperRepos } from '../db/repos.repository.ts';
+import { extractRepoRefs } from '../domain/repo-refs.ts';
 import type { DigestRef } from '../domain/digest-key.ts';
 import type { ParsedDigest } from '../domain/parse-digest.ts';
 
@@ -19,6 +21,8 @@ export interface LoadDigestInput {
 
 export interface LoadDigestResult {
   counts: UpsertCounts;
+  /** Normalised `owner/repo` references of the loaded papers (for enrichment). */
+  repoRefs: string[];
   metricsAppended: number;
   listingsWritten: number;
   fetchId: number;
@@ -49,6 +53,8 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
       observed = result.observedChanges;
     }
     const metricsAppended = await appendPaperMetrics(tx, observed, observedAt);
+    const links = parsed.source === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
+    await linkPaperRepos(tx, links);
     const listingsWritten = await upsertListings(tx, input.digest, listings, observedAt);
     const fetchId = await recordFetch(tx, {
       ...input.fetch,
@@ -58,6 +64,6 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
       warnings: parsed.warnings,
       fetchedAt: observedAt,
     });
-    return { counts, metricsAppended, listingsWritten, fetchId };
+    return { counts, repoRefs: [...new Set(links.map((link) => link.ref.ref))], metricsAppended, listingsWritten, fetchId };
   });
 }

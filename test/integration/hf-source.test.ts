@@ -45,7 +45,7 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   });
 
   beforeEach(async () => {
-    await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies');
+    await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies cascade');
   });
 
   afterAll(async () => {
@@ -56,7 +56,7 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   });
 
   it('ingests a day through the JSON API with --via api', async () => {
-    const result = await runCli(['ingest', 'day', '2024-08-01', '--via', 'api'], { DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--via', 'api', '--no-enrich'], { DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('day 2024-08-01: loaded, 11 papers (11 new, 0 updated, 0 unchanged)\n');
     const { rows } = await pool.query(`select transport, url, paper_count from digest_fetches`);

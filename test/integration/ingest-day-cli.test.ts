@@ -44,7 +44,7 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
   const env = () => ({ DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
 
   it('loads the 13 papers of 2024-08-01 with their content', async () => {
-    const result = await runCli(['ingest', 'day', '2024-08-01'], env());
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], env());
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('day 2024-08-01: loaded, 13 papers (13 new, 0 updated, 0 unchanged)\n');
@@ -78,7 +78,7 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
 
   it('changes nothing on a second run: the same bytes are recorded as not_modified', async () => {
     const before = await paperSnapshot(db.pool);
-    const result = await runCli(['ingest', 'day', '2024-08-01'], env());
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], env());
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('day 2024-08-01: not modified since the last fetch (13 papers), nothing written\n');
     // Same xmin means the tuple was not rewritten, not merely rewritten with equal values.
@@ -90,7 +90,7 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
 
   it('with --force re-parses the same page and still rewrites no paper', async () => {
     const before = await paperSnapshot(db.pool);
-    const result = await runCli(['ingest', 'day', '2024-08-01', '--force'], env());
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--force', '--no-enrich'], env());
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('day 2024-08-01: loaded, 13 papers (0 new, 0 updated, 13 unchanged)\n');
     expect(await paperSnapshot(db.pool)).toEqual(before);
@@ -133,7 +133,7 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
   });
 
   it('reports every bad environment variable in one message', async () => {
-    const result = await runCli(['ingest', 'day', '2024-08-01'], { DATABASE_URL: 'mysql://nope', HF_BASE_URL: 'nope' });
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], { DATABASE_URL: 'mysql://nope', HF_BASE_URL: 'nope' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
     expect(result.stderr).toContain('HF_BASE_URL: must be an http(s) URL');
@@ -158,12 +158,12 @@ describe('paperboy ingest day with no DATABASE_URL (embedded Postgres)', () => {
 
   it('starts its own Postgres, loads 13 papers, and a second run changes nothing', async () => {
     const env = { HF_BASE_URL: hf.baseUrl, PAPERBOY_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-    const first = await runCli(['ingest', 'day', '2024-08-01'], env);
+    const first = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], env);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain(`started embedded Postgres on 127.0.0.1:`);
     expect(first.stdout).toBe('day 2024-08-01: loaded, 13 papers (13 new, 0 updated, 0 unchanged)\n');
 
-    const second = await runCli(['ingest', 'day', '2024-08-01'], env);
+    const second = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toBe('day 2024-08-01: not modified since the last fetch (13 papers), nothing written\n');
 

@@ -208,7 +208,7 @@ describe('loadDigest on real Postgres', () => {
       }
       // Several rounds, each on a fresh database, to give the interleavings a chance to differ.
       for (let round = 0; round < 3; round += 1) {
-        await pool.query('truncate papers, listings, paper_metrics, digest_fetches');
+        await pool.query('truncate papers, listings, paper_metrics, digest_fetches cascade');
         await Promise.all(loads.map(([digest, listed, at]) => load(pool, digest, listed, at)));
         expect(await contents(pool)).toEqual(await contents(serialPool));
       }

@@ -37,12 +37,13 @@ describe('paperboy start with embedded defaults (what `npm start` runs)', () => 
       const metrics = await waitFor(
         async () => {
           const text = await (await fetch(`${url}/metrics`)).text();
-          return text.includes('paperboy_papers 17') && text;
+          // Each gauge is read by its own query: wait until one scrape sees the load everywhere.
+          return text.includes('paperboy_papers 17') && text.includes('paperboy_fetches_total{kind="day",outcome="loaded"} 1') && text;
         },
         30_000,
         "today's page to be loaded",
       );
-      expect(metrics).toContain('paperboy_fetches_total{kind="day",outcome="loaded"} 1');
+      expect(metrics).toMatch(/paperboy_last_successful_fetch_timestamp_seconds\{kind="day"\} \d+/);
       expect(hf.requestsTo(`/papers/date/${today}`)).toHaveLength(1);
     } finally {
       service.child.kill('SIGTERM');

@@ -53,14 +53,14 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     const { queue, close } = await openDigestsQueue(configOf(env));
     try {
       const keys = (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.key).sort();
-      expect(keys).toEqual(['daily-recent', 'periods', 'refetch-recent', 'searches', 'trending'].map((name) => SCHEDULER_PREFIX + name));
+      expect(keys).toEqual(['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches', 'trending'].map((name) => SCHEDULER_PREFIX + name));
       const trending = (await queue.getJobSchedulers(0, -1)).find((scheduler) => scheduler.key === `${SCHEDULER_PREFIX}trending`);
       expect(trending).toMatchObject({ pattern: '5 * * * *', tz: 'UTC' });
 
       const withoutTrending = { ...env, PAPERBOY_SCHEDULES: JSON.stringify({ trending: null, periods: '0 4 * * *' }) };
       await (await startService(new Set(['schedule']), configOf(withoutTrending), logger)).shutdown('reconfigured');
       const after = await queue.getJobSchedulers(0, -1);
-      expect(after.map((scheduler) => scheduler.key).sort()).toEqual(['daily-recent', 'periods', 'refetch-recent', 'searches'].map((name) => SCHEDULER_PREFIX + name));
+      expect(after.map((scheduler) => scheduler.key).sort()).toEqual(['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches'].map((name) => SCHEDULER_PREFIX + name));
       expect(after.find((scheduler) => scheduler.key === `${SCHEDULER_PREFIX}periods`)).toMatchObject({ pattern: '0 4 * * *' });
     } finally {
       await close();
@@ -71,7 +71,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     hf.route('/papers/trending', { body: buildListPage({ entries: apiEntries(API_2024_08_01), date: '2024-08-01' }) });
     hf.route('/papers', { body: buildListPage({ entries: apiEntries(API_2024_08_01).slice(0, 5), date: '2024-08-01' }) });
     const env = serviceEnv(db.url, hf.baseUrl, {
-      PAPERBOY_SCHEDULES: JSON.stringify({ 'daily-recent': null, periods: null, 'refetch-recent': null, trending: 'every:500' }),
+      PAPERBOY_SCHEDULES: JSON.stringify({ 'daily-recent': null, periods: null, 'refetch-recent': null, 'repos-refresh': null, trending: 'every:500' }),
     });
     await start(['worker', 'schedule'], env);
     const rows = await waitFor(
@@ -273,7 +273,7 @@ describe('worker processes stopped mid-job', () => {
   async function ingestReference() {
     const { count } = (await reference.query(`select count(*)::int as count from papers`)).rows[0];
     if (count > 0) return;
-    const result = await runCli(['ingest', 'day', '2024-08-01'], { DATABASE_URL: referenceDb.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], { DATABASE_URL: referenceDb.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
     expect(result.code).toBe(0);
   }
 });

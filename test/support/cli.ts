@@ -17,6 +17,8 @@ export interface CliResult {
  */
 export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  // Never the real GitHub: unless a test points it at a local stand-in, a closed local port (connection refused).
+  childEnv.GITHUB_API_URL = 'http://127.0.0.1:9';
   for (const [name, value] of Object.entries(env)) if (value !== undefined) childEnv[name] = value;
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env: childEnv, timeout: 120_000 }, (error, stdout, stderr) => {

@@ -16,6 +16,8 @@ export function serviceEnv(databaseUrl: string, hfBaseUrl: string, extra: Record
     DATABASE_URL: databaseUrl,
     REDIS_URL: inject('redisUrl'),
     HF_BASE_URL: hfBaseUrl,
+    // Never the real GitHub: a closed local port unless a test brings a stand-in.
+    GITHUB_API_URL: 'http://127.0.0.1:9',
     PAPERBOY_QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
     PAPERBOY_RETRY_BASE_MS: '100',
     PAPERBOY_STALLED_INTERVAL_MS: '1000',
@@ -61,7 +63,9 @@ export async function openDigestsQueue(config: Config) {
 /** `paperboy <role>` as a child process, as an operator would run it. */
 export function spawnRole(role: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [BIN, role], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never the real GitHub unless the test brings a stand-in: a closed local port.
+  const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', GITHUB_API_URL: 'http://127.0.0.1:9', ...env };
+  const child = spawn(process.execPath, [BIN, role], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -48,13 +48,20 @@ describe('planSchedule', () => {
 
 describe('schedule definitions and job ids', () => {
   it('uses the defaults, overridden or removed by PAPERBOY_SCHEDULES; searches only with saved searches', () => {
-    expect(scheduleDefinitions(loadConfig({})).map((definition) => definition.name)).toEqual(['daily-recent', 'periods', 'trending', 'refetch-recent']);
+    expect(scheduleDefinitions(loadConfig({})).map((definition) => definition.name)).toEqual([
+      'daily-recent',
+      'periods',
+      'trending',
+      'refetch-recent',
+      'repos-refresh',
+    ]);
     const config = loadConfig({ PAPERBOY_SCHEDULES: '{"trending": null, "periods": "0 4 * * *"}', PAPERBOY_SAVED_SEARCHES: 'lightweight' });
     expect(scheduleDefinitions(config)).toEqual([
       { name: 'daily-recent', pattern: '*/30 * * * *' },
       { name: 'periods', pattern: '0 4 * * *' },
       { name: 'searches', pattern: '30 3 * * *' },
       { name: 'refetch-recent', pattern: '45 2 * * *' },
+      { name: 'repos-refresh', pattern: '0 5 * * *' },
     ]);
     expect(() => scheduleDefinitions(loadConfig({ PAPERBOY_SCHEDULES: '{"hourly": "0 * * * *"}' }))).toThrow(/unknown schedule "hourly"/);
     expect(() => loadConfig({ PAPERBOY_SCHEDULES: 'trending=off' })).toThrow(/PAPERBOY_SCHEDULES: must be a JSON object/);

@@ -1,0 +1,91 @@
+import { Worker, type Job, type Queue } from 'bullmq';
+import type { Logger } from '../logger.ts';
+import { workerConnection } from '../queue/connection.ts';
+import type { JobContext } from '../queue/job-context.ts';
+import { runJob } from '../queue/run-job.ts';
+
+export type JobHandler = (job: Job, context: JobContext, log: Logger) => Promise<unknown>;
+
+export interface QueueWorkerOptions {
+  redisUrl: string;
+  queue: Queue;
+  handlers: Record<string, JobHandler>;
+  context: JobContext;
+  logger: Logger;
+  concurrency: number;
+  /** The upstream budget: BullMQ keeps it in Redis, so it holds across every worker process together. */
+  limiter: { max: number; duration: number };
+}
+
+export interface QueueWorker {
+  worker: Worker;
+  /**
+   * Stops taking new jobs and waits for active ones to finish, up to
+   * `graceMs`. Past it, their requests are aborted and the worker closes
+   * without waiting: unfinished jobs keep their locks until they lapse, then
+   * another worker (or this one, restarted) picks them up as stalled and runs
+   * them again. Loads are idempotent, so a re-run changes nothing twice.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
+  const { context, logger, queue } = options;
+  const { service } = context.config;
+  const connection = workerConnection(options.redisUrl);
+  // BullMQ's close() cannot be forced once a graceful close is under way, so
+  // the grace period is kept here: count the jobs in flight, wait for zero.
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      const handler = options.handlers[job.name];
+      if (!handler) throw new Error(`no handler for job "${job.name}" on queue ${queue.name}`);
+      inFlight += 1;
+      try {
+        return await runJob(job, queue, logger, (log) => handler(job, context, log));
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) idle?.();
+      }
+    },
+    {
+      connection,
+      prefix: service.queuePrefix,
+      concurrency: options.concurrency,
+      limiter: options.limiter,
+      stalledInterval: service.stalledIntervalMs,
+      // A job whose worker died is handed to another one once its lock lapses.
+      lockDuration: Math.max(2 * service.stalledIntervalMs, 1_000),
+      maxStalledCount: 3,
+    },
+  );
+  // BullMQ leaves a connection it was handed open: close ours with the worker.
+  worker.on('closed', () => connection.disconnect());
+  worker.on('error', (error) => logger.error({ err: error, queue: queue.name }, 'worker error'));
+  worker.on('failed', (job, error) =>
+    logger.warn({ queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: error.message }, 'job failed'),
+  );
+  const whenIdle = (ms: number) => {
+    if (inFlight === 0) return Promise.resolve(true);
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      new Promise<boolean>((resolve) => (idle = () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]).finally(() => clearTimeout(timer));
+  };
+  return {
+    worker,
+    async close(graceMs: number) {
+      await worker.pause(true);
+      if (!(await whenIdle(graceMs))) {
+        logger.warn({ queue: queue.name, graceMs, inFlight }, 'active jobs did not finish within the grace period: aborting their requests; they run again once their lock lapses');
+        // Aborted requests fail fast and their attempts are recorded; whatever is still running after that is abandoned.
+        context.http.abortInFlight();
+        await whenIdle(2_000);
+      }
+      await worker.close(true);
+    },
+  };
+}
