@@ -34,15 +34,17 @@ export async function findRefsToCheck(
   db: PgQueryable,
   options: { refs?: readonly string[]; pendingOnly?: boolean; skipCheckedWithinMs?: number; limit: number },
 ): Promise<DueRef[]> {
+  const skipSeconds = Math.floor((options.skipCheckedWithinMs ?? 0) / 1000);
+  const select = `select r.ref, r.display, r.repo_id, p.etag from repo_refs r left join repos p on p.id = r.repo_id`;
   const { rows } = await db.query<{ ref: string; display: string; repo_id: string | null; etag: string | null }>(
     options.refs
-      ? `select r.ref, r.display, r.repo_id, p.etag from repo_refs r left join repos p on p.id = r.repo_id
-         where r.ref = any($1::text[])
-           and (r.checked_at is null or r.checked_at < now() - make_interval(secs => ${Math.floor((options.skipCheckedWithinMs ?? 0) / 1000)}))
-         order by r.ref limit $2`
-      : `select r.ref, r.display, r.repo_id, p.etag from repo_refs r left join repos p on p.id = r.repo_id
-         where ${options.pendingOnly ? `r.status = 'pending'` : 'r.next_check_at <= now()'} order by r.next_check_at, r.ref limit $2`,
-    options.refs ? [options.refs, options.limit] : [null, options.limit],
+      ? `${select}
+         where r.ref = any($2::text[]) and (r.checked_at is null or r.checked_at < now() - make_interval(secs => $3::int))
+         order by r.ref limit $1`
+      : `${select}
+         where ${options.pendingOnly ? `r.status = 'pending'` : 'r.next_check_at <= now()'}
+         order by r.next_check_at, r.ref limit $1`,
+    options.refs ? [options.limit, options.refs, skipSeconds] : [options.limit],
   );
   return rows.map((row) => ({ ref: row.ref, display: row.display, repoId: row.repo_id === null ? null : Number(row.repo_id), etag: row.etag }));
 }
@@ -92,7 +94,7 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
   const canonical = repo.fullName.toLowerCase();
   await db.query(
     `insert into repo_refs (ref, display, repo_id, status, checked_at, next_check_at)
-     values ($1, $2, $3, 'resolved', $4, $4 + ${RECHECK_INTERVAL_SQL})
+     values ($1, $2, $3, 'resolved', $4::timestamptz, $4::timestamptz + ${RECHECK_INTERVAL_SQL})
      on conflict (ref) do nothing`,
     [canonical, repo.fullName, repo.id, observedAt],
   );
@@ -115,12 +117,12 @@ export async function markRefNotFound(db: PgQueryable, ref: string, repoId: numb
 // Repositories of papers listed in the last two weeks move most: refresh them daily, the rest weekly.
 const RECHECK_INTERVAL_SQL = `(case when exists (
     select 1 from paper_repos pr join listings l on l.paper_id = pr.paper_id
-    where pr.ref = $1 and l.last_listed_at > now() - interval '14 days') then interval '1 day' else interval '7 days' end)`;
+    where pr.ref = $1::text and l.last_listed_at > now() - interval '14 days') then interval '1 day' else interval '7 days' end)`;
 
 async function markRef(db: PgQueryable, ref: string, update: { repoId: number | null; status: 'resolved' | 'not_found'; observedAt: Date }) {
   await db.query(
-    `update repo_refs set repo_id = coalesce($2, repo_id), status = $3, checked_at = $4, error = null,
-       next_check_at = $4 + case when $3 = 'not_found' then interval '30 days' else ${RECHECK_INTERVAL_SQL} end
+    `update repo_refs set repo_id = coalesce($2::bigint, repo_id), status = $3::text, checked_at = $4::timestamptz, error = null,
+       next_check_at = $4::timestamptz + case when $3::text = 'not_found' then interval '30 days' else ${RECHECK_INTERVAL_SQL} end
      where ref = $1`,
     [ref, update.repoId, update.status, update.observedAt],
   );

@@ -75,7 +75,9 @@ export class FakeGithub {
     if (this.missing.has(lower)) return undefined;
     const canonical = this.renamed.get(lower) ?? name;
     const key = canonical.toLowerCase();
-    const digest = createHash('sha256').update(key).digest();
+    // A rename keeps the repository's identity: id and template come from the name it was created under.
+    const origin = [...this.renamed].find(([, to]) => to.toLowerCase() === key)?.[0] ?? key;
+    const digest = createHash('sha256').update(origin).digest();
     const template = TEMPLATES[digest.readUInt32BE(0) % TEMPLATES.length]!;
     const [owner, repo] = canonical.split('/');
     return {

@@ -42,22 +42,25 @@ export async function openDigestsQueue(config: Config) {
     queue,
     events,
     /** Resolves with the job once it completed or failed for good. */
-    async settled(job: Job, timeoutMs = 30_000): Promise<Job> {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        const fresh = await Job.fromId(queue, job.id!);
-        const state = await fresh?.getState();
-        if (fresh && (state === 'completed' || state === 'failed')) return fresh;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`job ${job.id} did not settle within ${timeoutMs} ms (state ${await job.getState()})`);
-    },
+    settled: (job: Job, timeoutMs = 30_000) => settledIn(queue, job, timeoutMs),
     async close() {
       await events.close();
       await queue.close();
       connection.disconnect();
     },
   };
+}
+
+/** Resolves with the job (of `queue`) once it completed or failed for good. */
+export async function settledIn(queue: Queue, job: Job, timeoutMs = 30_000): Promise<Job> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const fresh = await Job.fromId(queue, job.id!);
+    const state = await fresh?.getState();
+    if (fresh && (state === 'completed' || state === 'failed')) return fresh;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`job ${job.id} of ${queue.name} did not settle within ${timeoutMs} ms (state ${await job.getState()})`);
 }
 
 /** `paperboy <role>` as a child process, as an operator would run it. */

@@ -1,0 +1,235 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/db/pool.ts';
+import { parseDailyPaperEntries } from '../../src/domain/parse-digest.ts';
+import { RateLimitedError } from '../../src/errors.ts';
+import { HttpClient } from '../../src/http/http-client.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startService, type RunningService } from '../../src/service/run-service.ts';
+import { enrichRepos, type EnrichDependencies } from '../../src/stages/enrich-repos.ts';
+import { loadDigest } from '../../src/stages/load-digest.ts';
+import { runCli } from '../support/cli.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { realApiEntries } from '../support/digests.ts';
+import { FakeGithub } from '../support/fake-github.ts';
+import { buildListPage } from '../support/page-builder.ts';
+import { configOf, openDigestsQueue, serviceEnv, settledIn } from '../support/service.ts';
+import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+const logger = createLogger({ level: 'silent', pretty: false });
+
+describe('repository enrichment against a GitHub stand-in built from real captures', () => {
+  const github = new FakeGithub();
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let http: HttpClient;
+  let refs: string[];
+
+  beforeAll(async () => {
+    await github.start();
+    http = new HttpClient({ userAgent: 'paperboy-test', timeoutMs: 5_000, maxBodyBytes: 5_000_000, allowedOrigins: [github.baseUrl] });
+  });
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    pool = createPool(db.url, logger);
+    github.requests.length = 0;
+    github.missing.clear();
+    github.renamed.clear();
+    github.starsOverride.clear();
+    // Every real paper of every capture, loaded as one digest: its repository links come with it.
+    const parsed = parseDailyPaperEntries(realApiEntries(), { url: 'fixtures' });
+    const loaded = await loadDigest(pool, { digest: { source: 'hf', kind: 'day', key: '2026-08-21' }, parsed, observedAt: new Date(), fetch: { url: 'test', httpStatus: 200, error: null } });
+    refs = loaded.repoRefs;
+  });
+
+  afterEach(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  afterAll(async () => {
+    await http.close();
+    await github.stop();
+  });
+
+  const deps = (token?: string): EnrichDependencies => ({ http, pool, github: { apiUrl: github.baseUrl, token }, logger });
+
+  it('with a token, resolves N references in ceil(N/100) GraphQL queries', async () => {
+    expect(refs.length).toBeGreaterThan(100);
+    const summary = await enrichRepos(deps('ghp_test'));
+    expect(github.requests.map((request) => `${request.method} ${request.url}`)).toEqual(
+      Array.from({ length: Math.ceil(refs.length / 100) }, () => 'POST /graphql'),
+    );
+    expect(github.requests[0]!.headers.authorization).toBe('Bearer ghp_test');
+    expect(github.requests.flatMap((request) => request.names)).toHaveLength(refs.length);
+    expect(summary).toMatchObject({ checked: refs.length, resolved: refs.length, notFound: 0 });
+    const { rows } = await pool.query(`select count(*)::int as unresolved from repo_refs where status <> 'resolved'`);
+    expect(rows[0].unresolved).toBe(0);
+    const repo = await pool.query(
+      `select r.full_name, r.stars, r.forks, r.topics, r.license_spdx from repos r join repo_refs f on f.repo_id = r.id where f.ref = 'nvlabs/fast-dllm'`,
+    );
+    const served = github.repoFor('NVlabs/Fast-dLLM')!;
+    expect(repo.rows).toEqual([
+      {
+        full_name: 'NVlabs/Fast-dLLM',
+        stars: served.stargazers_count,
+        forks: served.forks_count,
+        topics: served.topics ?? [],
+        license_spdx: (served.license as { spdx_id?: string } | null)?.spdx_id ?? null,
+      },
+    ]);
+  });
+
+  it('without a token, uses conditional REST requests: a 304 writes nothing but refreshes fetched_at', async () => {
+    const sample = refs.slice(0, 5);
+    await enrichRepos(deps(), { refs: sample });
+    expect(github.requests.map((request) => request.method)).toEqual(['GET', 'GET', 'GET', 'GET', 'GET']);
+    const before = await pool.query(`select id, xmin::text, updated_at, fetched_at, etag from repos order by id`);
+    const snapshotsBefore = await pool.query(`select count(*)::int as n from repo_snapshots`);
+    github.requests.length = 0;
+
+    const again = await enrichRepos(deps(), { refs: sample });
+    expect(again).toMatchObject({ checked: 5, notModified: 5, changed: 0 });
+    expect(github.requests.every((request) => request.headers['if-none-match']?.startsWith('W/"'))).toBe(true);
+    const after = await pool.query(`select id, xmin::text, updated_at, fetched_at, etag from repos order by id`);
+    expect(after.rows.map((row) => [row.id, row.updated_at, row.etag])).toEqual(before.rows.map((row) => [row.id, row.updated_at, row.etag]));
+    for (const [index, row] of after.rows.entries()) expect(row.fetched_at.getTime()).toBeGreaterThan(before.rows[index].fetched_at.getTime());
+    expect((await pool.query(`select count(*)::int as n from repo_snapshots`)).rows[0].n).toBe(snapshotsBefore.rows[0].n);
+  });
+
+  it.each([['REST', undefined], ['GraphQL', 'ghp_test']] as const)('keeps one row for a renamed repository, reached by both names (%s)', async (_api, token) => {
+    const oldRef = 'nvlabs/fast-dllm';
+    await enrichRepos(deps(token), { refs: [oldRef] });
+    const { rows: [first] } = await pool.query(`select repo_id from repo_refs where ref = $1`, [oldRef]);
+    github.renamed.set(oldRef, 'NVlabs/Fast-dLLM-v2');
+    await enrichRepos(deps(token), { refs: [oldRef] });
+    const { rows } = await pool.query(
+      `select f.ref, f.repo_id, r.full_name from repo_refs f join repos r on r.id = f.repo_id where f.ref in ($1, 'nvlabs/fast-dllm-v2') order by f.ref`,
+      [oldRef],
+    );
+    expect(rows).toEqual([
+      { ref: 'nvlabs/fast-dllm', repo_id: first.repo_id, full_name: 'NVlabs/Fast-dLLM-v2' },
+      { ref: 'nvlabs/fast-dllm-v2', repo_id: first.repo_id, full_name: 'NVlabs/Fast-dLLM-v2' },
+    ]);
+    expect((await pool.query(`select count(*)::int as n from repos`)).rows[0].n).toBe(1);
+    if (!token) expect(github.requests.some((request) => request.url.startsWith('/repositories/'))).toBe(true);
+  });
+
+  it('marks a 404 not_found, keeps every link, and checks it again much later', async () => {
+    const gone = refs[0]!;
+    github.missing.add(gone);
+    const summary = await enrichRepos(deps(), { refs: [gone] });
+    expect(summary).toMatchObject({ notFound: 1 });
+    const { rows } = await pool.query(
+      `select status, repo_id, next_check_at > now() + interval '29 days' as later,
+              (select count(*)::int from paper_repos where ref = $1) as links
+       from repo_refs where ref = $1`,
+      [gone],
+    );
+    expect(rows).toEqual([{ status: 'not_found', repo_id: null, later: true, links: expect.any(Number) }]);
+    expect(rows[0].links).toBeGreaterThan(0);
+  });
+
+  it('appends a star snapshot only when stars or forks changed', async () => {
+    const ref = 'nvlabs/fast-dllm';
+    await enrichRepos(deps('ghp_test'), { refs: [ref] });
+    await enrichRepos(deps('ghp_test'), { refs: [ref] });
+    const served = github.repoFor('NVlabs/Fast-dLLM')!;
+    github.starsOverride.set(ref, served.stargazers_count + 42);
+    await enrichRepos(deps('ghp_test'), { refs: [ref] });
+    const { rows } = await pool.query(`select stars from repo_snapshots order by observed_at`);
+    expect(rows.map((row) => row.stars)).toEqual([served.stargazers_count, served.stargazers_count + 42]);
+  });
+
+  it('turns a 403 rate limit into a RateLimitedError carrying the wait until reset', async () => {
+    github.rateLimitNext = { status: 403, seconds: 3 };
+    const error = await enrichRepos(deps(), { refs: [refs[0]!] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(2_000);
+    expect((error as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(4_100);
+  });
+});
+
+describe('enrichment in the service and the CLI', () => {
+  const github = new FakeGithub();
+  const hf = new UpstreamServer();
+  let db: TestDatabase;
+  const running: RunningService[] = [];
+
+  beforeAll(async () => {
+    await github.start();
+    await hf.start();
+    const entries = JSON.parse(readFixture('hf-api/hf-api-daily_papers-2025-10-08.json').toString());
+    hf.route('/papers/date/2025-10-08', { body: buildListPage({ entries, date: '2025-10-08' }) });
+  });
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    for (const service of running.splice(0)) await service.shutdown('test over');
+    await db.drop();
+  });
+
+  afterAll(async () => {
+    await github.stop();
+    await hf.stop();
+  });
+
+  async function unresolvedGithubRepoPapers(pool: pg.Pool) {
+    const { rows } = await pool.query(
+      `select p.id from papers p
+       where p.raw->'paper' ? 'githubRepo'
+         and not exists (select 1 from paper_repos pr join repo_refs f on f.ref = pr.ref join repos r on r.id = f.repo_id
+                         where pr.paper_id = p.id and pr.source = 'github_repo' and f.status = 'resolved')`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  it.each([['REST', {}], ['GraphQL', { GITHUB_TOKEN: 'ghp_test' }]] as const)(
+    '`paperboy ingest day 2025-10-08` links every paper with a githubRepo to a resolved repository (%s)',
+    async (_api, extra) => {
+      const result = await runCli(['ingest', 'day', '2025-10-08'], { DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, GITHUB_API_URL: github.baseUrl, LOG_LEVEL: 'warn', ...extra });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^day 2025-10-08: loaded, 23 papers/);
+      expect(result.stdout).toMatch(/repositories: \d+ checked in \d+ request\(s\): \d+ resolved/);
+      const { rows } = await db.pool.query(`select count(*)::int as n from papers where raw->'paper' ? 'githubRepo'`);
+      expect(rows[0].n).toBeGreaterThan(5);
+      expect(await unresolvedGithubRepoPapers(db.pool)).toEqual([]);
+    },
+  );
+
+  it('a digest load enqueues enrichment; a GitHub 429 pauses the repos queue for its Retry-After, then the job completes', async () => {
+    const env = serviceEnv(db.url, hf.baseUrl, { GITHUB_API_URL: github.baseUrl, GITHUB_TOKEN: 'ghp_test' });
+    running.push(await startService(new Set(['worker']), configOf(env), logger));
+    github.requests.length = 0;
+    github.rateLimitNext = { status: 429, seconds: 1 };
+    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const connection = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
+    const repos = new Queue('repos', { connection, prefix: env.PAPERBOY_QUEUE_PREFIX });
+    try {
+      const started = Date.now();
+      const fetch = await settled(await queue.add('fetch-digest', { source: 'hf', kind: 'day', key: '2025-10-08', force: false }));
+      expect(fetch.returnvalue).toMatchObject({ outcome: 'loaded', papers: 23 });
+      const [enrich] = await repos.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed']);
+      expect(enrich?.name).toBe('enrich-repos');
+      const done = await settledIn(repos, enrich!, 30_000);
+      expect(await done.getState()).toBe('completed');
+      expect(done.returnvalue).toMatchObject({ checked: 13, resolved: 13 });
+      // The 429 did not use the job's attempt: one attempt, which succeeded.
+      expect(done.attemptsMade).toBe(1);
+      expect(github.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /graphql', 'POST /graphql']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      expect(await unresolvedGithubRepoPapers(db.pool)).toEqual([]);
+    } finally {
+      await repos.close();
+      connection.disconnect();
+      await close();
+    }
+  });
+});
