@@ -70,7 +70,7 @@ async function runIngest(context: CommandContext, digest: DigestRef, options: In
 function describeEnrich(summary: EnrichSummary): string {
   return (
     `repositories: ${summary.checked} checked in ${summary.requests} request(s): ${summary.resolved} resolved ` +
-    `(${summary.changed} changed), ${summary.notModified} not modified, ${summary.notFound} not found`
+    `(${summary.changed} changed), ${summary.notModified} not modified, ${summary.notFound} not found, ${summary.failed} refused`
   );
 }
 

@@ -114,6 +114,15 @@ export async function markRefNotFound(db: PgQueryable, ref: string, repoId: numb
   await markRef(db, ref, { repoId, status: 'not_found', observedAt });
 }
 
+/** GitHub refused this one reference for good (e.g. 422): keep the reason, try again tomorrow. */
+export async function markRefError(db: PgQueryable, ref: string, error: string, observedAt: Date): Promise<void> {
+  await db.query(`update repo_refs set error = $2, checked_at = $3::timestamptz, next_check_at = $3::timestamptz + interval '1 day' where ref = $1`, [
+    ref,
+    error.slice(0, 500),
+    observedAt,
+  ]);
+}
+
 // Repositories of papers listed in the last two weeks move most: refresh them daily, the rest weekly.
 const RECHECK_INTERVAL_SQL = `(case when exists (
     select 1 from paper_repos pr join listings l on l.paper_id = pr.paper_id

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { findRefsToCheck, markRefNotFound, saveResolvedRepo, touchRepo, type DueRef } from '../db/repos.repository.ts';
+import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, touchRepo, type DueRef } from '../db/repos.repository.ts';
+import { PermanentError } from '../errors.ts';
 import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget } from '../http/github-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
@@ -17,6 +18,8 @@ export interface EnrichSummary {
   changed: number;
   notModified: number;
   notFound: number;
+  /** References GitHub refused for good (kept with their error, tried again later). */
+  failed: number;
   requests: number;
 }
 
@@ -37,7 +40,7 @@ export async function enrichRepos(
   options: { refs?: readonly string[]; pendingOnly?: boolean; skipCheckedWithinMs?: number; limit?: number } = {},
 ): Promise<EnrichSummary> {
   const due = await findRefsToCheck(deps.pool, { ...options, limit: options.limit ?? 5_000 });
-  const summary: EnrichSummary = { checked: 0, resolved: 0, changed: 0, notModified: 0, notFound: 0, requests: 0 };
+  const summary: EnrichSummary = { checked: 0, resolved: 0, changed: 0, notModified: 0, notFound: 0, failed: 0, requests: 0 };
   if (deps.github.token) {
     for (let start = 0; start < due.length; start += GRAPHQL_BATCH) {
       const batch = due.slice(start, start + GRAPHQL_BATCH);
@@ -67,7 +70,19 @@ export async function enrichRepos(
 }
 
 async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: EnrichSummary): Promise<void> {
-  const result = await getRepoRest(deps.http, deps.github, ref.display, ref.etag);
+  let result: Awaited<ReturnType<typeof getRepoRest>>;
+  try {
+    result = await getRepoRest(deps.http, deps.github, ref.display, ref.etag);
+  } catch (error) {
+    // One reference GitHub will not answer for must not stop the others; limits and outages must.
+    if (!(error instanceof PermanentError)) throw error;
+    summary.requests += 1;
+    summary.checked += 1;
+    summary.failed += 1;
+    await markRefError(deps.pool, ref.ref, error.message, new Date());
+    deps.logger.warn({ ref: ref.ref, err: error.message }, 'repository reference refused by GitHub');
+    return;
+  }
   summary.requests += 1;
   const observedAt = new Date();
   if (result.kind === 'found') {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
 import { parseDailyPaperEntries } from '../../src/domain/parse-digest.ts';
-import { RateLimitedError } from '../../src/errors.ts';
+import { RateLimitedError, TransientError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
@@ -39,6 +39,8 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     github.missing.clear();
     github.renamed.clear();
     github.starsOverride.clear();
+    github.failOnce.clear();
+    github.unprocessable.clear();
     // Every real paper of every capture, loaded as one digest: its repository links come with it.
     const parsed = parseDailyPaperEntries(realApiEntries(), { url: 'fixtures' });
     const loaded = await loadDigest(pool, { digest: { source: 'hf', kind: 'day', key: '2026-08-21' }, parsed, observedAt: new Date(), fetch: { url: 'test', httpStatus: 200, error: null } });
@@ -142,6 +144,19 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     await enrichRepos(deps('ghp_test'), { refs: [ref] });
     const { rows } = await pool.query(`select stars from repo_snapshots order by observed_at`);
     expect(rows.map((row) => row.stars)).toEqual([served.stargazers_count, served.stargazers_count + 42]);
+  });
+
+  it('treats a 500 as transient (the retry then resolves it) and a 422 as a lasting refusal of that one reference', async () => {
+    const [flaky, invalid] = [refs[0]!, refs[1]!];
+    github.failOnce.add(flaky);
+    await expect(enrichRepos(deps(), { refs: [flaky] })).rejects.toThrow(TransientError);
+    expect((await pool.query(`select status from repo_refs where ref = $1`, [flaky])).rows).toEqual([{ status: 'pending' }]);
+    expect(await enrichRepos(deps(), { refs: [flaky] })).toMatchObject({ resolved: 1 });
+    github.unprocessable.add(invalid);
+    const other = refs[2]!;
+    expect(await enrichRepos(deps(), { refs: [invalid, other] })).toMatchObject({ checked: 2, failed: 1, resolved: 1 });
+    const { rows } = await pool.query(`select status, error, next_check_at > now() + interval '23 hours' as later from repo_refs where ref = $1`, [invalid]);
+    expect(rows).toEqual([{ status: 'pending', error: expect.stringMatching(/answered 422: .*Validation Failed/), later: true }]);
   });
 
   it('turns a 403 rate limit into a RateLimitedError carrying the wait until reset', async () => {

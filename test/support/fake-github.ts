@@ -22,6 +22,9 @@ const TEMPLATES: RestRepo[] = [
 ];
 const NOT_FOUND_BODY = extractReplayBody('github-rest/pygithub-404-repo-not-found.txt', 404);
 const RATE_LIMIT_BODY = extractReplayBody('github-rest/pygithub-403-rate-limit-exceeded.txt', 403);
+const VALIDATION_FAILED_BODY = (JSON.parse(readFixture('github-rest/octokit-errors-422-raw-fixture.json').toString()) as Array<{ status: number; response: unknown }>).find(
+  (exchange) => exchange.status === 422,
+)!.response;
 
 /** The JSON body recorded for a status in a PyGithub ReplayData file. */
 function extractReplayBody(file: string, status: number): string {
@@ -48,6 +51,8 @@ export class FakeGithub {
   readonly renamed = new Map<string, string>();
   /** Lower-case names whose next REST request fails with a 500. */
   readonly failOnce = new Set<string>();
+  /** Lower-case names answered with the real 422 Validation Failed body. */
+  readonly unprocessable = new Set<string>();
   /** When set, the next request of any kind is refused with this status and a reset in `seconds`. */
   rateLimitNext: { status: 403 | 429; seconds: number } | undefined;
   private server: http.Server | undefined;
@@ -116,6 +121,7 @@ export class FakeGithub {
     names.push(name);
     const lower = name.toLowerCase();
     if (this.failOnce.delete(lower)) return this.json(response, 500, { message: 'Server Error' });
+    if (this.unprocessable.has(lower)) return this.json(response, 422, VALIDATION_FAILED_BODY);
     const renamedTo = this.renamed.get(lower);
     if (renamedTo) {
       // What GitHub does for a renamed repository: a permanent redirect to it by id.
