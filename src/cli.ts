@@ -5,13 +5,14 @@ import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
 import { DIGEST_KINDS, digestRef, type DigestKind, type DigestRef } from './domain/digest-key.ts';
 import type { Transport } from './domain/parse-digest.ts';
-import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError } from './errors.ts';
+import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { HttpClient } from './http/http-client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { resolveDatabase } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
 import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
+import { queryCommand } from './cli/query-commands.ts';
 import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
@@ -170,6 +171,8 @@ function buildProgram(context: () => CommandContext): Command {
       await runIngest(context(), digestRef('search', text), options);
     });
 
+  program.addCommand(queryCommand((work) => withDatabase(context(), work)));
+
   program
     .command('enrich')
     .description("resolve papers' GitHub repositories: those never resolved, or with --stale every one due for a refresh")
@@ -264,6 +267,10 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof code === 'string' && code.startsWith('commander.')) {
       const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_USAGE;
       return exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`paperboy: ${error.message}\n`);
+      return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {
       process.stderr.write(`paperboy: ${error.message}\n`);

@@ -58,3 +58,8 @@ export class ConfigError extends Error {
 export class SetupError extends Error {
   override name = 'SetupError';
 }
+
+/** The command was given something it cannot use; the message says what. Exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
+import { handleApiRequest } from './api-routes.ts';
 
 export interface DashboardServer {
   url: string;
@@ -11,9 +12,9 @@ export interface DashboardServer {
 }
 
 /**
- * The dashboard's HTTP server. Today it serves the operational endpoints:
- * `/healthz` (Redis and Postgres both answer: 200, else 503 naming what is
- * down) and `/metrics` (Prometheus text format).
+ * The dashboard's HTTP server: `/healthz` (Redis and Postgres both answer:
+ * 200, else 503 naming what is down), `/metrics` (Prometheus text format) and
+ * the read-only JSON API under `/api/`.
  */
 export async function startDashboardServer(options: {
   host: string;
@@ -25,7 +26,8 @@ export async function startDashboardServer(options: {
 }): Promise<DashboardServer> {
   const { pool, redis, metrics, logger } = options;
   const server = http.createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const requestUrl = new URL(request.url ?? '/', 'http://localhost');
+    const path = requestUrl.pathname;
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -36,6 +38,9 @@ export async function startDashboardServer(options: {
       } else if (path === '/metrics') {
         const body = await metrics.metrics();
         response.writeHead(200, { 'content-type': metrics.contentType }).end(body);
+      } else if (path.startsWith('/api/')) {
+        const api = (await handleApiRequest(pool, path, requestUrl.searchParams)) ?? { status: 404, body: { error: 'no such API path' } };
+        response.writeHead(api.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(api.body));
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }

@@ -1,0 +1,41 @@
+/** Rows out of `paperboy query`: an aligned table for people, JSON or CSV for scripts. Column names are stable. */
+
+export type OutputFormat = 'table' | 'json' | 'csv';
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(cell).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function formatRows(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[], format: OutputFormat): string {
+  if (format === 'json') return `${JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null]))), null, 2)}\n`;
+  if (format === 'csv') {
+    const quote = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+    return [columns.join(','), ...rows.map((row) => columns.map((column) => quote(cell(row[column]))).join(','))].join('\n') + '\n';
+  }
+  const maxWidth = 60;
+  const clip = (text: string) => (text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text).replace(/\s+/g, ' ');
+  const cells = rows.map((row) => columns.map((column) => clip(cell(row[column]))));
+  const widths = columns.map((column, index) => Math.max(column.length, ...cells.map((line) => line[index]!.length)));
+  const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index]!)).join('  ').trimEnd();
+  return [line([...columns]), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n') + `\n(${rows.length} rows)\n`;
+}
+
+/** `7d`, `24h`, `2w` or a date (YYYY-MM-DD) → the UTC date that far back. */
+export function sinceDate(value: string, now = new Date()): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const match = /^(\d+)([hdw])$/.exec(value);
+  if (!match) throw new RangeError(`"${value}" is not a duration such as 7d, 24h or 2w, nor a date`);
+  const hours = Number(match[1]) * { h: 1, d: 24, w: 168 }[match[2] as 'h' | 'd' | 'w'];
+  return new Date(now.getTime() - hours * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** `7d` / `2w` → days. */
+export function windowDays(value: string): number {
+  const match = /^(\d+)([dw])$/.exec(value);
+  if (!match || Number(match[1]) < 1) throw new RangeError(`"${value}" is not a window such as 7d or 2w`);
+  return Number(match[1]) * (match[2] === 'w' ? 7 : 1);
+}

@@ -1,0 +1,125 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type pg from 'pg';
+import { getPaperDetail, listPapers, listRepos, risingRepos, searchPapers, type PaperFilters } from '../db/query.repository.ts';
+import { canonicalPaperId } from '../domain/paper-id.ts';
+import { isCalendarDate } from '../domain/digest-key.ts';
+import { UsageError } from '../errors.ts';
+import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
+
+export const PAPER_COLUMNS = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
+
+type WithDatabase = <T>(work: (pool: pg.Pool) => Promise<T>) => Promise<T>;
+
+interface FormatOptions {
+  json?: boolean;
+  csv?: boolean;
+}
+
+function formatOf(options: FormatOptions): OutputFormat {
+  return options.json ? 'json' : options.csv ? 'csv' : 'table';
+}
+
+const asArgument =
+  <T>(parse: (value: string) => T) =>
+  (value: string): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+const positiveInt = asArgument((value) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError('a whole number');
+  return n;
+});
+const calendarDate = asArgument((value) => {
+  if (!isCalendarDate(value)) throw new RangeError(`"${value}" is not a date in YYYY-MM-DD form`);
+  return value;
+});
+
+function withFormats(command: Command): Command {
+  return command
+    .addOption(new Option('--json', 'JSON (an array of objects with stable keys)').conflicts('csv'))
+    .addOption(new Option('--csv', 'CSV with a header row'))
+    .option('--limit <n>', 'at most this many rows', positiveInt, 50);
+}
+
+/** `paperboy query …`: the common questions, one command each. */
+export function queryCommand(withDatabase: WithDatabase): Command {
+  // exitOverride before the subcommands: they inherit it, so main() decides every exit code.
+  const query = new Command('query').exitOverride().showHelpAfterError().description('ask the database: papers, search, one paper, repositories');
+
+  withFormats(
+    query
+      .command('papers')
+      .description('papers listed on a day or since a time, most upvoted first')
+      .option('--day <date>', 'listed on the daily page of this date', calendarDate)
+      .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
+      .option('--until <date>', 'listed on a daily page up to this date', calendarDate)
+      .option('--min-upvotes <n>', 'at least this many upvotes', positiveInt)
+      .option('--has-code', 'only papers with a resolved GitHub repository')
+      .option('--language <name>', "their repository's primary language"),
+  ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
+    if (options.day === undefined && options.since === undefined) throw new UsageError('query papers needs --day or --since');
+    const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
+    process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, PAPER_COLUMNS, formatOf(options)));
+  });
+
+  withFormats(
+    query
+      .command('search')
+      .description('full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first')
+      .argument('<text>', 'what to look for')
+      .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
+      .option('--min-upvotes <n>', 'at least this many upvotes', positiveInt)
+      .option('--has-code', 'only papers with a resolved GitHub repository'),
+  ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
+    const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
+    process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, ['rank', ...PAPER_COLUMNS], formatOf(options)));
+  });
+
+  query
+    .command('paper')
+    .description('everything about one paper: listings, upvote history, repositories and their star history')
+    .argument('<id>', 'arXiv id (any version, DOI or arxiv.org URL)')
+    .option('--json', 'JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const detail = await withDatabase((pool) => getPaperDetail(pool, canonicalPaperId(id)));
+      if (!detail) throw new UsageError(`no paper ${canonicalPaperId(id)} in the database`);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
+        return;
+      }
+      const p = detail.paper;
+      process.stdout.write(`${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${(p.first_listed_at as Date | null)?.toISOString() ?? '-'}\n\n`);
+      process.stdout.write(`listings\n${formatRows(detail.listings, ['kind', 'key', 'rank', 'upvotes', 'first_listed_at', 'last_listed_at'], 'table')}\n`);
+      process.stdout.write(`upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`);
+      process.stdout.write(`repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`);
+      for (const repo of detail.repos) {
+        const history = repo.star_history as Array<Record<string, unknown>>;
+        if (history.length > 0) process.stdout.write(`\nstar history of ${repo.full_name}\n${formatRows(history, ['observed_at', 'stars', 'forks'], 'table')}`);
+      }
+    });
+
+  withFormats(
+    query
+      .command('repos')
+      .description('repositories: most starred, or with --rising by star growth over a window')
+      .option('--rising', 'rank by star growth')
+      .option('--window <days>', 'growth window for --rising: 7d, 2w, …', asArgument(windowDays), 7)
+      .option('--language <name>', 'primary language (not with --rising)'),
+  ).action(async (options: FormatOptions & { rising?: boolean; window: number; language?: string; limit: number }) => {
+    if (options.rising) {
+      const rows = await withDatabase((pool) => risingRepos(pool, options.window, { limit: options.limit }));
+      process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
+      return;
+    }
+    const rows = await withDatabase((pool) => listRepos(pool, { language: options.language }, { limit: options.limit }));
+    process.stdout.write(
+      formatRows(rows as unknown as Array<Record<string, unknown>>, ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'], formatOf(options)),
+    );
+  });
+
+  return query;
+}

@@ -1,0 +1,186 @@
+import type { PgQueryable } from './queryable.ts';
+
+/**
+ * The read side: what users ask of the database, as parameterised SQL over
+ * the views of migration 0005. Column names here are the stable output of
+ * `paperboy query` and the JSON API.
+ */
+
+export interface PaperFilters {
+  /** Papers on the daily page of this date (YYYY-MM-DD). */
+  day?: string;
+  /** Papers on a daily page on or after this date (YYYY-MM-DD). */
+  since?: string;
+  /** Papers on a daily page on or before this date (YYYY-MM-DD). */
+  until?: string;
+  minUpvotes?: number;
+  hasCode?: boolean;
+  /** Primary language of the paper's best repository (case-insensitive). */
+  language?: string;
+}
+
+/** Keyset position: the last row of the previous page (ordering is upvotes desc, id asc). */
+export interface PaperCursor {
+  upvotes: number;
+  id: string;
+}
+
+export interface PaperRow {
+  id: string;
+  title: string;
+  upvotes: number;
+  num_comments: number | null;
+  published_at: Date | null;
+  first_listed_at: Date | null;
+  repo: string | null;
+  repo_stars: number | null;
+  repo_language: string | null;
+  repo_license: string | null;
+}
+
+const PAPER_COLUMNS = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
+  o.repo, o.repo_stars, o.repo_language, o.repo_license`;
+
+/** Builds the WHERE clause of the paper filters; values go in `params`, never into the text. */
+function filterClause(filters: PaperFilters, params: unknown[]): string {
+  const where: string[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filters.day !== undefined || filters.since !== undefined || filters.until !== undefined) {
+    const conditions = [`l.paper_id = o.id`, `l.source = 'hf'`, `l.kind = 'day'`];
+    if (filters.day !== undefined) conditions.push(`l.key = ${param(filters.day)}`);
+    if (filters.since !== undefined) conditions.push(`l.key >= ${param(filters.since)}`);
+    if (filters.until !== undefined) conditions.push(`l.key <= ${param(filters.until)}`);
+    where.push(`exists (select 1 from listings l where ${conditions.join(' and ')})`);
+  }
+  if (filters.minUpvotes !== undefined) where.push(`o.upvotes >= ${param(filters.minUpvotes)}`);
+  if (filters.hasCode === true) where.push('o.repo is not null');
+  if (filters.hasCode === false) where.push('o.repo is null');
+  if (filters.language !== undefined) where.push(`lower(o.repo_language) = lower(${param(filters.language)})`);
+  return where.length ? where.join(' and ') : 'true';
+}
+
+/** Papers matching the filters, most upvoted first, one keyset page at a time. */
+export async function listPapers(db: PgQueryable, filters: PaperFilters, page: { limit: number; after?: PaperCursor }): Promise<PaperRow[]> {
+  const params: unknown[] = [];
+  const where = filterClause(filters, params);
+  params.push(page.after?.upvotes ?? null, page.after?.id ?? null, page.limit);
+  const n = params.length;
+  const { rows } = await db.query<PaperRow>(
+    `select ${PAPER_COLUMNS}
+     from paper_overview o
+     where ${where}
+       and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
+     order by o.upvotes desc, o.id
+     limit $${n}`,
+    params,
+  );
+  return rows;
+}
+
+export interface SearchRow extends PaperRow {
+  rank: number;
+}
+
+/**
+ * Full-text search over titles (weight A) and abstracts (weight B) with
+ * websearch syntax ("quoted phrases", -exclusions, or), ranked.
+ */
+export async function searchPapers(db: PgQueryable, text: string, filters: PaperFilters, limit: number): Promise<SearchRow[]> {
+  const params: unknown[] = [text];
+  const where = filterClause(filters, params);
+  params.push(limit);
+  const { rows } = await db.query<SearchRow>(
+    `select ${PAPER_COLUMNS}, round(ts_rank_cd(p.search, q.query)::numeric, 4)::float8 as rank
+     from websearch_to_tsquery('english', $1) as q(query)
+     join papers p on p.search @@ q.query
+     join paper_overview o on o.id = p.id
+     where ${where}
+     order by ts_rank_cd(p.search, q.query) desc, o.upvotes desc, o.id
+     limit $${params.length}`,
+    params,
+  );
+  return rows;
+}
+
+export interface PaperDetail {
+  paper: Record<string, unknown>;
+  listings: Array<Record<string, unknown>>;
+  upvoteHistory: Array<Record<string, unknown>>;
+  repos: Array<Record<string, unknown>>;
+}
+
+/** Everything about one paper: its row, where it was listed, its upvote history, its repositories and their star history. */
+export async function getPaperDetail(db: PgQueryable, id: string): Promise<PaperDetail | undefined> {
+  const paper = await db.query(
+    `select o.*, p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
+     from paper_overview o join papers p on p.id = o.id where o.id = $1`,
+    [id],
+  );
+  if (paper.rows.length === 0) return undefined;
+  const [listings, history, repos] = await Promise.all([
+    db.query(`select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`, [id]),
+    db.query(`select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`, [id]),
+    db.query(
+      `select pr.ref, pr.source, f.status, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
+              coalesce((select json_agg(json_build_object('observed_at', s.observed_at, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
+                        from repo_snapshots s where s.repo_id = r.id), '[]') as star_history
+       from paper_repos pr join repo_refs f on f.ref = pr.ref left join repos r on r.id = f.repo_id
+       where pr.paper_id = $1 order by pr.source, pr.ref`,
+      [id],
+    ),
+  ]);
+  return { paper: paper.rows[0]!, listings: listings.rows, upvoteHistory: history.rows, repos: repos.rows };
+}
+
+export interface RisingRepoRow {
+  repo_id: string;
+  full_name: string;
+  stars: number;
+  growth: number | null;
+  language: string | null;
+  papers: string[];
+}
+
+/** Repositories by star growth over `windowDays`, with the papers that point to them. */
+export async function risingRepos(db: PgQueryable, windowDays: number, page: { limit: number }): Promise<RisingRepoRow[]> {
+  const { rows } = await db.query<RisingRepoRow>(
+    `select repo_id::text, full_name, stars, growth, language, papers from repos_rising_over(make_interval(days => $1)) limit $2`,
+    [windowDays, page.limit],
+  );
+  return rows;
+}
+
+export interface RepoRow {
+  id: string;
+  full_name: string;
+  stars: number;
+  forks: number;
+  language: string | null;
+  license_spdx: string | null;
+  archived: boolean;
+  pushed_at: Date | null;
+  papers: number;
+}
+
+/** Repositories, most starred first, one keyset page at a time (ordering: stars desc, id asc). */
+export async function listRepos(
+  db: PgQueryable,
+  filters: { language?: string },
+  page: { limit: number; after?: { stars: number; id: string } },
+): Promise<RepoRow[]> {
+  const { rows } = await db.query<RepoRow>(
+    `select r.id::text, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
+            (select count(distinct pr.paper_id)::int from repo_refs f join paper_repos pr on pr.ref = f.ref where f.repo_id = r.id) as papers
+     from repos r
+     where r.status = 'ok'
+       and ($1::text is null or lower(r.language) = lower($1))
+       and ($2::int is null or r.stars < $2::int or (r.stars = $2::int and r.id > $3::bigint))
+     order by r.stars desc, r.id
+     limit $4`,
+    [filters.language ?? null, page.after?.stars ?? null, page.after?.id ?? null, page.limit],
+  );
+  return rows;
+}

@@ -1,0 +1,114 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import { getPaperDetail, listPapers, listRepos } from '../db/query.repository.ts';
+import { isCalendarDate } from '../domain/digest-key.ts';
+import { canonicalPaperId } from '../domain/paper-id.ts';
+
+/**
+ * The read-only JSON API: `/api/papers`, `/api/papers/:id`, `/api/repos`.
+ * Query parameters are validated with zod (unknown ones refused, so a typo is
+ * an error rather than a silently ignored filter); pages are keyset pages with
+ * an opaque cursor; every value reaches SQL as a parameter.
+ */
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+const MAX_PAGE = 100;
+const date = z.string().refine(isCalendarDate, 'must be a date in YYYY-MM-DD form');
+const limit = z.coerce.number().int().min(1).max(MAX_PAGE).default(20);
+const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const papersQuery = z.strictObject({
+  day: date.optional(),
+  since: date.optional(),
+  until: date.optional(),
+  min_upvotes: z.coerce.number().int().min(0).optional(),
+  has_code: boolean.optional(),
+  language: z.string().min(1).max(50).optional(),
+  limit,
+  cursor: z.string().max(500).optional(),
+});
+
+const reposQuery = z.strictObject({
+  language: z.string().min(1).max(50).optional(),
+  limit,
+  cursor: z.string().max(500).optional(),
+});
+
+const paperCursor = z.strictObject({ u: z.number().int(), id: z.string().min(1).max(100) });
+const repoCursor = z.strictObject({ s: z.number().int(), id: z.string().regex(/^\d{1,19}$/) });
+
+function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
+  if (cursor === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new BadRequest('cursor: not a cursor this API returned');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new BadRequest('cursor: not a cursor this API returned');
+  return parsed.data;
+}
+
+class BadRequest extends Error {}
+
+function parseQuery<T>(schema: z.ZodType<T>, params: URLSearchParams): T {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in raw) throw new BadRequest(`${key}: given more than once`);
+    raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BadRequest(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+/** @returns the response, or undefined when the path is not an API path. */
+export async function handleApiRequest(pool: pg.Pool, path: string, params: URLSearchParams): Promise<ApiResponse | undefined> {
+  try {
+    if (path === '/api/papers') {
+      const query = parseQuery(papersQuery, params);
+      const after = decodeCursor(query.cursor, paperCursor);
+      const rows = await listPapers(
+        pool,
+        { day: query.day, since: query.since, until: query.until, minUpvotes: query.min_upvotes, hasCode: query.has_code, language: query.language },
+        { limit: query.limit, after: after && { upvotes: after.u, id: after.id } },
+      );
+      const last = rows.at(-1);
+      return { status: 200, body: { items: rows, next_cursor: rows.length === query.limit && last ? encodeCursor({ u: last.upvotes, id: last.id }) : null } };
+    }
+    const paper = /^\/api\/papers\/(.+)$/.exec(path);
+    if (paper) {
+      parseQuery(z.strictObject({}), params);
+      let id: string;
+      try {
+        id = canonicalPaperId(decodeURIComponent(paper[1]!));
+      } catch {
+        throw new BadRequest('id: not a valid paper id');
+      }
+      const detail = await getPaperDetail(pool, id);
+      return detail ? { status: 200, body: detail } : { status: 404, body: { error: `no paper ${id}` } };
+    }
+    if (path === '/api/repos') {
+      const query = parseQuery(reposQuery, params);
+      const after = decodeCursor(query.cursor, repoCursor);
+      const rows = await listRepos(pool, { language: query.language }, { limit: query.limit, after: after && { stars: after.s, id: after.id } });
+      const last = rows.at(-1);
+      return { status: 200, body: { items: rows, next_cursor: rows.length === query.limit && last ? encodeCursor({ s: last.stars, id: last.id }) : null } };
+    }
+    return undefined;
+  } catch (error) {
+    if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+    throw error;
+  }
+}

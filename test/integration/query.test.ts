@@ -1,0 +1,218 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/db/pool.ts';
+import { createLogger } from '../../src/logger.ts';
+import { HttpClient } from '../../src/http/http-client.ts';
+import { handleApiRequest } from '../../src/service/api-routes.ts';
+import { enrichRepos } from '../../src/stages/enrich-repos.ts';
+import { loadDigest } from '../../src/stages/load-digest.ts';
+import { runCli } from '../support/cli.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { API_2026_07_31_EARLY, API_2026_07_31_LATER, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
+import { FakeGithub } from '../support/fake-github.ts';
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const T = (iso: string) => new Date(iso);
+
+/**
+ * One database loaded from the real captures, enriched against the GitHub
+ * stand-in, then queried through the views, the CLI and the JSON API.
+ */
+describe('querying the database', () => {
+  const github = new FakeGithub();
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let http: HttpClient;
+
+  async function load(kind: 'day', key: string, listed: ReturnType<typeof listedFromApi>, at: Date) {
+    await loadDigest(pool, { digest: { source: 'hf', kind, key }, parsed: { source: 'api', papers: listed, warnings: [] }, observedAt: at, fetch: { url: 'test', httpStatus: 200, error: null } });
+  }
+
+  beforeAll(async () => {
+    await github.start();
+    db = await createTestDatabase();
+    pool = createPool(db.url, logger);
+    http = new HttpClient({ userAgent: 'paperboy-test', timeoutMs: 5_000, maxBodyBytes: 5_000_000, allowedOrigins: [github.baseUrl] });
+    await load('day', '2024-08-01', listedFromHtml2024(), T('2024-08-02T00:00:00Z'));
+    await load('day', '2025-10-08', listedFromApi('hf-api-daily_papers-2025-10-08.json'), T('2025-10-09T00:00:00Z'));
+    await load('day', '2026-07-31', listedFromApi(API_2026_07_31_EARLY), T('2026-07-31T12:00:00Z'));
+    await load('day', '2026-07-31', listedFromApi(API_2026_07_31_LATER), T('2026-08-02T12:00:00Z'));
+    const deps = { http, pool, github: { apiUrl: github.baseUrl, token: 'ghp_test' }, logger };
+    await enrichRepos(deps);
+    // A week later one repository gained 500 stars.
+    github.starsOverride.set('yaoyao-jpg/phizero', github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count + 500);
+    await pool.query(`update repo_refs set next_check_at = now()`);
+    await enrichRepos(deps);
+  });
+
+  afterAll(async () => {
+    await http.close();
+    await pool.end();
+    await db.drop();
+    await github.stop();
+  });
+
+  describe('views', () => {
+    it('paper_overview: a paper with its best repository, first listing and latest upvotes', async () => {
+      const { rows } = await pool.query(`select id, upvotes, first_listed_at, repo, repo_stars from paper_overview where id = '2607.28624'`);
+      expect(rows).toEqual([
+        { id: '2607.28624', upvotes: expect.any(Number), first_listed_at: T('2026-07-31T12:00:00Z'), repo: 'yaoyao-jpg/PhiZero', repo_stars: github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count },
+      ]);
+      const later = listedFromApi(API_2026_07_31_LATER).find((item) => item.paper.id === '2607.28624');
+      expect(rows[0].upvotes).toBe(later?.paper.upvotes ?? listedFromApi(API_2026_07_31_EARLY).find((item) => item.paper.id === '2607.28624')!.paper.upvotes);
+    });
+
+    it('daily_top: the papers of a day ranked by upvotes', async () => {
+      const { rows } = await pool.query(`select position, id, upvotes from daily_top where day = '2024-08-01' order by position limit 3`);
+      expect(rows).toEqual([
+        { position: '1', id: '2407.21783', upvotes: 94 },
+        { position: '2', id: '2407.21705', upvotes: 24 },
+        { position: '3', id: '2407.21770', upvotes: 19 },
+      ]);
+    });
+
+    it('papers_with_code and papers_without_code split every paper', async () => {
+      const { rows } = await pool.query(
+        `select (select count(*)::int from papers) as papers, (select count(*)::int from papers_with_code) as with_code,
+                (select count(*)::int from papers_without_code) as without_code`,
+      );
+      expect(rows[0].with_code + rows[0].without_code).toBe(rows[0].papers);
+      expect(rows[0].with_code).toBeGreaterThan(20);
+      const llama = await pool.query(`select 1 from papers_without_code where id = '2407.21783'`);
+      expect(llama.rowCount).toBe(1);
+    });
+
+    it('repos_rising: the repository that gained stars comes first, with its papers', async () => {
+      const { rows } = await pool.query(`select full_name, growth, papers from repos_rising limit 2`);
+      expect(rows[0]).toEqual({ full_name: 'yaoyao-jpg/PhiZero', growth: 500, papers: ['2607.28624'] });
+      expect(rows[1].growth).toBe(0);
+    });
+  });
+
+  describe('paperboy query', () => {
+    const env = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+
+    it('papers --day as JSON, with stable columns', async () => {
+      const result = await runCli(['query', 'papers', '--day', '2024-08-01', '--json', '--limit', '3'], env());
+      expect(result.stderr).toBe('');
+      const rows = JSON.parse(result.stdout);
+      expect(rows.map((row: { id: string }) => row.id)).toEqual(['2407.21783', '2407.21705', '2407.21770']);
+      expect(Object.keys(rows[0])).toEqual(['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license']);
+    });
+
+    it('papers --since with --has-code and --min-upvotes, as CSV', async () => {
+      const result = await runCli(['query', 'papers', '--since', '2026-07-01', '--has-code', '--min-upvotes', '20', '--csv'], env());
+      const [header, ...lines] = result.stdout.trimEnd().split('\n');
+      expect(header).toBe('id,title,upvotes,num_comments,first_listed_at,repo,repo_stars,repo_language,repo_license');
+      expect(lines.length).toBeGreaterThan(3);
+      const expected = await pool.query(
+        `select count(*)::int as n from papers_with_code o where o.upvotes >= 20
+           and exists (select 1 from listings l where l.paper_id = o.id and l.kind = 'day' and l.key >= '2026-07-01')`,
+      );
+      expect(lines).toHaveLength(expected.rows[0].n);
+    });
+
+    it('search ranks title matches first and accepts websearch syntax', async () => {
+      const llama = JSON.parse((await runCli(['query', 'search', 'llama 3 herd', '--json'], env())).stdout);
+      expect(llama[0].id).toBe('2407.21783');
+      const phrase = JSON.parse((await runCli(['query', 'search', '"process reward model"', '--json'], env())).stdout);
+      expect(phrase.map((row: { id: string }) => row.id)).toContain('2510.06217');
+      const excluded = JSON.parse((await runCli(['query', 'search', '"process reward model" -tabular', '--json'], env())).stdout);
+      expect(excluded.map((row: { id: string }) => row.id)).not.toContain('2510.06217');
+    });
+
+    it('treats quotes and SQL in search text as text', async () => {
+      for (const text of [`'); DROP TABLE papers; --`, `"unbalanced`, `\\ ' " ;`, `o'reilly`]) {
+        const result = await runCli(['query', 'search', text, '--json'], env());
+        expect(result.code).toBe(0);
+        expect(Array.isArray(JSON.parse(result.stdout))).toBe(true);
+      }
+      expect((await pool.query(`select count(*)::int as n from papers`)).rows[0].n).toBeGreaterThan(50);
+    });
+
+    it('paper shows listings, upvote history and repositories with star history', async () => {
+      const detail = JSON.parse((await runCli(['query', 'paper', 'https://arxiv.org/abs/2607.28624v2', '--json'], env())).stdout);
+      expect(detail.paper.id).toBe('2607.28624');
+      expect(detail.listings).toEqual([expect.objectContaining({ kind: 'day', key: '2026-07-31' })]);
+      expect(detail.repos[0]).toMatchObject({ full_name: 'yaoyao-jpg/PhiZero', source: 'github_repo', status: 'resolved' });
+      expect(detail.repos[0].star_history.map((point: { stars: number }) => point.stars)).toEqual([
+        github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count - 500,
+        github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count,
+      ]);
+      const table = await runCli(['query', 'paper', '2607.28624'], env());
+      expect(table.stdout).toContain('upvote history');
+      expect(table.stdout).toContain('star history of yaoyao-jpg/PhiZero');
+      const missing = await runCli(['query', 'paper', '9999.99999'], env());
+      expect(missing).toMatchObject({ code: 2, stderr: 'paperboy: no paper 9999.99999 in the database\n' });
+    });
+
+    it('repos --rising as an aligned table', async () => {
+      const result = await runCli(['query', 'repos', '--rising', '--window', '7d', '--limit', '3'], env());
+      const lines = result.stdout.split('\n');
+      expect(lines[0]).toMatch(/^full_name\s+stars\s+growth\s+language\s+papers$/);
+      expect(lines[2]).toMatch(/^yaoyao-jpg\/PhiZero\s+\d+\s+500\s/);
+      expect(result.stdout).toContain('(3 rows)');
+    });
+  });
+
+  describe('the JSON API', () => {
+    const get = async (path: string) => {
+      const url = new URL(path, 'http://localhost');
+      return (await handleApiRequest(pool, url.pathname, url.searchParams))!;
+    };
+
+    it('pages through papers with a keyset cursor, without duplicates or gaps', async () => {
+      const all = await pool.query(
+        `select o.id from paper_overview o where exists (select 1 from listings l where l.paper_id = o.id and l.kind = 'day' and l.key >= '2024-01-01')
+         order by o.upvotes desc, o.id`,
+      );
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const response = await get(`/api/papers?since=2024-01-01&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.status).toBe(200);
+        const body = response.body as { items: Array<{ id: string }>; next_cursor: string | null };
+        seen.push(...body.items.map((item) => item.id));
+        cursor = body.next_cursor;
+        pages += 1;
+      } while (cursor);
+      expect(seen).toEqual(all.rows.map((row) => row.id));
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(pages).toBe(Math.ceil(seen.length / 7) + (seen.length % 7 === 0 ? 1 : 0));
+    });
+
+    it('filters, serves one paper, and lists repositories by stars', async () => {
+      const withCode = (await get('/api/papers?day=2026-07-31&has_code=true&limit=100')).body as { items: Array<{ repo: string | null }> };
+      expect(withCode.items.length).toBeGreaterThan(5);
+      expect(withCode.items.every((item) => item.repo !== null)).toBe(true);
+      expect(await get('/api/papers/2407.21783v3')).toMatchObject({ status: 200, body: { paper: { id: '2407.21783' } } });
+      expect(await get('/api/papers/9999.99999')).toMatchObject({ status: 404 });
+      const repos = (await get('/api/repos?limit=5')).body as { items: Array<{ stars: number }> };
+      expect(repos.items.map((repo) => repo.stars)).toEqual([...repos.items.map((repo) => repo.stars)].sort((a, b) => b - a));
+    });
+
+    it.each([
+      ['/api/papers?limit=0', /limit/],
+      ['/api/papers?limit=1000', /limit/],
+      ['/api/papers?day=2024-13-01', /day: must be a date/],
+      [`/api/papers?day=${encodeURIComponent("2024-08-01'; DROP TABLE papers; --")}`, /day: must be a date/],
+      [`/api/papers?min_upvotes=${encodeURIComponent('1 OR 1=1')}`, /min_upvotes/],
+      ['/api/papers?has_code=yes', /has_code/],
+      ['/api/papers?sort=upvotes', /Unrecognized key/],
+      ['/api/papers?cursor=not-a-cursor', /cursor/],
+      [`/api/papers?cursor=${Buffer.from(JSON.stringify({ u: "1'", id: 'x' })).toString('base64url')}`, /cursor/],
+      ['/api/papers?limit=5&limit=6', /more than once/],
+      ['/api/repos?limit=-1', /limit/],
+    ])('refuses %s with 400 and a message', async (path, message) => {
+      const response = await get(path);
+      expect(response.status).toBe(400);
+      expect((response.body as { error: string }).error).toMatch(message);
+    });
+
+    it('passes strings with quotes through as values', async () => {
+      const response = await get(`/api/papers?since=2024-01-01&language=${encodeURIComponent(`' OR 1=1 --`)}`);
+      expect(response).toMatchObject({ status: 200, body: { items: [], next_cursor: null } });
+    });
+  });
+});
