@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import { createLogger } from '../src/logger.ts';
 import { formatTable, machineFacts, writeResults, type Figure } from './harness.ts';
 import { benchLoad } from './load.bench.ts';
+import { benchQueries } from './query.bench.ts';
 
 /**
  * `npm run bench`: starts what it needs (an embedded Postgres in a temporary
@@ -16,12 +17,16 @@ import { benchLoad } from './load.bench.ts';
  * wipe), runs each benchmark after a warm-up, prints a table, and writes
  * bench/results.json and bench/RESULTS.md.
  *
- * PAPERBOY_BENCH_PAPERS (default 100000) and PAPERBOY_BENCH_REPEATS (default 3) size the run.
+ * PAPERBOY_BENCH_PAPERS (default 100000) and PAPERBOY_BENCH_REPEATS (default 3) size the
+ * load benchmark, PAPERBOY_BENCH_QUERY_PAPERS (default 1000000) the query one;
+ * PAPERBOY_BENCH_ONLY=load|query runs one of them.
  */
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const logger = createLogger({ level: 'warn', pretty: false });
 const papers = Number(process.env.PAPERBOY_BENCH_PAPERS ?? 100_000);
 const repeats = Number(process.env.PAPERBOY_BENCH_REPEATS ?? 3);
+const queryPapers = Number(process.env.PAPERBOY_BENCH_QUERY_PAPERS ?? 1_000_000);
+const only = process.env.PAPERBOY_BENCH_ONLY;
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-bench-'));
 await chmod(dataDir, 0o755);
@@ -39,10 +44,16 @@ try {
   const version = await pool.query<{ server_version: string }>('show server_version');
 
   const figures: Figure[] = [];
-  figures.push(...(await benchLoad(pool, { count: papers, repeats, log })));
+  if (!only || only === 'load') figures.push(...(await benchLoad(pool, { count: papers, repeats, log })));
+  if (!only || only === 'query') figures.push(...(await benchQueries(pool, { count: queryPapers, log })));
 
   process.stdout.write(`\n${formatTable(figures)}\n`);
-  const machine = machineFacts({ postgres: version.rows[0]!.server_version, 'papers per load run': String(papers), repeats: String(repeats) });
+  const machine = machineFacts({
+    postgres: version.rows[0]!.server_version,
+    'papers per load run': String(papers),
+    'papers in the query database': String(queryPapers),
+    repeats: String(repeats),
+  });
   const outputDir = path.dirname(fileURLToPath(import.meta.url));
   await writeResults(figures, machine, outputDir);
   log(`\nwrote ${path.join(outputDir, 'results.json')} and RESULTS.md`);

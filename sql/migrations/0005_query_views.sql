@@ -1,17 +1,9 @@
 -- Up Migration
 
--- The repository a paper is best known by: its own githubRepo field first,
--- then the most starred of the others.
-create view paper_best_repo as
-select distinct on (pr.paper_id)
-       pr.paper_id, r.id as repo_id, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at
-from paper_repos pr
-join repo_refs f on f.ref = pr.ref
-join repos r on r.id = f.repo_id
-where f.status = 'resolved' and r.status = 'ok'
-order by pr.paper_id, (pr.source = 'github_repo') desc, r.stars desc, r.id;
-
--- A paper with its best repository, when and where it was first listed, and its latest upvotes.
+-- A paper with its best repository (its own githubRepo field first, then the
+-- most starred of the others), when it was first and last listed, and its
+-- latest upvotes. Laterals, not a join on an aggregated view, so a query for a
+-- few papers computes only theirs.
 create view paper_overview as
 select p.id, p.title, p.upvotes, p.num_comments, p.published_at, p.organization, p.ai_keywords,
        l.first_listed_at, l.last_listed_at,
@@ -21,7 +13,15 @@ from papers p
 left join lateral (
   select min(first_listed_at) as first_listed_at, max(last_listed_at) as last_listed_at from listings where paper_id = p.id
 ) l on true
-left join paper_best_repo b on b.paper_id = p.id;
+left join lateral (
+  select r.full_name, r.stars, r.language, r.license_spdx, r.archived, r.pushed_at
+  from paper_repos pr
+  join repo_refs f on f.ref = pr.ref
+  join repos r on r.id = f.repo_id
+  where pr.paper_id = p.id and f.status = 'resolved' and r.status = 'ok'
+  order by (pr.source = 'github_repo') desc, r.stars desc, r.id
+  limit 1
+) b on true;
 
 create view papers_with_code as select * from paper_overview where repo is not null;
 create view papers_without_code as select * from paper_overview where repo is null;
@@ -68,4 +68,3 @@ drop view daily_top;
 drop view papers_without_code;
 drop view papers_with_code;
 drop view paper_overview;
-drop view paper_best_repo;

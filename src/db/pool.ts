@@ -4,7 +4,10 @@ import type { Logger } from '../logger.ts';
 /** A pool whose idle-client errors (e.g. Postgres restarted) are logged instead of crashing the process. */
 export function createPool(connectionString: string, logger: Logger, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: 'paperboy' });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle Postgres connection failed; it will be replaced'));
+  // Only the message and code: a pg error carries its whole client, which would flood the log.
+  pool.on('error', (error: Error & { code?: string }) =>
+    logger.warn({ error: error.message, code: error.code }, 'idle Postgres connection failed; it will be replaced'),
+  );
   return pool;
 }
 

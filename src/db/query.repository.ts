@@ -86,20 +86,28 @@ export interface SearchRow extends PaperRow {
 
 /**
  * Full-text search over titles (weight A) and abstracts (weight B) with
- * websearch syntax ("quoted phrases", -exclusions, or), ranked.
+ * websearch syntax ("quoted phrases", -exclusions, or), ranked. The best
+ * matches are picked from `papers` alone; the overview (listings, best
+ * repository) is joined for those few rows only.
  */
 export async function searchPapers(db: PgQueryable, text: string, filters: PaperFilters, limit: number): Promise<SearchRow[]> {
   const params: unknown[] = [text];
   const where = filterClause(filters, params);
   params.push(limit);
+  // Repository filters need the overview; the others read papers and listings only.
+  const source = filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
   const { rows } = await db.query<SearchRow>(
-    `select ${PAPER_COLUMNS}, round(ts_rank_cd(p.search, q.query)::numeric, 4)::float8 as rank
-     from websearch_to_tsquery('english', $1) as q(query)
-     join papers p on p.search @@ q.query
-     join paper_overview o on o.id = p.id
-     where ${where}
-     order by ts_rank_cd(p.search, q.query) desc, o.upvotes desc, o.id
-     limit $${params.length}`,
+    `with hits as (
+       select o.id, ts_rank_cd(p.search, q.query) as rank, o.upvotes
+       from websearch_to_tsquery('english', $1) as q(query)
+       join papers p on p.search @@ q.query
+       join ${source} o on o.id = p.id
+       where ${where}
+       order by rank desc, o.upvotes desc, o.id
+       limit $${params.length})
+     select ${PAPER_COLUMNS}, round(h.rank::numeric, 4)::float8 as rank
+     from hits h join paper_overview o on o.id = h.id
+     order by h.rank desc, h.upvotes desc, h.id`,
     params,
   );
   return rows;

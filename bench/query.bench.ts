@@ -1,0 +1,127 @@
+import pg from 'pg';
+import { getPaperDetail, listPapers, searchPapers } from '../src/db/query.repository.ts';
+import { upsertPapers } from '../src/db/papers.repository.ts';
+import { withTransaction } from '../src/db/pool.ts';
+import { median, type Figure } from './harness.ts';
+import { syntheticPapers } from './synthetic-papers.ts';
+
+const SAMPLES = 60;
+const TARGET_MS = 50;
+
+/**
+ * Query latency at scale: `count` papers built server-side from the real
+ * captures' rows (real titles and abstracts, re-keyed), spread over 1,000
+ * daily listings, a third of them linked to repositories. Measures the search
+ * path and the paper_overview paths (a day's top papers; one paper), median
+ * and p95 of SAMPLES runs each after a warm-up, next to a primary-key lookup
+ * measured the same way as the baseline. Also checks that the plans use the
+ * intended indexes.
+ */
+export async function benchQueries(pool: pg.Pool, options: { count: number; log: (line: string) => void }): Promise<Figure[]> {
+  const started = performance.now();
+  await buildDatabase(pool, options.count);
+  options.log(`query: built ${options.count} papers in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+
+  const plans = await checkPlans(pool);
+  options.log(`query: plans ${JSON.stringify(plans)}`);
+
+  const ids = (await pool.query<{ id: string }>(`select id from papers tablesample system (1) limit ${SAMPLES}`)).rows.map((row) => row.id);
+  const days = (await pool.query<{ key: string }>(`select distinct key from listings where kind = 'day' order by key limit ${SAMPLES}`)).rows.map((row) => row.key);
+  const searches = ['diffusion video generation', 'reinforcement learning reasoning', '"large language models"', 'agent -benchmark', 'multimodal tokenizer'];
+
+  const baseline = await sample((i) => pool.query('select id, title, upvotes from papers where id = $1', [ids[i % ids.length]]));
+  const search = await sample((i) => searchPapers(pool, searches[i % searches.length]!, {}, 20));
+  const dayTop = await sample((i) => listPapers(pool, { day: days[i % days.length] }, { limit: 20 }));
+  const onePaper = await sample((i) => getPaperDetail(pool, ids[i % ids.length]!));
+
+  const figure = (name: string, values: number[], quantile: 'median' | 'p95'): Figure => {
+    const value = quantile === 'median' ? median(values) : percentile(values, 0.95);
+    const base = quantile === 'median' ? median(baseline) : percentile(baseline, 0.95);
+    return {
+      name: `query: ${name} at ${options.count} papers, ${quantile}`,
+      value,
+      unit: 'ms',
+      baseline: base,
+      // Lower is better: how many primary-key lookups one query costs.
+      ratio: base / value,
+      target: quantile === 'median' ? `< ${TARGET_MS} ms` : '-',
+      met: quantile === 'median' ? value < TARGET_MS : null,
+      note: quantile === 'median' ? `baseline: a primary-key lookup of papers, same run; plans: ${JSON.stringify(plans)}` : undefined,
+    };
+  };
+  return [
+    figure('search (websearch, ranked, top 20)', search, 'median'),
+    figure('search (websearch, ranked, top 20)', search, 'p95'),
+    figure("paper_overview, a day's top 20", dayTop, 'median'),
+    figure("paper_overview, a day's top 20", dayTop, 'p95'),
+    figure('paper_overview + history, one paper', onePaper, 'median'),
+    figure('paper_overview + history, one paper', onePaper, 'p95'),
+  ];
+}
+
+async function sample(run: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 5; i += 1) await run(i); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < SAMPLES; i += 1) {
+    const start = performance.now();
+    await run(i);
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Real rows first (through the project's own upsert), then re-keyed copies made by the server. */
+async function buildDatabase(pool: pg.Pool, count: number) {
+  await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade');
+  const templates = syntheticPapers(300);
+  await withTransaction(pool, (tx) => upsertPapers(tx, templates, new Date()));
+  await pool.query('drop index if exists papers_search');
+  await pool.query(`create temporary table template as select row_number() over (order by id) - 1 as i, * from papers`);
+  await pool.query(
+    `insert into papers (id, title, abstract, authors, published_at, upvotes, num_comments, raw, content_hash, observed_at)
+     select format('9%s.%s', lpad((g / 100000)::text, 3, '0'), lpad((g % 100000)::text, 5, '0')),
+            t.title || ' #' || g, t.abstract, t.authors, t.published_at, (g * 7919) % 500, t.num_comments, '{}'::jsonb, '\\x', now()
+     from generate_series(1, $1::int) g join template t on t.i = g % 300`,
+    [count - templates.length],
+  );
+  await pool.query('create index papers_search on papers using gin (search)');
+  // 1,000 daily pages; each paper listed once.
+  await pool.query(
+    `insert into listings (source, kind, key, paper_id, rank, upvotes, first_listed_at, last_listed_at)
+     select 'hf', 'day', to_char(date '2023-01-01' + (n % 1000)::int, 'YYYY-MM-DD'), id, 1 + (n / 1000 % 1000)::int, upvotes,
+            date '2023-01-01' + (n % 1000)::int, date '2023-01-01' + (n % 1000)::int
+     from (select id, upvotes, row_number() over (order by id) as n from papers) p`,
+  );
+  // 20,000 repositories; a third of the papers point at one.
+  await pool.query(
+    `insert into repos (id, full_name, stars, forks, language, fetched_at)
+     select g, 'owner' || g || '/repo' || g, (g * 104729) % 50000, g % 900, (array['Python','C++','TypeScript','Rust'])[1 + g % 4], now()
+     from generate_series(1, 20000) g`,
+  );
+  await pool.query(`insert into repo_refs (ref, display, repo_id, status) select lower(full_name), full_name, id, 'resolved' from repos`);
+  await pool.query(
+    `insert into paper_repos (paper_id, ref, source)
+     select p.id, 'owner' || (1 + p.n % 20000) || '/repo' || (1 + p.n % 20000), 'github_repo'
+     from (select id, row_number() over (order by id) as n from papers) p where p.n % 3 = 0`,
+  );
+  await pool.query('analyze');
+}
+
+/** The indexes each path should use, read from EXPLAIN. */
+async function checkPlans(pool: pg.Pool): Promise<Record<string, boolean>> {
+  const plan = async (sql: string, params: unknown[]) =>
+    JSON.stringify((await pool.query(`explain (format json) ${sql}`, params)).rows[0]['QUERY PLAN']);
+  const search = await plan(`select id from papers where search @@ websearch_to_tsquery('english', $1)`, ['diffusion video']);
+  const day = await plan(`select paper_id from listings where source = 'hf' and kind = 'day' and key = $1`, ['2024-01-01']);
+  const top = await plan(`select id from papers order by upvotes desc, id limit 20`, []);
+  return {
+    searchUsesGin: search.includes('papers_search'),
+    dayUsesListingsKey: day.includes('listings_pkey'),
+    topUsesUpvotesIndex: top.includes('papers_by_upvotes'),
+  };
+}
