@@ -85,7 +85,7 @@ async function buildDatabase(pool: pg.Pool, count: number) {
   await pool.query(
     `insert into papers (id, title, abstract, authors, published_at, upvotes, num_comments, raw, content_hash, observed_at)
      select format('9%s.%s', lpad((g / 100000)::text, 3, '0'), lpad((g % 100000)::text, 5, '0')),
-            t.title || ' #' || g, t.abstract, t.authors, t.published_at, (g * 7919) % 500, t.num_comments, '{}'::jsonb, '\\x', now()
+            t.title || ' #' || g, t.abstract, t.authors, t.published_at, ((g::bigint * 7919) % 500)::int, t.num_comments, '{}'::jsonb, '\\x', now()
      from generate_series(1, $1::int) g join template t on t.i = g % 300`,
     [count - templates.length],
   );
@@ -100,7 +100,7 @@ async function buildDatabase(pool: pg.Pool, count: number) {
   // 20,000 repositories; a third of the papers point at one.
   await pool.query(
     `insert into repos (id, full_name, stars, forks, language, fetched_at)
-     select g, 'owner' || g || '/repo' || g, (g * 104729) % 50000, g % 900, (array['Python','C++','TypeScript','Rust'])[1 + g % 4], now()
+     select g, 'owner' || g || '/repo' || g, ((g::bigint * 104729) % 50000)::int, g % 900, (array['Python','C++','TypeScript','Rust'])[1 + g % 4], now()
      from generate_series(1, 20000) g`,
   );
   await pool.query(`insert into repo_refs (ref, display, repo_id, status) select lower(full_name), full_name, id, 'resolved' from repos`);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,16 +48,26 @@ try {
   if (!only || only === 'query') figures.push(...(await benchQueries(pool, { count: queryPapers, log })));
 
   process.stdout.write(`\n${formatTable(figures)}\n`);
+  // A partial run (PAPERBOY_BENCH_ONLY) keeps the other group's figures from the last full run.
+  const outputDir = path.dirname(fileURLToPath(import.meta.url));
+  const kept = only ? (await readPreviousFigures(outputDir)).filter((figure) => !figure.name.startsWith(`${only}:`)) : [];
   const machine = machineFacts({
     postgres: version.rows[0]!.server_version,
     'papers per load run': String(papers),
     'papers in the query database': String(queryPapers),
     repeats: String(repeats),
   });
-  const outputDir = path.dirname(fileURLToPath(import.meta.url));
-  await writeResults(figures, machine, outputDir);
+  await writeResults([...kept, ...figures], machine, outputDir);
   log(`\nwrote ${path.join(outputDir, 'results.json')} and RESULTS.md`);
 } finally {
   for (const stop of stops) await stop();
   await rm(dataDir, { recursive: true, force: true });
+}
+
+async function readPreviousFigures(dir: string): Promise<Figure[]> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, 'results.json'), 'utf8')) as Figure[];
+  } catch {
+    return [];
+  }
 }

@@ -53,7 +53,7 @@ function filterClause(filters: PaperFilters, params: unknown[]): string {
     if (filters.day !== undefined) conditions.push(`l.key = ${param(filters.day)}`);
     if (filters.since !== undefined) conditions.push(`l.key >= ${param(filters.since)}`);
     if (filters.until !== undefined) conditions.push(`l.key <= ${param(filters.until)}`);
-    where.push(`exists (select 1 from listings l where ${conditions.join(' and ')})`);
+    where.push(`o.id in (select l.paper_id from listings l where ${conditions.filter((condition) => condition !== 'l.paper_id = o.id').join(' and ')})`);
   }
   if (filters.minUpvotes !== undefined) where.push(`o.upvotes >= ${param(filters.minUpvotes)}`);
   if (filters.hasCode === true) where.push('o.repo is not null');
@@ -62,19 +62,29 @@ function filterClause(filters: PaperFilters, params: unknown[]): string {
   return where.length ? where.join(' and ') : 'true';
 }
 
-/** Papers matching the filters, most upvoted first, one keyset page at a time. */
+/**
+ * Papers matching the filters, most upvoted first, one keyset page at a time.
+ * The page is chosen from `papers` (and `listings`) first and the overview
+ * joined for its rows only, unless a repository filter needs the overview to
+ * choose.
+ */
 export async function listPapers(db: PgQueryable, filters: PaperFilters, page: { limit: number; after?: PaperCursor }): Promise<PaperRow[]> {
   const params: unknown[] = [];
   const where = filterClause(filters, params);
   params.push(page.after?.upvotes ?? null, page.after?.id ?? null, page.limit);
   const n = params.length;
+  const source = filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
   const { rows } = await db.query<PaperRow>(
-    `select ${PAPER_COLUMNS}
-     from paper_overview o
-     where ${where}
-       and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
-     order by o.upvotes desc, o.id
-     limit $${n}`,
+    `with chosen as (
+       select o.id, o.upvotes
+       from ${source} o
+       where ${where}
+         and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
+       order by o.upvotes desc, o.id
+       limit $${n})
+     select ${PAPER_COLUMNS}
+     from chosen c join paper_overview o on o.id = c.id
+     order by c.upvotes desc, c.id`,
     params,
   );
   return rows;
