@@ -42,24 +42,32 @@ const PAPER_COLUMNS = `o.id, o.title, o.upvotes, o.num_comments, o.published_at,
   o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
 /** Builds the WHERE clause of the paper filters; values go in `params`, never into the text. */
-function filterClause(filters: PaperFilters, params: unknown[]): string {
+function filterClause(filters: PaperFilters, params: unknown[], options: { listingsJoined?: boolean } = {}): string {
   const where: string[] = [];
   const param = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
-  if (filters.day !== undefined || filters.since !== undefined || filters.until !== undefined) {
-    const conditions = [`l.paper_id = o.id`, `l.source = 'hf'`, `l.kind = 'day'`];
-    if (filters.day !== undefined) conditions.push(`l.key = ${param(filters.day)}`);
-    if (filters.since !== undefined) conditions.push(`l.key >= ${param(filters.since)}`);
-    if (filters.until !== undefined) conditions.push(`l.key <= ${param(filters.until)}`);
-    where.push(`o.id in (select l.paper_id from listings l where ${conditions.filter((condition) => condition !== 'l.paper_id = o.id').join(' and ')})`);
+  if (!options.listingsJoined && hasListingFilter(filters)) {
+    where.push(`o.id in (select l.paper_id from listings l where ${listingConditions(filters, param)})`);
   }
   if (filters.minUpvotes !== undefined) where.push(`o.upvotes >= ${param(filters.minUpvotes)}`);
   if (filters.hasCode === true) where.push('o.repo is not null');
   if (filters.hasCode === false) where.push('o.repo is null');
   if (filters.language !== undefined) where.push(`lower(o.repo_language) = lower(${param(filters.language)})`);
   return where.length ? where.join(' and ') : 'true';
+}
+
+function hasListingFilter(filters: PaperFilters): boolean {
+  return filters.day !== undefined || filters.since !== undefined || filters.until !== undefined;
+}
+
+function listingConditions(filters: PaperFilters, param: (value: unknown) => string): string {
+  const conditions = [`l.source = 'hf'`, `l.kind = 'day'`];
+  if (filters.day !== undefined) conditions.push(`l.key = ${param(filters.day)}`);
+  if (filters.since !== undefined) conditions.push(`l.key >= ${param(filters.since)}`);
+  if (filters.until !== undefined) conditions.push(`l.key <= ${param(filters.until)}`);
+  return conditions.join(' and ');
 }
 
 /**
@@ -70,14 +78,23 @@ function filterClause(filters: PaperFilters, params: unknown[]): string {
  */
 export async function listPapers(db: PgQueryable, filters: PaperFilters, page: { limit: number; after?: PaperCursor }): Promise<PaperRow[]> {
   const params: unknown[] = [];
-  const where = filterClause(filters, params);
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  // A date filter starts from that day's listings (materialized, so the planner cannot
+  // turn it into a walk down every paper by upvotes probing for listings).
+  const listed = hasListingFilter(filters)
+    ? `listed as materialized (select distinct l.paper_id from listings l where ${listingConditions(filters, param)}),`
+    : '';
+  const where = filterClause(filters, params, { listingsJoined: true });
   params.push(page.after?.upvotes ?? null, page.after?.id ?? null, page.limit);
   const n = params.length;
   const source = filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
   const { rows } = await db.query<PaperRow>(
-    `with chosen as (
+    `with ${listed} chosen as (
        select o.id, o.upvotes
-       from ${source} o
+       from ${source} o ${listed ? 'join listed on listed.paper_id = o.id' : ''}
        where ${where}
          and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
        order by o.upvotes desc, o.id
