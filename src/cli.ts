@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
-import { DIGEST_KINDS, digestRef, type DigestKind, type DigestRef } from './domain/digest-key.ts';
+import { DIGEST_KINDS, digestRef, transportFor, type DigestKind, type DigestRef } from './domain/digest-key.ts';
 import type { Transport } from './domain/parse-digest.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { HttpClient } from './http/http-client.ts';
@@ -51,7 +51,7 @@ async function runIngest(context: CommandContext, digest: DigestRef, options: In
     await withDatabase(context, async (pool) => {
       const result = await ingestDigest({ http, pool, hf: config.hf, logger }, digest, {
         force: options.force ?? false,
-        via: options.via ?? (digest.kind === 'day' || digest.kind === 'week' || digest.kind === 'month' ? config.hf.transport : 'html'),
+        via: options.via ?? transportFor(digest.kind, config.hf.transport),
       });
       process.stdout.write(`${describeIngest(result)}\n`);
       if (options.enrich === false || result.repoRefs.length === 0) return;

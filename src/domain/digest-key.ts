@@ -138,3 +138,8 @@ export function apiPeriodParameter(kind: PeriodKind): 'date' | 'week' | 'month' 
 export function isPeriodKind(kind: DigestKind): kind is PeriodKind {
   return kind === 'day' || kind === 'week' || kind === 'month';
 }
+
+/** The JSON API serves period digests only: other kinds are always fetched as HTML pages. */
+export function transportFor(kind: DigestKind, configured: 'html' | 'api'): 'html' | 'api' {
+  return isPeriodKind(kind) ? configured : 'html';
+}
