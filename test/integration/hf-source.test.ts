@@ -11,13 +11,13 @@ import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-d
 import { reparseDigests } from '../../src/stages/reparse-digests.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { API_2024_08_01, API_2026_07_31_EARLY, apiEntries, realApiEntries } from '../support/digests.ts';
+import { API_2024_08_01, API_2026_07_31_EARLY, apiEntries, captureWithoutBlob, captureWithoutBlobOrCards, realApiEntries } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
-const cardsOnly = capture.toString('utf8').replace('data-target="DailyPapers"', 'data-target="Gone"');
+const cardsOnly = captureWithoutBlob();
 
 describe('the Hugging Face source in depth (real Postgres, local Hugging Face)', () => {
   const hf = new UpstreamServer();
@@ -93,7 +93,7 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   it.each([
     ['a blob that is not valid JSON', '2024-08-10', capture.toString('utf8').replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,'), /not valid JSON/],
     ['a body cut off before </html>', '2024-08-11', capture.toString('utf8').slice(0, 150_000), /truncated body/],
-    ['a page that lost its blob and its cards', '2024-08-12', cardsOnly.replaceAll('<article', '<section').replaceAll('</article>', '</section>'), /no DailyPapers data-props blob and no paper cards/],
+    ['a page that lost its blob and its cards', '2024-08-12', captureWithoutBlobOrCards(), /no DailyPapers data-props blob and no paper cards/],
   ])('records %s as failed and loads nothing, after a good load', async (_label, date, body, message) => {
     await ingestDigest(deps, digestRef('day', '2024-08-01'));
     const before = await pool.query(`select id, xmin::text from papers order by id`);

@@ -7,15 +7,12 @@ import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { captureWithoutBlobOrCards } from '../support/digests.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
 // The same real page with its DailyPapers blob and its paper cards renamed away: what a layout change looks like.
-const withoutBlob = capture
-  .toString('utf8')
-  .replace('data-target="DailyPapers"', 'data-target="Renamed"')
-  .replaceAll('<article', '<section')
-  .replaceAll('</article>', '</section>');
+const withoutBlob = captureWithoutBlobOrCards();
 
 async function paperSnapshot(pool: pg.Pool) {
   const { rows } = await pool.query(

@@ -4,7 +4,7 @@ import { SCHEDULER_PREFIX } from '../../src/queue/contracts.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { API_2024_08_01, apiEntries } from '../support/digests.ts';
+import { API_2024_08_01, apiEntries, captureWithoutBlobOrCards } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { configOf, openDigestsQueue, serviceEnv, spawnRole, waitFor } from '../support/service.ts';
 import { runCli } from '../support/cli.ts';
@@ -12,11 +12,7 @@ import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
-const layoutGone = capture
-  .toString('utf8')
-  .replace('data-target="DailyPapers"', 'data-target="Gone"')
-  .replaceAll('<article', '<section')
-  .replaceAll('</article>', '</section>');
+const layoutGone = captureWithoutBlobOrCards();
 const fetchDay = (key: string) => ({ source: 'hf', kind: 'day', key, force: false });
 
 describe('the service on real Redis, Postgres and BullMQ', () => {
