@@ -55,9 +55,13 @@ export async function openDigestsQueue(config: Config) {
 export async function settledIn(queue: Queue, job: Job, timeoutMs = 30_000): Promise<Job> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const fresh = await Job.fromId(queue, job.id!);
-    const state = await fresh?.getState();
-    if (fresh && (state === 'completed' || state === 'failed')) return fresh;
+    // State first, then the job: read the other way round, a job that finishes in between
+    // comes back as "completed" with the return value it had before (none).
+    const state = await queue.getJobState(job.id!);
+    if (state === 'completed' || state === 'failed') {
+      const finished = await Job.fromId(queue, job.id!);
+      if (finished) return finished;
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`job ${job.id} of ${queue.name} did not settle within ${timeoutMs} ms (state ${await job.getState()})`);
