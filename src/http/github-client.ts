@@ -21,6 +21,27 @@ export interface GithubRepo {
   pushedAt: string | null;
 }
 
+/** The rate-limit budget an upstream reported with a response. */
+export interface UpstreamLimit {
+  upstream: string;
+  resource: string;
+  remaining: number;
+  resetAt: Date | null;
+}
+
+/** Reads `x-ratelimit-*` response headers, if the upstream sent them. */
+export function limitFromHeaders(upstream: string, headers: Record<string, string>): UpstreamLimit | undefined {
+  const remaining = Number(headers['x-ratelimit-remaining']);
+  if (headers['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return undefined;
+  const reset = Number(headers['x-ratelimit-reset']);
+  return {
+    upstream,
+    resource: headers['x-ratelimit-resource'] ?? 'default',
+    remaining,
+    resetAt: Number.isFinite(reset) && headers['x-ratelimit-reset'] !== undefined ? new Date(reset * 1000) : null,
+  };
+}
+
 export interface GithubTarget {
   apiUrl: string;
   token: string | undefined;
@@ -103,9 +124,9 @@ function fromRest(json: unknown, url: string): GithubRepo {
 }
 
 export type RestRepoResult =
-  | { kind: 'found'; repo: GithubRepo; etag: string | null; rateLimitRemaining: number | null }
-  | { kind: 'not_modified'; rateLimitRemaining: number | null }
-  | { kind: 'not_found' };
+  | { kind: 'found'; repo: GithubRepo; etag: string | null; limit: UpstreamLimit | undefined }
+  | { kind: 'not_modified'; limit: UpstreamLimit | undefined }
+  | { kind: 'not_found'; limit: UpstreamLimit | undefined };
 
 /**
  * GET /repos/{owner}/{repo}, conditional on a stored ETag (a 304 costs no
@@ -117,14 +138,14 @@ export async function getRepoRest(http: HttpClient, target: GithubTarget, ownerR
   let url = `${target.apiUrl}/repos/${ownerRepo}`;
   for (let hop = 0; hop < 2; hop += 1) {
     const response = await http.get(url, headersFor(target, etag ? { 'if-none-match': etag } : {}), { passStatuses: PASS });
-    const remaining = response.headers['x-ratelimit-remaining'] === undefined ? null : Number(response.headers['x-ratelimit-remaining']);
+    const limit = limitFromHeaders('github', response.headers);
     switch (response.status) {
       case 200:
-        return { kind: 'found', repo: fromRest(parseJson(response), url), etag: response.headers['etag'] ?? null, rateLimitRemaining: remaining };
+        return { kind: 'found', repo: fromRest(parseJson(response), url), etag: response.headers['etag'] ?? null, limit };
       case 304:
-        return { kind: 'not_modified', rateLimitRemaining: remaining };
+        return { kind: 'not_modified', limit };
       case 404:
-        return { kind: 'not_found' };
+        return { kind: 'not_found', limit };
       case 301:
       case 302:
       case 307: {
@@ -182,9 +203,14 @@ export function buildRepositoriesQuery(ownerRepos: readonly string[]): { query: 
  * missing repository comes back as a null alias with a NOT_FOUND error; a
  * renamed one resolves to its new name (same databaseId).
  *
- * @returns one entry per input, in order: the repository, or null when GitHub says it does not exist.
+ * @returns one entry per input, in order: the repository, or null when GitHub
+ * says it does not exist; and the rate-limit budget the response reported.
  */
-export async function getReposGraphql(http: HttpClient, target: GithubTarget, ownerRepos: readonly string[]): Promise<Array<GithubRepo | null>> {
+export async function getReposGraphql(
+  http: HttpClient,
+  target: GithubTarget,
+  ownerRepos: readonly string[],
+): Promise<{ repos: Array<GithubRepo | null>; limit: UpstreamLimit | undefined }> {
   if (!target.token) throw new PermanentError('GitHub GraphQL needs GITHUB_TOKEN');
   if (ownerRepos.length > GRAPHQL_BATCH) throw new RangeError(`at most ${GRAPHQL_BATCH} repositories per query`);
   const url = `${target.apiUrl}/graphql`;
@@ -203,7 +229,7 @@ export async function getReposGraphql(http: HttpClient, target: GithubTarget, ow
   if (!data || unexpected.length > 0) {
     throw new TransientError(`${url}: GraphQL errors: ${unexpected.map((error) => error.message).join('; ') || 'no data'}`);
   }
-  return ownerRepos.map((_, index) => {
+  const repos = ownerRepos.map((_, index) => {
     const node = data[`r${index}`];
     if (node === null || node === undefined) return null;
     const parsed = graphqlRepoSchema.safeParse(node);
@@ -227,6 +253,7 @@ export async function getReposGraphql(http: HttpClient, target: GithubTarget, ow
       pushedAt: r.pushedAt ?? null,
     };
   });
+  return { repos, limit: limitFromHeaders('github', response.headers) };
 }
 
 function parseJson(response: HttpResponse): unknown {

@@ -70,6 +70,17 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[]): 
     },
   });
   new Gauge({
+    name: 'paperboy_upstream_rate_limit_remaining',
+    help: 'Requests left in the budget an upstream last reported (x-ratelimit-remaining), by upstream and resource',
+    labelNames: ['upstream', 'resource'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { rows } = await pool.query<{ upstream: string; resource: string; remaining: number }>('select upstream, resource, remaining from upstream_limits');
+      for (const row of rows) this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
+    },
+  });
+  new Gauge({
     name: 'paperboy_papers',
     help: 'Papers in the database',
     registers: [registry],

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, touchRepo, type DueRef } from '../db/repos.repository.ts';
-import { PermanentError } from '../errors.ts';
+import { recordUpstreamLimit } from '../db/limits.repository.ts';
+import { PermanentError, RateLimitedError } from '../errors.ts';
 import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget } from '../http/github-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
@@ -44,8 +45,9 @@ export async function enrichRepos(
   if (deps.github.token) {
     for (let start = 0; start < due.length; start += GRAPHQL_BATCH) {
       const batch = due.slice(start, start + GRAPHQL_BATCH);
-      const repos = await getReposGraphql(deps.http, deps.github, batch.map((ref) => ref.display));
+      const { repos, limit } = await withLimitRecorded(deps, 'graphql', () => getReposGraphql(deps.http, deps.github, batch.map((ref) => ref.display)));
       summary.requests += 1;
+      if (limit) await recordUpstreamLimit(deps.pool, limit);
       const observedAt = new Date();
       for (const [index, ref] of batch.entries()) {
         const repo = repos[index];
@@ -72,7 +74,7 @@ export async function enrichRepos(
 async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: EnrichSummary): Promise<void> {
   let result: Awaited<ReturnType<typeof getRepoRest>>;
   try {
-    result = await getRepoRest(deps.http, deps.github, ref.display, ref.etag);
+    result = await withLimitRecorded(deps, 'core', () => getRepoRest(deps.http, deps.github, ref.display, ref.etag));
   } catch (error) {
     // One reference GitHub will not answer for must not stop the others; limits and outages must.
     if (!(error instanceof PermanentError)) throw error;
@@ -84,6 +86,7 @@ async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: Enri
     return;
   }
   summary.requests += 1;
+  if (result.limit) await recordUpstreamLimit(deps.pool, result.limit);
   const observedAt = new Date();
   if (result.kind === 'found') {
     const changed = await saveResolvedRepo(deps.pool, ref.ref, result.repo, result.etag, observedAt);
@@ -94,6 +97,18 @@ async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: Enri
   } else {
     await markRefNotFound(deps.pool, ref.ref, ref.repoId, observedAt);
     count(summary, 'notFound');
+  }
+}
+
+/** A refusal for rate limits is the budget hitting zero: record that too, then let the error through. */
+async function withLimitRecorded<T>(deps: EnrichDependencies, resource: 'core' | 'graphql', request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof RateLimitedError) {
+      await recordUpstreamLimit(deps.pool, { upstream: 'github', resource, remaining: 0, resetAt: new Date(Date.now() + error.retryAfterMs) });
+    }
+    throw error;
   }
 }
 

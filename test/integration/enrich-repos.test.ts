@@ -5,6 +5,7 @@ import { parseDailyPaperEntries } from '../../src/domain/parse-digest.ts';
 import { RateLimitedError, TransientError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createMetricsRegistry } from '../../src/service/metrics.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { enrichRepos, type EnrichDependencies } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
@@ -68,6 +69,9 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     expect(github.requests[0]!.headers.authorization).toBe('Bearer ghp_test');
     expect(github.requests.flatMap((request) => request.names)).toHaveLength(refs.length);
     expect(summary).toMatchObject({ checked: refs.length, resolved: refs.length, notFound: 0 });
+    // The budget GitHub reported is kept for /metrics, whichever worker asked.
+    const metrics = await createMetricsRegistry(pool, []).metrics();
+    expect(metrics).toContain('paperboy_upstream_rate_limit_remaining{upstream="github",resource="graphql"} 4999');
     const { rows } = await pool.query(`select count(*)::int as unresolved from repo_refs where status <> 'resolved'`);
     expect(rows[0].unresolved).toBe(0);
     const repo = await pool.query(
@@ -165,6 +169,8 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(2_000);
     expect((error as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(4_100);
+    const { rows } = await pool.query(`select remaining, reset_at > now() as later from upstream_limits where upstream = 'github' and resource = 'core'`);
+    expect(rows).toEqual([{ remaining: 0, later: true }]);
   });
 });
 

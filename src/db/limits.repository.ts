@@ -1,0 +1,12 @@
+import type { UpstreamLimit } from '../http/github-client.ts';
+import type { PgQueryable } from './queryable.ts';
+
+/** Records the latest rate-limit headers seen; an older observation never overwrites a newer one. */
+export async function recordUpstreamLimit(db: PgQueryable, limit: UpstreamLimit, observedAt = new Date()): Promise<void> {
+  await db.query(
+    `insert into upstream_limits as u (upstream, resource, remaining, reset_at, observed_at) values ($1, $2, $3, $4, $5)
+     on conflict (upstream, resource) do update set remaining = excluded.remaining, reset_at = excluded.reset_at, observed_at = excluded.observed_at
+     where u.observed_at <= excluded.observed_at`,
+    [limit.upstream, limit.resource, limit.remaining, limit.resetAt, observedAt],
+  );
+}
