@@ -6,9 +6,8 @@ import { migrateUp } from './db/migrate.ts';
 import { DIGEST_KINDS, digestRef, transportFor, type DigestKind, type DigestRef } from './domain/digest-key.ts';
 import type { Transport } from './domain/parse-digest.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
-import { HttpClient } from './http/http-client.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { resolveDatabase } from './runtime.ts';
+import { createUpstreamClient, resolveDatabase } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
 import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
@@ -46,7 +45,7 @@ interface IngestCommandOptions {
 
 async function runIngest(context: CommandContext, digest: DigestRef, options: IngestCommandOptions) {
   const { config, logger } = context;
-  const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
+  const http = createUpstreamClient(config);
   try {
     await withDatabase(context, async (pool) => {
       const result = await ingestDigest({ http, pool, hf: config.hf, logger }, digest, {
@@ -184,7 +183,7 @@ function buildProgram(context: () => CommandContext): Command {
     })
     .action(async (options: { stale?: boolean; limit?: number }) => {
       const { config, logger } = context();
-      const http = new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
+      const http = createUpstreamClient(config);
       try {
         const summary = await withDatabase(context(), (pool) =>
           enrichRepos({ http, pool, github: config.github, logger }, { pendingOnly: !options.stale, limit: options.limit }),

@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { HttpClient } from './http/http-client.ts';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.ts';
 import { startEmbeddedRedis } from './infra/embedded-redis.ts';
 import { redactUrl, type Logger } from './logger.ts';
@@ -7,6 +8,11 @@ import { redactUrl, type Logger } from './logger.ts';
 export interface ServiceHandle {
   url: string;
   close(): Promise<void>;
+}
+
+/** The one HTTP client for the upstreams: only the hosts of HF_BASE_URL and GITHUB_API_URL are allowed. */
+export function createUpstreamClient(config: Config): HttpClient {
+  return new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
 }
 
 /** DATABASE_URL when set; otherwise the embedded Postgres in PAPERBOY_DATA_DIR. */

@@ -147,6 +147,11 @@ function excerptOf($: CheerioAPI): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
 }
 
+/** How many papers a parse lists, whichever way it read them. */
+export function listedCount(parsed: ParsedDigest): number {
+  return parsed.source === 'cards' ? parsed.cards.length : parsed.papers.length;
+}
+
 /** How a digest was fetched: its HTML page, or the JSON API's entries. */
 export type Transport = 'html' | 'api';
 

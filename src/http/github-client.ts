@@ -100,6 +100,11 @@ const restRepoSchema = z.looseObject({
   pushed_at: z.string().nullish(),
 });
 
+/** GitHub says NOASSERTION when it found a license file it could not identify: no SPDX id. */
+function spdxOrNull(spdx: string | null | undefined): string | null {
+  return spdx && spdx !== 'NOASSERTION' ? spdx : null;
+}
+
 function fromRest(json: unknown, url: string): GithubRepo {
   const parsed = restRepoSchema.safeParse(json);
   if (!parsed.success) throw new InvalidPayloadError(`${url}: not a repository: ${parsed.error.issues[0]?.message}`);
@@ -112,7 +117,7 @@ function fromRest(json: unknown, url: string): GithubRepo {
     forks: r.forks_count,
     openIssues: r.open_issues_count ?? null,
     language: r.language ?? null,
-    licenseSpdx: r.license?.spdx_id && r.license.spdx_id !== 'NOASSERTION' ? r.license.spdx_id : null,
+    licenseSpdx: spdxOrNull(r.license?.spdx_id),
     topics: r.topics ?? [],
     archived: r.archived ?? false,
     fork: r.fork ?? false,
@@ -232,28 +237,32 @@ export async function getReposGraphql(
   const repos = ownerRepos.map((_, index) => {
     const node = data[`r${index}`];
     if (node === null || node === undefined) return null;
-    const parsed = graphqlRepoSchema.safeParse(node);
-    if (!parsed.success) throw new InvalidPayloadError(`${url}: r${index} is not a repository: ${parsed.error.issues[0]?.message}`);
-    const r = parsed.data;
-    return {
-      id: r.databaseId,
-      fullName: r.nameWithOwner,
-      description: r.description ?? null,
-      stars: r.stargazerCount,
-      forks: r.forkCount,
-      openIssues: r.issues?.totalCount ?? null,
-      language: r.primaryLanguage?.name ?? null,
-      licenseSpdx: r.licenseInfo?.spdxId && r.licenseInfo.spdxId !== 'NOASSERTION' ? r.licenseInfo.spdxId : null,
-      topics: r.repositoryTopics?.nodes.map((node) => node.topic.name) ?? [],
-      archived: r.isArchived,
-      fork: r.isFork,
-      defaultBranch: r.defaultBranchRef?.name ?? null,
-      homepage: r.homepageUrl || null,
-      createdAt: r.createdAt ?? null,
-      pushedAt: r.pushedAt ?? null,
-    };
+    return fromGraphql(node, `${url} r${index}`);
   });
   return { repos, limit: limitFromHeaders('github', response.headers) };
+}
+
+function fromGraphql(node: unknown, where: string): GithubRepo {
+  const parsed = graphqlRepoSchema.safeParse(node);
+  if (!parsed.success) throw new InvalidPayloadError(`${where}: not a repository: ${parsed.error.issues[0]?.message}`);
+  const r = parsed.data;
+  return {
+    id: r.databaseId,
+    fullName: r.nameWithOwner,
+    description: r.description ?? null,
+    stars: r.stargazerCount,
+    forks: r.forkCount,
+    openIssues: r.issues?.totalCount ?? null,
+    language: r.primaryLanguage?.name ?? null,
+    licenseSpdx: spdxOrNull(r.licenseInfo?.spdxId),
+    topics: r.repositoryTopics?.nodes.map((node) => node.topic.name) ?? [],
+    archived: r.isArchived,
+    fork: r.isFork,
+    defaultBranch: r.defaultBranchRef?.name ?? null,
+    homepage: r.homepageUrl || null,
+    createdAt: r.createdAt ?? null,
+    pushedAt: r.pushedAt ?? null,
+  };
 }
 
 function parseJson(response: HttpResponse): unknown {

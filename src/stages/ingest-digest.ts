@@ -10,7 +10,7 @@ import {
 import { storePageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
 import { digestUrl, isPeriodKind, type DigestRef } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDigestBody, type ParsedDigest, type Transport } from '../domain/parse-digest.ts';
+import { listedCount, PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
 import { LayoutChangedError, PermanentError } from '../errors.ts';
 import { fetchDailyPapersApi } from '../http/hf-api-client.ts';
 import { fetchHfPage } from '../http/hf-client.ts';
@@ -147,10 +147,6 @@ async function fetchDigest(deps: IngestDependencies, digest: DigestRef, transpor
   const validators = { etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null };
   if (page.outcome === 'not_modified') return { outcome: 'not_modified', url, status: response.status, ...validators };
   return { outcome: 'body', url, status: response.status, ...validators, body: response.body, contentType: response.headers['content-type'] ?? 'text/html' };
-}
-
-export function listedCount(parsed: ParsedDigest): number {
-  return parsed.source === 'cards' ? parsed.cards.length : parsed.papers.length;
 }
 
 /** A 304 carries no body: the content it confirms is the previous fetch's. */

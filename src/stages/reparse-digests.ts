@@ -2,10 +2,9 @@ import type pg from 'pg';
 import { loadPageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
 import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
+import { listedCount, PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { listedCount } from './ingest-digest.ts';
 import { loadDigest } from './load-digest.ts';
 
 export interface ReparseFilter {
