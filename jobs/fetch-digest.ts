@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { transportFor, type DigestKind } from '../src/domain/digest-key.ts';
+import type { DigestKind } from '../src/domain/digest-key.ts';
 import type { Logger } from '../src/logger.ts';
 import { fetchDigestPayload, JOBS, type EnrichReposPayload } from '../src/queue/contracts.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
@@ -11,7 +11,7 @@ export async function fetchDigest(job: Job, context: JobContext, log: Logger) {
   const digest = { source: payload.source, kind: payload.kind as DigestKind, key: payload.key };
   const result = await ingestDigest({ http: context.http, pool: context.pool, hf: context.config.hf, logger: log }, digest, {
     force: payload.force,
-    via: payload.via ?? transportFor(digest.kind, context.config.hf.transport),
+    via: payload.via,
   });
   for (const warning of result.warnings) await job.log(`warning: ${warning}`);
   if (result.repoRefs.length > 0) {

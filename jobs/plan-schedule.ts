@@ -15,7 +15,8 @@ export async function planScheduleJob(job: Job, context: JobContext, log: Logger
     return { schedule, enqueued: ['enrich-repos-stale'] };
   }
   const now = new Date();
-  const fetchedDays = await findFetchedDays(context.pool, daysBefore(now, CATCH_UP_DAYS));
+  // Only the daily schedule catches up on missed days; the others need no database read.
+  const fetchedDays = schedule === 'daily-recent' ? await findFetchedDays(context.pool, daysBefore(now, CATCH_UP_DAYS)) : new Set<string>();
   const refs = planSchedule(schedule, { now, savedSearches: context.config.service.savedSearches, fetchedDays });
   const ids = await enqueueDigestFetches(context.digests, refs);
   log.info({ schedule, enqueued: ids.length }, `schedule ${schedule}: enqueued ${ids.length} digest fetches`);

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
-import { DIGEST_KINDS, digestRef, transportFor, type DigestKind, type DigestRef } from './domain/digest-key.ts';
+import { DIGEST_KINDS, digestRef, type DigestKind, type DigestRef } from './domain/digest-key.ts';
 import type { Transport } from './domain/parse-digest.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -50,7 +50,7 @@ async function runIngest(context: CommandContext, digest: DigestRef, options: In
     await withDatabase(context, async (pool) => {
       const result = await ingestDigest({ http, pool, hf: config.hf, logger }, digest, {
         force: options.force ?? false,
-        via: options.via ?? transportFor(digest.kind, config.hf.transport),
+        via: options.via,
       });
       process.stdout.write(`${describeIngest(result)}\n`);
       if (options.enrich === false || result.repoRefs.length === 0) return;
@@ -267,11 +267,7 @@ export async function main(argv: string[]): Promise<number> {
       const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_USAGE;
       return exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`paperboy: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`paperboy: ${error.message}\n`);
       return EXIT_USAGE;
     }

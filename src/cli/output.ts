@@ -1,3 +1,5 @@
+import { utcDay } from '../domain/digest-key.ts';
+
 /** Rows out of `paperboy query`: an aligned table for people, JSON or CSV for scripts. Column names are stable. */
 
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -30,7 +32,7 @@ export function sinceDate(value: string, now = new Date()): string {
   const match = /^(\d+)([hdw])$/.exec(value);
   if (!match) throw new RangeError(`"${value}" is not a duration such as 7d, 24h or 2w, nor a date`);
   const hours = Number(match[1]) * { h: 1, d: 24, w: 168 }[match[2] as 'h' | 'd' | 'w'];
-  return new Date(now.getTime() - hours * 3_600_000).toISOString().slice(0, 10);
+  return utcDay(new Date(now.getTime() - hours * 3_600_000));
 }
 
 /** `7d` / `2w` → days. */

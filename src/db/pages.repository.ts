@@ -10,6 +10,9 @@ const decompress = promisify(brotliDecompress);
  * the gain for a fraction of the CPU of 11), once per distinct sha256.
  */
 export async function storePageBody(db: PgQueryable, sha256: string, contentType: string, body: Buffer): Promise<void> {
+  // Compressing costs far more than this lookup; forced refetches and re-parses bring bytes already kept.
+  const { rowCount } = await db.query('select 1 from page_bodies where sha256 = $1', [sha256]);
+  if (rowCount) return;
   const compressed = await compress(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
   await db.query(
     `insert into page_bodies (sha256, content_type, encoding, body, bytes)

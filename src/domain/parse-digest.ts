@@ -37,6 +37,8 @@ export class TruncatedPageError extends TransientError {
   override name = 'TruncatedPageError';
 }
 
+const dailyPaperEntriesSchema = z.array(hfDailyPaperEntrySchema);
+
 /** data-target values of the component that carries a paper list. */
 const LIST_TARGETS = ['DailyPapers'];
 const EXCERPT_CHARS = 300;
@@ -103,7 +105,7 @@ export function parseDailyPapersProps(propsText: string, context: ParseContext):
 
 /** Validates and maps a daily-papers array (the blob's `dailyPapers`, or the API's body). */
 export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): Extract<ParsedDigest, { source: 'blob' | 'api' }> {
-  const validated = z.array(hfDailyPaperEntrySchema).safeParse(entries);
+  const validated = dailyPaperEntriesSchema.safeParse(entries);
   if (!validated.success) {
     throw new InvalidPayloadError(`daily papers on ${context.url} failed validation: ${summarizeIssues(validated.error)}`);
   }
@@ -145,11 +147,6 @@ function summarizeIssues(error: z.ZodError): string {
 function excerptOf($: CheerioAPI): string {
   const text = $('main').text() || $('body').text() || $.root().text();
   return text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
-}
-
-/** How many papers a parse lists, whichever way it read them. */
-export function listedCount(parsed: ParsedDigest): number {
-  return parsed.source === 'cards' ? parsed.cards.length : parsed.papers.length;
 }
 
 /** How a digest was fetched: its HTML page, or the JSON API's entries. */

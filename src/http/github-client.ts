@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidPayloadError, PermanentError, RateLimitedError, TransientError } from '../errors.ts';
-import { parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
+import { DEFAULT_RATE_LIMIT_WAIT_MS, parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
 
 /** What paperboy keeps of a GitHub repository, from either API. */
 export interface GithubRepo {
@@ -47,8 +47,6 @@ export interface GithubTarget {
   token: string | undefined;
 }
 
-/** GitHub asks for at least this pause when a limit is hit and no header says how long. */
-export const MIN_RATE_LIMIT_WAIT_MS = 60_000;
 /** Repositories per GraphQL query (aliases); GitHub's node limits allow 100. */
 export const GRAPHQL_BATCH = 100;
 
@@ -78,7 +76,7 @@ export function throwGithubRefusal(response: HttpResponse, now = Date.now()): ne
   const message = response.body.toString('utf8').slice(0, 200);
   const aboutLimits = response.status === 429 || retryAfter !== undefined || exhausted || /rate limit/i.test(message);
   if (!aboutLimits) throw new PermanentError(`${response.url} answered ${response.status}: ${message}`);
-  const waitMs = retryAfter ?? (exhausted ? Math.max(reset * 1000 - now, 0) + 1_000 : MIN_RATE_LIMIT_WAIT_MS);
+  const waitMs = retryAfter ?? (exhausted ? Math.max(reset * 1000 - now, 0) + 1_000 : DEFAULT_RATE_LIMIT_WAIT_MS);
   throw new RateLimitedError(`GitHub rate limit on ${response.url} (${response.status}); retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
 }
 

@@ -26,7 +26,7 @@ export interface RequestOptions {
   passStatuses?: ReadonlySet<number>;
 }
 
-/** When no Retry-After says otherwise, wait this long after a 429. */
+/** When no header says how long, wait this long after a rate limit (GitHub asks for at least a minute). */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
 /**

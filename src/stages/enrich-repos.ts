@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, touchRepo, type DueRef } from '../db/repos.repository.ts';
 import { recordUpstreamLimit } from '../db/limits.repository.ts';
 import { PermanentError, RateLimitedError } from '../errors.ts';
-import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget } from '../http/github-client.ts';
+import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget, type UpstreamLimit } from '../http/github-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
 
@@ -45,9 +45,8 @@ export async function enrichRepos(
   if (deps.github.token) {
     for (let start = 0; start < due.length; start += GRAPHQL_BATCH) {
       const batch = due.slice(start, start + GRAPHQL_BATCH);
-      const { repos, limit } = await withLimitRecorded(deps, 'graphql', () => getReposGraphql(deps.http, deps.github, batch.map((ref) => ref.display)));
+      const { repos } = await withLimitRecorded(deps, 'graphql', () => getReposGraphql(deps.http, deps.github, batch.map((ref) => ref.display)));
       summary.requests += 1;
-      if (limit) await recordUpstreamLimit(deps.pool, limit);
       const observedAt = new Date();
       for (const [index, ref] of batch.entries()) {
         const repo = repos[index];
@@ -86,7 +85,6 @@ async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: Enri
     return;
   }
   summary.requests += 1;
-  if (result.limit) await recordUpstreamLimit(deps.pool, result.limit);
   const observedAt = new Date();
   if (result.kind === 'found') {
     const changed = await saveResolvedRepo(deps.pool, ref.ref, result.repo, result.etag, observedAt);
@@ -100,10 +98,19 @@ async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: Enri
   }
 }
 
-/** A refusal for rate limits is the budget hitting zero: record that too, then let the error through. */
-async function withLimitRecorded<T>(deps: EnrichDependencies, resource: 'core' | 'graphql', request: () => Promise<T>): Promise<T> {
+/**
+ * Records the rate-limit budget GitHub reported with the answer; a refusal for
+ * rate limits is the budget hitting zero: recorded too, then let through.
+ */
+async function withLimitRecorded<T extends { limit?: UpstreamLimit | undefined }>(
+  deps: EnrichDependencies,
+  resource: 'core' | 'graphql',
+  request: () => Promise<T>,
+): Promise<T> {
   try {
-    return await request();
+    const result = await request();
+    if (result.limit) await recordUpstreamLimit(deps.pool, result.limit);
+    return result;
   } catch (error) {
     if (error instanceof RateLimitedError) {
       await recordUpstreamLimit(deps.pool, { upstream: 'github', resource, remaining: 0, resetAt: new Date(Date.now() + error.retryAfterMs) });

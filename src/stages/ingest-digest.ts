@@ -9,8 +9,8 @@ import {
 } from '../db/fetches.repository.ts';
 import { storePageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
-import { digestUrl, isPeriodKind, type DigestRef } from '../domain/digest-key.ts';
-import { listedCount, PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
+import { digestUrl, isPeriodKind, transportFor, type DigestRef } from '../domain/digest-key.ts';
+import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
 import { LayoutChangedError, PermanentError } from '../errors.ts';
 import { fetchDailyPapersApi } from '../http/hf-api-client.ts';
 import { fetchHfPage } from '../http/hf-client.ts';
@@ -21,14 +21,15 @@ import { loadDigest } from './load-digest.ts';
 export interface IngestDependencies {
   http: HttpClient;
   pool: pg.Pool;
-  hf: { baseUrl: string; token: string | undefined };
+  /** `transport`: the configured way to fetch day/week/month digests (html unless set). */
+  hf: { baseUrl: string; token: string | undefined; transport?: Transport };
   logger: Logger;
 }
 
 export interface IngestOptions {
   /** Fetch unconditionally and re-parse even when the bytes are unchanged. */
   force?: boolean;
-  /** The HTML page (default) or the JSON API (day, week and month only). */
+  /** The HTML page or the JSON API (day, week and month only); default: deps.hf.transport for those, html otherwise. */
   via?: Transport;
 }
 
@@ -70,7 +71,7 @@ export async function ingestDigest(
   digest: DigestRef,
   options: IngestOptions = {},
 ): Promise<IngestResult> {
-  const transport = options.via ?? 'html';
+  const transport = options.via ?? transportFor(digest.kind, deps.hf.transport ?? 'html');
   const logger = deps.logger.child({ digest: `${digest.source}/${digest.kind}/${digest.key}`, transport });
   const started = performance.now();
   const elapsed = () => performance.now() - started;
@@ -110,8 +111,7 @@ export async function ingestDigest(
       observedAt: fetchedAt,
       fetch: { ...audit, error: null, durationMs: elapsed() },
     });
-    const paperCount = listedCount(parsed);
-    const outcome = paperCount === 0 ? 'empty' : 'loaded';
+    const { outcome, paperCount } = loaded;
     logger.info({ url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended }, `${outcome} ${paperCount} papers`);
     return {
       ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount),

@@ -25,7 +25,9 @@ export interface LoadDigestResult {
   repoRefs: string[];
   metricsAppended: number;
   listingsWritten: number;
-  fetchId: number;
+  /** What the audit row says: `empty` when the page listed nothing. */
+  outcome: 'loaded' | 'empty';
+  paperCount: number;
 }
 
 /**
@@ -56,14 +58,15 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
     const links = parsed.source === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
     await linkPaperRepos(tx, links);
     const listingsWritten = await upsertListings(tx, input.digest, listings, observedAt);
-    const fetchId = await recordFetch(tx, {
+    const outcome = listings.length === 0 ? 'empty' : 'loaded';
+    await recordFetch(tx, {
       ...input.fetch,
       digest: input.digest,
-      outcome: listings.length === 0 ? 'empty' : 'loaded',
+      outcome,
       paperCount: listings.length,
       warnings: parsed.warnings,
       fetchedAt: observedAt,
     });
-    return { counts, repoRefs: [...new Set(links.map((link) => link.ref.ref))], metricsAppended, listingsWritten, fetchId };
+    return { counts, repoRefs: [...new Set(links.map((link) => link.ref.ref))], metricsAppended, listingsWritten, outcome, paperCount: listings.length };
   });
 }

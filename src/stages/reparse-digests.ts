@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { loadPageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
 import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
-import { listedCount, PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
+import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { loadDigest } from './load-digest.ts';
@@ -86,7 +86,7 @@ export async function reparseDigests(pool: pg.Pool, filter: ReparseFilter, logge
           reparseOf: Number(row.id),
         },
       });
-      if (listedCount(parsed) === 0) summary.empty += 1;
+      if (loaded.outcome === 'empty') summary.empty += 1;
       else summary.loaded += 1;
       for (const field of ['inserted', 'updated', 'unchanged'] as const) summary.counts[field] += loaded.counts[field];
       logger.info({ digest: `${row.kind}/${row.key}`, reparseOf: row.id, ...loaded.counts }, 're-parsed stored page');
