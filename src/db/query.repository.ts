@@ -41,13 +41,23 @@ export interface PaperRow {
 const PAPER_COLUMNS = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
   o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
-/** Builds the WHERE clause of the paper filters; values go in `params`, never into the text. */
-function filterClause(filters: PaperFilters, params: unknown[], options: { listingsJoined?: boolean } = {}): string {
-  const where: string[] = [];
-  const param = (value: unknown) => {
+/** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
+function parameterIn(params: unknown[]): (value: unknown) => string {
+  return (value) => {
     params.push(value);
     return `$${params.length}`;
   };
+}
+
+/** Repository filters need the overview to choose rows; the others read papers (and listings) only. */
+function filterSource(filters: PaperFilters): 'paper_overview' | 'papers' {
+  return filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
+}
+
+/** Builds the WHERE clause of the paper filters; values go in `params`, never into the text. */
+function filterClause(filters: PaperFilters, params: unknown[], options: { listingsJoined?: boolean } = {}): string {
+  const where: string[] = [];
+  const param = parameterIn(params);
   if (!options.listingsJoined && hasListingFilter(filters)) {
     where.push(`o.id in (select l.paper_id from listings l where ${listingConditions(filters, param)})`);
   }
@@ -78,10 +88,7 @@ function listingConditions(filters: PaperFilters, param: (value: unknown) => str
  */
 export async function listPapers(db: PgQueryable, filters: PaperFilters, page: { limit: number; after?: PaperCursor }): Promise<PaperRow[]> {
   const params: unknown[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+  const param = parameterIn(params);
   // A date filter starts from that day's listings (materialized, so the planner cannot
   // turn it into a walk down every paper by upvotes probing for listings).
   const listed = hasListingFilter(filters)
@@ -90,7 +97,7 @@ export async function listPapers(db: PgQueryable, filters: PaperFilters, page: {
   const where = filterClause(filters, params, { listingsJoined: true });
   params.push(page.after?.upvotes ?? null, page.after?.id ?? null, page.limit);
   const n = params.length;
-  const source = filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
+  const source = filterSource(filters);
   const { rows } = await db.query<PaperRow>(
     `with ${listed} chosen as (
        select o.id, o.upvotes
@@ -121,8 +128,7 @@ export async function searchPapers(db: PgQueryable, text: string, filters: Paper
   const params: unknown[] = [text];
   const where = filterClause(filters, params);
   params.push(limit);
-  // Repository filters need the overview; the others read papers and listings only.
-  const source = filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
+  const source = filterSource(filters);
   const { rows } = await db.query<SearchRow>(
     `with hits as (
        select o.id, ts_rank_cd(p.search, q.query) as rank, o.upvotes

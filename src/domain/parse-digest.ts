@@ -1,8 +1,6 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { z } from 'zod';
 import { InvalidPayloadError, LayoutChangedError, TransientError } from '../errors.ts';
-
-export { InvalidPayloadError };
 import { dedupeListedPapers } from './dedupe.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
 import { parsePaperCards } from './parse-cards.ts';

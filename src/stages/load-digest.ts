@@ -4,6 +4,7 @@ import { upsertListings, type ListingRow } from '../db/listings.repository.ts';
 import { appendPaperMetrics, type MetricObservation } from '../db/metrics.repository.ts';
 import { upsertCardSightings, upsertPapers, type UpsertCounts } from '../db/papers.repository.ts';
 import { withTransaction } from '../db/pool.ts';
+import type { PgQueryable } from '../db/queryable.ts';
 import { linkPaperRepos } from '../db/repos.repository.ts';
 import { extractRepoRefs } from '../domain/repo-refs.ts';
 import type { DigestRef } from '../domain/digest-key.ts';
@@ -42,20 +43,11 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
     parsed.source === 'cards'
       ? parsed.cards.map(({ rank, card }) => ({ paperId: card.id, rank, upvotes: card.upvotes }))
       : parsed.papers.map(({ rank, paper }) => ({ paperId: paper.id, rank, upvotes: paper.upvotes }));
+  // Computed once, outside the transaction: withTransaction may run it again after a deadlock.
+  const links = parsed.source === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
   return withTransaction(pool, async (tx) => {
-    let counts: UpsertCounts;
-    let observed: MetricObservation[];
-    if (parsed.source === 'cards') {
-      const cards = parsed.cards.map((item) => item.card);
-      counts = await upsertCardSightings(tx, cards, observedAt);
-      observed = cards;
-    } else {
-      const result = await upsertPapers(tx, parsed.papers.map((item) => item.paper), observedAt);
-      counts = result.counts;
-      observed = result.observedChanges;
-    }
+    const { counts, observed } = await writePapers(tx, parsed, observedAt);
     const metricsAppended = await appendPaperMetrics(tx, observed, observedAt);
-    const links = parsed.source === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
     await linkPaperRepos(tx, links);
     const listingsWritten = await upsertListings(tx, input.digest, listings, observedAt);
     const outcome = listings.length === 0 ? 'empty' : 'loaded';
@@ -69,4 +61,14 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
     });
     return { counts, repoRefs: [...new Set(links.map((link) => link.ref.ref))], metricsAppended, listingsWritten, outcome, paperCount: listings.length };
   });
+}
+
+/** Full records replace what they describe; card sightings only refresh what a card shows. */
+async function writePapers(tx: PgQueryable, parsed: ParsedDigest, observedAt: Date): Promise<{ counts: UpsertCounts; observed: MetricObservation[] }> {
+  if (parsed.source === 'cards') {
+    const cards = parsed.cards.map((item) => item.card);
+    return { counts: await upsertCardSightings(tx, cards, observedAt), observed: cards };
+  }
+  const { counts, observedChanges } = await upsertPapers(tx, parsed.papers.map((item) => item.paper), observedAt);
+  return { counts, observed: observedChanges };
 }

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidPayloadError, parseDigestBody, parseListPage } from '../../src/domain/parse-digest.ts';
+import { parseDigestBody, parseListPage } from '../../src/domain/parse-digest.ts';
+import { InvalidPayloadError } from '../../src/errors.ts';
 import { API_2024_08_01, apiEntries, fullRecords, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { FIXTURES_DIR, readFixture } from '../support/upstream-server.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LayoutChangedError, TransientError } from '../../src/errors.ts';
-import { InvalidPayloadError, parseListPage, TruncatedPageError } from '../../src/domain/parse-digest.ts';
+import { InvalidPayloadError, LayoutChangedError, TransientError } from '../../src/errors.ts';
+import { parseListPage, TruncatedPageError } from '../../src/domain/parse-digest.ts';
 import { fullRecords } from '../support/digests.ts';
 import { readFixture } from '../support/upstream-server.ts';
 
