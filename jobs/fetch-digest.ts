@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import type { DigestKind } from '../src/domain/digest-key.ts';
 import type { Logger } from '../src/logger.ts';
 import { fetchDigestPayload, JOBS, type EnrichReposPayload } from '../src/queue/contracts.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
@@ -8,7 +7,7 @@ import { ingestDigest } from '../src/stages/ingest-digest.ts';
 /** fetch-digest {source, kind, key, force, via}: one digest through fetch → parse → load. */
 export async function fetchDigest(job: Job, context: JobContext, log: Logger) {
   const payload = fetchDigestPayload.parse(job.data);
-  const digest = { source: payload.source, kind: payload.kind as DigestKind, key: payload.key };
+  const digest = { source: payload.source, kind: payload.kind, key: payload.key };
   const result = await ingestDigest({ http: context.http, pool: context.pool, hf: context.config.hf, logger: log }, digest, {
     force: payload.force,
     via: payload.via,

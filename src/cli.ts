@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
-import { DIGEST_KINDS, digestRef, type DigestKind, type DigestRef } from './domain/digest-key.ts';
+import { digestRef, LIST_KINDS, type DigestKind, type DigestRef } from './domain/digest-key.ts';
 import type { Transport } from './domain/parse-digest.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -222,7 +222,7 @@ function buildProgram(context: () => CommandContext): Command {
   program
     .command('reparse')
     .description('run the current parser over stored pages (no fetching): a parser fix repairs past loads')
-    .addOption(new Option('--kind <kind>', 'only this page kind').choices(DIGEST_KINDS.filter((kind) => kind !== 'paper')))
+    .addOption(new Option('--kind <kind>', 'only this page kind').choices(LIST_KINDS))
     .option('--from <key>', 'first key, inclusive (e.g. 2024-08-01)')
     .option('--to <key>', 'last key, inclusive')
     .option('--all', 'also re-parse pages already parsed by the current parser version')

@@ -12,6 +12,9 @@ export type DigestKind = 'day' | 'week' | 'month' | 'trending' | 'front' | 'sear
 
 export const DIGEST_KINDS: readonly DigestKind[] = ['day', 'week', 'month', 'trending', 'front', 'search', 'paper'];
 
+/** The kinds paperboy ingests: every list page (single paper pages are not parsed yet). */
+export const LIST_KINDS = DIGEST_KINDS.filter((kind) => kind !== 'paper') as [DigestKind, ...DigestKind[]];
+
 /** Kinds whose key is a date range (and that the JSON API serves too). */
 export type PeriodKind = 'day' | 'week' | 'month';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIGEST_KINDS, type DigestRef } from '../domain/digest-key.ts';
+import { LIST_KINDS, type DigestRef } from '../domain/digest-key.ts';
 import { SCHEDULE_NAMES } from '../domain/schedule-plan.ts';
 
 /** Queue names, job names and payload schemas: the one contract between producers and workers. */
@@ -12,7 +12,6 @@ export const JOBS = {
   enrichRepos: 'enrich-repos',
 } as const;
 
-const LIST_KINDS = DIGEST_KINDS.filter((kind) => kind !== 'paper') as [string, ...string[]];
 
 export const fetchDigestPayload = z.object({
   source: z.literal('hf'),
