@@ -53,6 +53,16 @@ const envSchema = z.object({
   PAPERBOY_QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('paperboy')),
   DASHBOARD_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
   DASHBOARD_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).default(3000)),
+  DASHBOARD_USER: z.preprocess(emptyAsUndefined, z.string().regex(/^[^:]+$/, 'must not contain ":"').optional()),
+  DASHBOARD_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'must be at least 8 characters').optional()),
+  DASHBOARD_READ_ONLY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .default('false')
+      .transform((value) => ['true', '1', 'yes'].includes(value)),
+  ),
+  PAPERBOY_BACKFILL_MAX_KEYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100_000).default(1_000)),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -85,8 +95,17 @@ export type Config = Readonly<{
     retryBaseMs: number;
     stalledIntervalMs: number;
     shutdownGraceMs: number;
+    /** The most keys one backfill may cover. */
+    backfillMaxKeys: number;
   }>;
-  dashboard: Readonly<{ host: string; port: number }>;
+  dashboard: Readonly<{
+    host: string;
+    port: number;
+    /** Both set, or neither (then the dashboard only starts on a loopback address). */
+    credentials: Readonly<{ user: string; password: string }> | undefined;
+    /** Every write (backfills, Bull Board actions) refused. */
+    readOnly: boolean;
+  }>;
 }>;
 
 export const PAPERBOY_VERSION = '0.1.0';
@@ -99,13 +118,11 @@ export const PAPERBOY_VERSION = '0.1.0';
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = issue.path.join('.');
-      return `${variable}: ${issue.message}`;
-    });
-    throw new ConfigError(problems);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if ((env.DASHBOARD_USER?.trim() || undefined) === undefined !== ((env.DASHBOARD_PASSWORD?.trim() || undefined) === undefined)) {
+    problems.push('DASHBOARD_USER and DASHBOARD_PASSWORD: set both (the dashboard then asks for them) or neither');
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const schedules = parseSchedules(e.PAPERBOY_SCHEDULES);
   return Object.freeze({
@@ -132,8 +149,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseMs: e.PAPERBOY_RETRY_BASE_MS,
       stalledIntervalMs: e.PAPERBOY_STALLED_INTERVAL_MS,
       shutdownGraceMs: e.PAPERBOY_SHUTDOWN_GRACE_MS,
+      backfillMaxKeys: e.PAPERBOY_BACKFILL_MAX_KEYS,
     }),
-    dashboard: Object.freeze({ host: e.DASHBOARD_HOST, port: e.DASHBOARD_PORT }),
+    dashboard: Object.freeze({
+      host: e.DASHBOARD_HOST,
+      port: e.DASHBOARD_PORT,
+      credentials: e.DASHBOARD_USER && e.DASHBOARD_PASSWORD ? Object.freeze({ user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD }) : undefined,
+      readOnly: e.DASHBOARD_READ_ONLY,
+    }),
   });
 }
 

@@ -106,3 +106,29 @@ export async function findFetchedDays(db: PgQueryable, since: string): Promise<S
   );
   return new Set(rows.map((row) => row.key));
 }
+
+/** Those of `keys` (of one kind) that have been fetched without failing at least once. */
+export async function findFetchedKeys(db: PgQueryable, kind: DigestRef['kind'], keys: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ key: string }>(
+    `select distinct key from digest_fetches where source = 'hf' and kind = $1 and key = any($2::text[]) and outcome <> 'failed'`,
+    [kind, keys],
+  );
+  return new Set(rows.map((row) => row.key));
+}
+
+/** The latest fetch outcome (and error) of each of `keys` recorded since `since`. */
+export async function findLatestOutcomes(
+  db: PgQueryable,
+  kind: DigestRef['kind'],
+  keys: readonly string[],
+  since: Date,
+): Promise<Map<string, { outcome: FetchOutcome; error: string | null }>> {
+  const { rows } = await db.query<{ key: string; outcome: FetchOutcome; error: string | null }>(
+    `select distinct on (key) key, outcome, error
+     from digest_fetches
+     where source = 'hf' and kind = $1 and key = any($2::text[]) and fetched_at >= $3 and reparse_of is null
+     order by key, fetched_at desc, id desc`,
+    [kind, keys, since],
+  );
+  return new Map(rows.map((row) => [row.key, { outcome: row.outcome, error: row.error }]));
+}

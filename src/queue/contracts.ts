@@ -10,8 +10,8 @@ export const JOBS = {
   fetchDigest: 'fetch-digest',
   planSchedule: 'plan-schedule',
   enrichRepos: 'enrich-repos',
+  backfill: 'backfill',
 } as const;
-
 
 export const fetchDigestPayload = z.object({
   source: z.literal('hf'),

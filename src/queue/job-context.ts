@@ -10,4 +10,5 @@ export interface JobContext {
   http: HttpClient;
   digests: Queue;
   repos: Queue;
+  backfills: Queue;
 }

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import { ZodError } from 'zod';
 import { PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -17,6 +17,8 @@ export async function runJob<T>(job: Job, queue: Queue, logger: Logger, handler:
   try {
     return await handler(log);
   } catch (error) {
+    // A step job parking itself until its children finish, or until later: not a failure.
+    if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
     if (error instanceof RateLimitedError) {
       log.warn({ waitMs: error.retryAfterMs }, `rate limited upstream: pausing the ${job.queueName} queue for ${Math.ceil(error.retryAfterMs / 1000)} s`);
       await job.log(`rate limited: ${error.message}`).catch(() => undefined);

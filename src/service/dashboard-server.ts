@@ -4,47 +4,78 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
+import type { Queue } from 'bullmq';
 import { handleApiRequest } from './api-routes.ts';
+import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from './backfill-routes.ts';
+import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
+import { assertSafeBinding, checkCredentials, checkWrite, createCsrfTokens, isWrite, type DashboardAccess } from './dashboard-security.ts';
 
 export interface DashboardServer {
   url: string;
   close(): Promise<void>;
 }
 
-/**
- * The dashboard's HTTP server: `/healthz` (Redis and Postgres both answer:
- * 200, else 503 naming what is down), `/metrics` (Prometheus text format) and
- * the read-only JSON API under `/api/`.
- */
-export async function startDashboardServer(options: {
+export interface DashboardOptions {
   host: string;
   port: number;
+  credentials: DashboardAccess['credentials'];
+  readOnly: boolean;
+  backfillMaxKeys: number;
   pool: pg.Pool;
   redis: Redis;
+  queues: { digests: Queue; repos: Queue; backfills: Queue };
   metrics: Registry;
   logger: Logger;
-}): Promise<DashboardServer> {
-  const { pool, redis, metrics, logger } = options;
+}
+
+/**
+ * The dashboard's HTTP server. Open to all: `/healthz` (Redis and Postgres
+ * both answer: 200, else 503 naming what is down) and `/metrics`
+ * (Prometheus). Behind credentials: `/backfills` (our page), `/queues`
+ * (Bull Board) and the JSON API under `/api/`. Every write must come from
+ * this dashboard's own pages and is refused in read-only mode.
+ *
+ * @throws ConfigError when bound to a non-loopback address without credentials.
+ */
+export async function startDashboardServer(options: DashboardOptions): Promise<DashboardServer> {
+  const { pool, redis, metrics, logger, queues } = options;
+  const access: DashboardAccess = { credentials: options.credentials, readOnly: options.readOnly };
+  assertSafeBinding(options.host, access);
+  const bullBoard = createBullBoardListener(queues, { readOnly: access.readOnly });
+  const backfillRoutes: BackfillRoutes = {
+    backfills: queues.backfills,
+    digests: queues.digests,
+    csrf: createCsrfTokens(access),
+    readOnly: access.readOnly,
+    maxKeys: options.backfillMaxKeys,
+  };
   const server = http.createServer(async (request, response) => {
     const requestUrl = new URL(request.url ?? '/', 'http://localhost');
     const path = requestUrl.pathname;
     try {
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        response.writeHead(405, { allow: 'GET, HEAD' }).end();
-      } else if (path === '/healthz') {
-        const checks = await healthChecks(pool, redis);
-        const healthy = Object.values(checks).every((check) => check === 'ok');
-        response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks }));
-      } else if (path === '/metrics') {
-        const body = await metrics.metrics();
-        response.writeHead(200, { 'content-type': metrics.contentType }).end(body);
-      } else if (path.startsWith('/api/')) {
+      if (path === '/healthz' || path === '/metrics') {
+        if (isWrite(request)) return void response.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return void (await (path === '/healthz' ? sendHealth(response, pool, redis) : sendMetrics(response, metrics)));
+      }
+      const refusal = checkCredentials(request, access) ?? (isWrite(request) ? checkWrite(request, access) : undefined);
+      if (refusal) {
+        if (refusal.status !== 401) logger.warn({ path, method: request.method, status: refusal.status }, `dashboard request refused: ${refusal.message}`);
+        return void response.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers }).end(`${refusal.message}\n`);
+      }
+      if (path === '/') {
+        response.writeHead(302, { location: '/backfills' }).end();
+      } else if (path === BULL_BOARD_PATH || path.startsWith(`${BULL_BOARD_PATH}/`)) {
+        bullBoard(request, response);
+      } else if (await handleBackfillRequest(request, response, requestUrl, backfillRoutes)) {
+        // handled
+      } else if (path.startsWith('/api/') && !isWrite(request)) {
         const api = (await handleApiRequest(pool, path, requestUrl.searchParams)) ?? { status: 404, body: { error: 'no such API path' } };
         response.writeHead(api.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(api.body));
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
     } catch (error) {
+      if (error instanceof FormTooLargeError) return void response.writeHead(413, { 'content-type': 'text/plain' }).end(`${error.message}\n`);
       logger.error({ err: error, path }, 'dashboard request failed');
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end('internal error\n');
@@ -54,6 +85,7 @@ export async function startDashboardServer(options: {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  if (!access.credentials) logger.warn('the dashboard has no credentials (DASHBOARD_USER / DASHBOARD_PASSWORD): anyone on this machine can use it');
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -64,6 +96,17 @@ export async function startDashboardServer(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+async function sendHealth(response: http.ServerResponse, pool: pg.Pool, redis: Redis): Promise<void> {
+  const checks = await healthChecks(pool, redis);
+  const healthy = Object.values(checks).every((check) => check === 'ok');
+  response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks }));
+}
+
+async function sendMetrics(response: http.ServerResponse, metrics: Registry): Promise<void> {
+  const body = await metrics.metrics();
+  response.writeHead(200, { 'content-type': metrics.contentType }).end(body);
 }
 
 const CHECK_TIMEOUT_MS = 2_000;

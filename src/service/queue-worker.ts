@@ -1,10 +1,12 @@
 import { Worker, type Job, type Queue } from 'bullmq';
+import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { workerConnection } from '../queue/connection.ts';
 import type { JobContext } from '../queue/job-context.ts';
 import { runJob } from '../queue/run-job.ts';
 
-export type JobHandler = (job: Job, context: JobContext, log: Logger) => Promise<unknown>;
+/** `token` is the job's lock token: step jobs need it to move themselves to waiting-children or delayed. */
+export type JobHandler = (job: Job, context: JobContext, log: Logger, token: string | undefined) => Promise<unknown>;
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -14,7 +16,7 @@ export interface QueueWorkerOptions {
   logger: Logger;
   concurrency: number;
   /** The upstream budget: BullMQ keeps it in Redis, so it holds across every worker process together. */
-  limiter: { max: number; duration: number };
+  limiter?: { max: number; duration: number };
 }
 
 export interface QueueWorker {
@@ -39,12 +41,16 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   let idle: (() => void) | undefined;
   const worker = new Worker(
     queue.name,
-    async (job) => {
-      const handler = options.handlers[job.name];
-      if (!handler) throw new Error(`no handler for job "${job.name}" on queue ${queue.name}`);
+    async (job, token) => {
       inFlight += 1;
       try {
-        return await runJob(job, queue, logger, (log) => handler(job, context, log));
+        return await runJob(job, queue, logger, (log) => {
+          const handler = options.handlers[job.name];
+          if (!handler) {
+            throw new PermanentError(`the ${queue.name} queue runs ${Object.keys(options.handlers).map((name) => `"${name}"`).join(', ')} jobs, not "${job.name}"`);
+          }
+          return handler(job, context, log, token);
+        });
       } finally {
         inFlight -= 1;
         if (inFlight === 0) idle?.();
@@ -54,7 +60,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
       connection,
       prefix: service.queuePrefix,
       concurrency: options.concurrency,
-      limiter: options.limiter,
+      ...(options.limiter ? { limiter: options.limiter } : {}),
       stalledInterval: service.stalledIntervalMs,
       // A job whose worker died is handed to another one once its lock lapses.
       lockDuration: Math.max(2 * service.stalledIntervalMs, 1_000),

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type Job, type Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
@@ -12,6 +12,8 @@ import { startDashboardServer, type DashboardServer } from './dashboard-server.t
 import { enrichReposJob } from '../../jobs/enrich-repos.ts';
 import { fetchDigest } from '../../jobs/fetch-digest.ts';
 import { planScheduleJob } from '../../jobs/plan-schedule.ts';
+import { backfillJob } from '../../jobs/backfill.ts';
+import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
 import { startQueueWorker } from './queue-worker.ts';
 import { createMetricsRegistry } from './metrics.ts';
 
@@ -54,7 +56,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     const queueOptions = { connection: queueConnection, prefix: config.service.queuePrefix, defaultJobOptions: defaultJobOptions(config) };
     const digests = new Queue(QUEUES.digests, queueOptions);
     const repos = new Queue(QUEUES.repos, queueOptions);
-    cleanups.push(() => digests.close(), () => repos.close());
+    const backfills = new Queue(QUEUES.backfills, queueOptions);
+    cleanups.push(() => digests.close(), () => repos.close(), () => backfills.close());
 
     if (roles.has('schedule')) {
       const definitions = scheduleDefinitions(config);
@@ -66,9 +69,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
       }
     }
     if (roles.has('worker')) {
-      const context = { config, pool, http, digests, repos };
-      const workers = [
-        startQueueWorker({
+      const context = { config, pool, http, digests, repos, backfills };
+      const digestWorker = startQueueWorker({
           redisUrl: redis.url,
           queue: digests,
           handlers: { [JOBS.fetchDigest]: fetchDigest, [JOBS.planSchedule]: planScheduleJob },
@@ -76,7 +78,9 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           logger,
           concurrency: config.service.concurrency,
           limiter: { max: config.service.hfRate.max, duration: config.service.hfRate.windowMs },
-        }),
+        });
+      const workers = [
+        digestWorker,
         startQueueWorker({
           redisUrl: redis.url,
           queue: repos,
@@ -88,20 +92,33 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           concurrency: 1,
           limiter: { max: GITHUB_JOBS_PER_MINUTE, duration: 60_000 },
         }),
+        startQueueWorker({
+          redisUrl: redis.url,
+          queue: backfills,
+          // Bull Board's Add-job dialog names a job "__default__" unless told otherwise.
+          handlers: { [JOBS.backfill]: backfillJob, __default__: backfillJob },
+          context,
+          logger,
+          // A backfill only plans and adds children; its fetches obey the digests queue's budget.
+          concurrency: 2,
+        }),
       ];
+      reportBackfillProgress(digestWorker.worker, backfills, logger);
       for (const queueWorker of workers) {
         cleanups.push(() => queueWorker.close(config.service.shutdownGraceMs));
         await queueWorker.worker.waitUntilReady();
       }
-      logger.info({ concurrency: config.service.concurrency, hfRate: config.service.hfRate }, 'workers started on the digests and repos queues');
+      logger.info({ concurrency: config.service.concurrency, hfRate: config.service.hfRate }, 'workers started on the digests, repos and backfills queues');
     }
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
       dashboard = await startDashboardServer({
         ...config.dashboard,
+        backfillMaxKeys: config.service.backfillMaxKeys,
         pool,
         redis: queueConnection,
-        metrics: createMetricsRegistry(pool, [digests, repos]),
+        queues: { digests, repos, backfills },
+        metrics: createMetricsRegistry(pool, [digests, repos, backfills]),
         logger,
       });
       cleanups.push(() => dashboard!.close());
@@ -119,6 +136,19 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     await runCleanups();
     throw error;
   }
+}
+
+/** Keeps a backfill's progress (shown by Bull Board) current as each of its fetches finishes. */
+function reportBackfillProgress(digestWorker: Worker, backfills: Queue, logger: Logger): void {
+  const backfillQueueKey = backfills.qualifiedName;
+  const refresh = (job: Job | undefined) => {
+    const parent = job?.parent;
+    if (!parent?.id || parent.queueKey !== backfillQueueKey) return;
+    const backfillId = parent.id;
+    refreshBackfillProgress(backfills, backfillId).catch((error: Error) => logger.warn({ err: error, backfill: backfillId }, 'could not update backfill progress'));
+  };
+  digestWorker.on('completed', refresh);
+  digestWorker.on('failed', refresh);
 }
 
 /** Runs until SIGTERM or SIGINT, then shuts down and resolves (the caller exits 0). */

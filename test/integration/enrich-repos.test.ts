@@ -14,7 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { realApiEntries } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { configOf, openDigestsQueue, serviceEnv, settledIn } from '../support/service.ts';
+import { configOf, openQueue, serviceEnv, settledIn } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -230,7 +230,7 @@ describe('enrichment in the service and the CLI', () => {
     running.push(await startService(new Set(['worker']), configOf(env), logger));
     github.requests.length = 0;
     github.rateLimitNext = { status: 429, seconds: 1 };
-    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const { queue, settled, close } = await openQueue(configOf(env));
     const connection = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
     const repos = new Queue('repos', { connection, prefix: env.PAPERBOY_QUEUE_PREFIX });
     try {

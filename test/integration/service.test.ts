@@ -6,7 +6,7 @@ import { startService, type RunningService } from '../../src/service/run-service
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2024_08_01, apiEntries, captureWithoutBlobOrCards } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { configOf, openDigestsQueue, serviceEnv, spawnRole, waitFor } from '../support/service.ts';
+import { configOf, openQueue, serviceEnv, spawnRole, waitFor } from '../support/service.ts';
 import { runCli } from '../support/cli.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
@@ -46,7 +46,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
   it('registers each schedule once however often it starts, and removes one dropped from config', async () => {
     const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_SAVED_SEARCHES: 'lightweight' });
     for (let start = 0; start < 3; start += 1) await (await startService(new Set(['schedule']), configOf(env), logger)).shutdown('again');
-    const { queue, close } = await openDigestsQueue(configOf(env));
+    const { queue, close } = await openQueue(configOf(env));
     try {
       const keys = (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.key).sort();
       expect(keys).toEqual(['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches', 'trending'].map((name) => SCHEDULER_PREFIX + name));
@@ -88,7 +88,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     hf.route('/papers/date/2024-08-01', { status: 503, body: 'busy' }, { body: capture });
     const env = serviceEnv(db.url, hf.baseUrl);
     await start(['worker'], env);
-    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const job = await settled(await queue.add('fetch-digest', fetchDay('2024-08-01'), { attempts: 3, backoff: { type: 'exponential', delay: 100 } }));
       expect(await job.getState()).toBe('completed');
@@ -108,7 +108,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     hf.route('/papers/date/2024-08-05', { body: layoutGone });
     const env = serviceEnv(db.url, hf.baseUrl);
     await start(['worker'], env);
-    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const job = await settled(await queue.add('fetch-digest', fetchDay('2024-08-05'), { attempts: 5, backoff: { type: 'fixed', delay: 50 } }));
       expect(await job.getState()).toBe('failed');
@@ -126,7 +126,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     hf.route('/papers/date/2024-08-06', { status: 429, headers: { 'retry-after': '1' } }, { body: capture });
     const env = serviceEnv(db.url, hf.baseUrl);
     await start(['worker'], env);
-    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const started = Date.now();
       // One attempt only: if the 429 used it, the job would fail.
@@ -154,7 +154,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_HF_RATE_MAX: '3', PAPERBOY_HF_RATE_WINDOW_MS: '1000' });
     await start(['worker'], env);
     await start(['worker'], env);
-    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const jobs = await Promise.all(days.map((day) => queue.add('fetch-digest', fetchDay(day))));
       for (const job of jobs) expect(await (await settled(job)).getState()).toBe('completed');
@@ -172,7 +172,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     hf.route('/papers/date/2024-08-07', { body: capture });
     const env = serviceEnv(db.url, hf.baseUrl);
     const service = await start(['worker', 'dashboard'], env);
-    const { queue, settled, close } = await openDigestsQueue(configOf(env));
+    const { queue, settled, close } = await openQueue(configOf(env));
     try {
       await settled(await queue.add('fetch-digest', fetchDay('2024-08-07')));
       const health = await fetch(`${service.dashboardUrl}/healthz`);
@@ -233,7 +233,7 @@ describe('worker processes stopped mid-job', () => {
   it.each(['SIGTERM', 'SIGKILL'] as const)('after %s the job completes on the next worker, with the rows of an undisturbed run', async (signal) => {
     const env = serviceEnv(db.url, hf.baseUrl, { LOG_LEVEL: 'info' });
     const config = configOf(env);
-    const { queue, settled, close } = await openDigestsQueue(config);
+    const { queue, settled, close } = await openQueue(config);
     try {
       const first = spawnRole('worker', env);
       const job = await queue.add('fetch-digest', fetchDay('2024-08-01'), { attempts: 3 });

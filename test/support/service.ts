@@ -32,11 +32,11 @@ export function configOf(env: Record<string, string>): Config {
   return loadConfig(env);
 }
 
-/** A producer-side handle on the test's digests queue, for adding jobs and watching them. */
-export async function openDigestsQueue(config: Config) {
+/** A producer-side handle on one of the test's queues (digests unless named), for adding jobs and watching them. */
+export async function openQueue(config: Config, name: string = QUEUES.digests) {
   const connection = new Redis(config.redisUrl!, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.digests, { connection, prefix: config.service.queuePrefix });
-  const events = new QueueEvents(QUEUES.digests, { connection: { url: config.redisUrl! }, prefix: config.service.queuePrefix });
+  const queue = new Queue(name, { connection, prefix: config.service.queuePrefix });
+  const events = new QueueEvents(name, { connection: { url: config.redisUrl! }, prefix: config.service.queuePrefix });
   await events.waitUntilReady();
   return {
     queue,

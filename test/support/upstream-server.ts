@@ -35,6 +35,9 @@ export class UpstreamServer {
   private readonly routes = new Map<string, RouteHandler | CannedResponse[]>();
   private server: http.Server | undefined;
 
+  /** When set, canned responses to a path wait this many milliseconds (a slow upstream). */
+  delay: ((pathAndQuery: string) => number) | undefined;
+
   /** The base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
   baseUrl = '';
 
@@ -79,6 +82,12 @@ export class UpstreamServer {
       return;
     }
     const canned = route.length > 1 ? route.shift()! : route[0]!;
+    const wait = this.delay?.(url) ?? 0;
+    if (wait > 0) setTimeout(() => this.send(response, canned), wait);
+    else this.send(response, canned);
+  }
+
+  private send(response: http.ServerResponse, canned: CannedResponse): void {
     const body = canned.body ?? '';
     response.writeHead(canned.status ?? 200, {
       'content-type': 'text/html; charset=utf-8',

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { digestRef, isoWeekOf, utcDay, type PeriodKind } from './digest-key.ts';
+
+/**
+ * What a backfill is (a kind and an inclusive range of keys) and which keys
+ * it covers. Pure: "today" is handed in. The same schema checks the CLI, the
+ * /backfills form, Bull Board's Add-job dialog (as JSON Schema, in the
+ * browser) and, again, the worker: the browser's check is a convenience,
+ * never the guard.
+ */
+
+export const BACKFILL_KINDS = ['day', 'week', 'month'] as const satisfies readonly PeriodKind[];
+export type BackfillKind = (typeof BACKFILL_KINDS)[number];
+
+const KEY_FORMS: Record<BackfillKind, string> = { day: 'YYYY-MM-DD', week: 'YYYY-Www', month: 'YYYY-MM' };
+
+export const backfillRequestSchema = z.strictObject({
+  kind: z.enum(BACKFILL_KINDS).describe('day, week (ISO) or month'),
+  from: z
+    .string()
+    .regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM')
+    .describe('first key, inclusive'),
+  to: z
+    .string()
+    .regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM')
+    .describe('last key, inclusive'),
+  force: z.boolean().default(false).describe('fetch keys that are already loaded too'),
+});
+export type BackfillRequest = z.infer<typeof backfillRequestSchema>;
+
+/** A backfill the caller got wrong: the message says what to change. */
+export class BackfillRangeError extends RangeError {
+  override name = 'BackfillRangeError';
+}
+
+/**
+ * Every key from `from` to `to`, in order.
+ *
+ * @throws BackfillRangeError when a key is not of the kind, `to` is before
+ * `from`, the range reaches past today, or it holds more than `maxKeys` keys.
+ */
+export function backfillKeys(request: Pick<BackfillRequest, 'kind' | 'from' | 'to'>, options: { today: Date; maxKeys: number }): string[] {
+  const { kind } = request;
+  const start = keyStart(kind, request.from, 'from');
+  const end = keyStart(kind, request.to, 'to');
+  if (end < start) throw new BackfillRangeError(`"to" (${request.to}) is before "from" (${request.from})`);
+  const current = currentKey(kind, options.today);
+  if (end > keyStart(kind, current, 'to')) {
+    throw new BackfillRangeError(`"to" (${request.to}) is in the future: the latest ${kind} there is to fetch is ${current}`);
+  }
+  const keys: string[] = [];
+  for (let date = start; date <= end; date = nextStart(kind, date)) {
+    keys.push(keyOf(kind, date));
+    if (keys.length > options.maxKeys) {
+      throw new BackfillRangeError(
+        `the range ${request.from} to ${request.to} holds more than ${options.maxKeys} ${kind} keys (PAPERBOY_BACKFILL_MAX_KEYS): split it into smaller backfills`,
+      );
+    }
+  }
+  return keys;
+}
+
+/** The first UTC day of a key, as a Date, after checking the key is one of the kind. */
+function keyStart(kind: BackfillKind, key: string, field: 'from' | 'to'): Date {
+  try {
+    digestRef(kind, key);
+  } catch (error) {
+    throw new BackfillRangeError(`"${field}": ${(error as Error).message} (a ${kind} backfill takes ${KEY_FORMS[kind]} keys)`);
+  }
+  switch (kind) {
+    case 'day':
+      return new Date(`${key}T00:00:00Z`);
+    case 'month':
+      return new Date(`${key}-01T00:00:00Z`);
+    case 'week': {
+      const [year, week] = key.split('-W').map(Number) as [number, number];
+      // ISO week 1 holds 4 January; weeks start on Monday.
+      const january4 = new Date(Date.UTC(year, 0, 4));
+      const monday = new Date(january4);
+      monday.setUTCDate(january4.getUTCDate() - ((january4.getUTCDay() + 6) % 7) + (week - 1) * 7);
+      return monday;
+    }
+  }
+}
+
+function nextStart(kind: BackfillKind, date: Date): Date {
+  const next = new Date(date);
+  if (kind === 'day') next.setUTCDate(next.getUTCDate() + 1);
+  else if (kind === 'week') next.setUTCDate(next.getUTCDate() + 7);
+  else next.setUTCMonth(next.getUTCMonth() + 1);
+  return next;
+}
+
+function keyOf(kind: BackfillKind, date: Date): string {
+  if (kind === 'day') return utcDay(date);
+  if (kind === 'month') return utcDay(date).slice(0, 7);
+  const { year, week } = isoWeekOf(date);
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/** The key of the kind that holds `today`: the newest one a backfill may ask for. */
+export function currentKey(kind: BackfillKind, today: Date): string {
+  return keyOf(kind, today);
+}
+
+/**
+ * The request as JSON Schema, for Bull Board's Add-job dialog: the example
+ * (the last seven full days) pre-fills the form and the browser checks what
+ * it can. Ranges are checked by the worker.
+ */
+export function backfillJsonSchema(today: Date): Record<string, unknown> {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(backfillRequestSchema, { io: 'input' });
+  const daysAgo = (days: number) => utcDay(new Date(today.getTime() - days * 86_400_000));
+  return { ...schema, examples: [{ kind: 'day', from: daysAgo(7), to: daysAgo(1), force: false }] };
+}

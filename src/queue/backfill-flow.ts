@@ -1,0 +1,267 @@
+import { DelayedError, ErrorCode, Job, WaitingChildrenError, type Queue } from 'bullmq';
+import type pg from 'pg';
+import { z } from 'zod';
+import { backfillKeys, BackfillRangeError, backfillRequestSchema, type BackfillKind, type BackfillRequest } from '../domain/backfill-plan.ts';
+import { digestRef } from '../domain/digest-key.ts';
+import { findFetchedKeys, findLatestOutcomes } from '../db/fetches.repository.ts';
+import { PermanentError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { digestJobId, JOBS, type FetchDigestPayload } from './contracts.ts';
+
+/**
+ * A backfill is one job on the `backfills` queue whose children are the
+ * fetch-digest jobs of its keys (a BullMQ flow). It runs in steps, each
+ * checkpointed in the job's data, so a worker killed half-way resumes where
+ * it stopped instead of planning or adding children twice:
+ *
+ *   plan      expand the range, skip keys already loaded (unless force);
+ *   fan-out   add children in chunks, the cursor saved after each chunk;
+ *   collect   wait for the children, then report every key's outcome.
+ *
+ * A child's jobId is its digest's id, so two overlapping backfills cannot
+ * fetch one key twice at once: BullMQ refuses to give a pending job a second
+ * parent, and the later backfill records the key as `shared` and reads its
+ * outcome from the fetch audit trail once the other fetch has finished.
+ * Children are removed when they finish (their value or failure stays with
+ * the parent), so a later backfill of the same key fetches it again.
+ */
+
+/** Children added per checkpoint. */
+const FAN_OUT_CHUNK = 100;
+/** How often a backfill waiting on keys fetched by another one looks again. */
+const SHARED_RECHECK_MS = 2_000;
+
+const backfillStateSchema = z.object({
+  step: z.enum(['fan-out', 'collect']),
+  startedAt: z.iso.datetime(),
+  total: z.number().int().min(0),
+  /** Already loaded before this backfill: not fetched again. */
+  skipped: z.array(z.string()),
+  /** The keys to fetch, in order; pending[0, cursor) have been handed out. */
+  pending: z.array(z.string()),
+  cursor: z.number().int().min(0),
+  /** Keys another backfill was fetching when this one came to add them. */
+  shared: z.array(z.string()),
+});
+export type BackfillState = z.infer<typeof backfillStateSchema>;
+
+export const backfillJobData = backfillRequestSchema.extend({ state: backfillStateSchema.optional() });
+export type BackfillJobData = z.infer<typeof backfillJobData>;
+
+export type KeyOutcome = 'loaded' | 'empty' | 'not_modified';
+
+export interface BackfillResult {
+  kind: BackfillKind;
+  from: string;
+  to: string;
+  force: boolean;
+  total: number;
+  skipped: string[];
+  loaded: string[];
+  empty: string[];
+  not_modified: string[];
+  failed: Array<{ key: string; error: string }>;
+  cancelled: string[];
+}
+
+export interface BackfillDeps {
+  pool: pg.Pool;
+  digests: Queue;
+  backfills: Queue;
+  maxKeys: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** Runs one step of a backfill job; throws BullMQ's WaitingChildrenError or DelayedError to come back later. */
+export async function runBackfill(job: Job, token: string | undefined, deps: BackfillDeps): Promise<BackfillResult> {
+  const { state: saved, ...request } = backfillJobData.parse(job.data);
+  const now = deps.now?.() ?? new Date();
+  let state = saved ?? (await plan(request, deps, now));
+  if (!saved) {
+    await job.updateData({ ...request, state });
+    await job.log(`planned ${state.total} key(s): ${state.skipped.length} already loaded, ${state.pending.length} to fetch`);
+  }
+  const cancelled = await isCancelRequested(deps.backfills, job.id!);
+  while (state.step === 'fan-out' && !cancelled) {
+    state = await addChildren(job, request, state, deps);
+    await job.updateData({ ...request, state });
+    await job.updateProgress(await backfillProgress(job, state));
+    if (await isCancelRequested(deps.backfills, job.id!)) break;
+  }
+  if (cancelled || (await isCancelRequested(deps.backfills, job.id!))) {
+    await removeWaitingChildren(job, deps.digests);
+  }
+  if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+  if (await sharedKeysInFlight(deps.digests, request.kind, state.shared)) {
+    await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
+    throw new DelayedError();
+  }
+  const result = await collectResult(job, request, state, deps.pool);
+  await job.updateProgress(100);
+  return result;
+}
+
+async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Promise<BackfillState> {
+  let keys: string[];
+  try {
+    keys = backfillKeys(request, { today: now, maxKeys: deps.maxKeys });
+  } catch (error) {
+    if (error instanceof BackfillRangeError) throw new PermanentError(`bad backfill range: ${error.message}`);
+    throw error;
+  }
+  const loaded = request.force ? new Set<string>() : await findFetchedKeys(deps.pool, request.kind, keys);
+  return {
+    step: 'fan-out',
+    startedAt: now.toISOString(),
+    total: keys.length,
+    skipped: keys.filter((key) => loaded.has(key)),
+    pending: keys.filter((key) => !loaded.has(key)),
+    cursor: 0,
+    shared: [],
+  };
+}
+
+async function addChildren(job: Job, request: BackfillRequest, state: BackfillState, deps: BackfillDeps): Promise<BackfillState> {
+  const chunk = state.pending.slice(state.cursor, state.cursor + FAN_OUT_CHUNK);
+  const shared = [...state.shared];
+  for (const key of chunk) {
+    const ref = digestRef(request.kind, key);
+    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: request.force };
+    try {
+      await deps.digests.add(JOBS.fetchDigest, payload, {
+        jobId: digestJobId(ref),
+        parent: { id: job.id!, queue: job.queueQualifiedName },
+        // A failed key is reported in the result; it must not fail (or wedge) the backfill.
+        ignoreDependencyOnFailure: true,
+        removeOnComplete: true,
+        removeOnFail: true,
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code !== ErrorCode.ParentJobCannotBeReplaced) throw error;
+      deps.log.info({ key }, 'key already being fetched by another backfill: waiting for that fetch instead');
+      shared.push(key);
+    }
+  }
+  const cursor = state.cursor + chunk.length;
+  return { ...state, cursor, shared, step: cursor >= state.pending.length ? 'collect' : 'fan-out' };
+}
+
+/** True while any of the keys is still waiting, delayed or running as someone else's child. */
+async function sharedKeysInFlight(digests: Queue, kind: BackfillKind, keys: readonly string[]): Promise<boolean> {
+  for (const key of keys) {
+    const job = await Job.fromId(digests, digestJobId(digestRef(kind, key)));
+    if (job && !(await job.isCompleted()) && !(await job.isFailed())) return true;
+  }
+  return false;
+}
+
+async function collectResult(job: Job, request: BackfillRequest, state: BackfillState, pool: pg.Pool): Promise<BackfillResult> {
+  const { outcomes, failures } = await childOutcomes(job, request.kind, state);
+  const result: BackfillResult = {
+    ...request,
+    total: state.total,
+    skipped: state.skipped,
+    loaded: [],
+    empty: [],
+    not_modified: [],
+    failed: [],
+    cancelled: [],
+  };
+  const sharedOutcomes = await findLatestOutcomes(pool, request.kind, state.shared, new Date(state.startedAt));
+  for (const key of state.pending) {
+    const shared = sharedOutcomes.get(key);
+    const outcome = outcomes.get(key) ?? (shared?.outcome === 'failed' ? undefined : shared?.outcome);
+    const failure = failures.get(key) ?? (shared?.outcome === 'failed' ? (shared.error ?? 'failed') : undefined);
+    if (outcome) result[outcome].push(key);
+    else if (failure !== undefined) result.failed.push({ key, error: failure });
+    else result.cancelled.push(key);
+  }
+  return result;
+}
+
+/** Each child's outcome (from its return value) or failure reason, by key. */
+export async function childOutcomes(job: Job, kind: BackfillKind, state: Pick<BackfillState, 'pending'>) {
+  const keyOfJobId = new Map(state.pending.map((key) => [digestJobId(digestRef(kind, key)), key]));
+  const keyOf = (jobKey: string) => keyOfJobId.get(jobKey.slice(jobKey.lastIndexOf(':') + 1));
+  const [values, failed] = await Promise.all([job.getChildrenValues<{ outcome?: string }>(), job.getIgnoredChildrenFailures()]);
+  const outcomes = new Map<string, KeyOutcome>();
+  const failures = new Map<string, string>();
+  for (const [jobKey, value] of Object.entries(values)) {
+    const key = keyOf(jobKey);
+    const outcome = value?.outcome;
+    if (key && (outcome === 'loaded' || outcome === 'empty' || outcome === 'not_modified')) outcomes.set(key, outcome);
+  }
+  for (const [jobKey, reason] of Object.entries(failed)) {
+    const key = keyOf(jobKey);
+    if (key) failures.set(key, reason);
+  }
+  return { outcomes, failures };
+}
+
+/** Done and total keys of a backfill: skipped, fetched and failed keys are done. */
+export async function backfillCounts(job: Job, state: BackfillState | undefined): Promise<{ done: number; total: number }> {
+  if (!state) return { done: 0, total: 0 };
+  const counts = await job.getDependenciesCount({ processed: true, ignored: true });
+  return { done: state.skipped.length + (counts.processed ?? 0) + (counts.ignored ?? 0), total: state.total };
+}
+
+async function backfillProgress(job: Job, state: BackfillState): Promise<number> {
+  const { done, total } = await backfillCounts(job, state);
+  return total === 0 ? 100 : Math.floor((100 * done) / total);
+}
+
+/** Brings a backfill job's progress up to date; the digests worker calls it as each child finishes. */
+export async function refreshBackfillProgress(backfills: Queue, backfillId: string): Promise<void> {
+  const job = await Job.fromId(backfills, backfillId);
+  const parsed = backfillJobData.safeParse(job?.data);
+  if (!job || !parsed.success || !parsed.data.state || job.finishedOn) return;
+  await job.updateProgress(await backfillProgress(job, parsed.data.state));
+}
+
+/**
+ * The cancel request is a field of the job's own hash: BullMQ's updateData
+ * rewrites only the `data` field, so the worker's checkpoints cannot lose it,
+ * and it goes when the job is removed.
+ */
+const CANCEL_FIELD = 'paperboyCancelRequestedAt';
+
+export async function isCancelRequested(backfills: Queue, id: string): Promise<boolean> {
+  const client = await backfills.backend.client;
+  return (await client.hexists(backfills.toKey(id), CANCEL_FIELD)) === 1;
+}
+
+/** Removes the children that have not started; running ones finish. */
+async function removeWaitingChildren(job: Job, digests: Queue): Promise<void> {
+  let cursor: number | undefined = 0;
+  const jobKeys: string[] = [];
+  do {
+    const page: Awaited<ReturnType<Job['getDependencies']>> = await job.getDependencies({ unprocessed: { cursor, count: 500 } });
+    jobKeys.push(...(page.unprocessed ?? []));
+    cursor = page.nextUnprocessedCursor || undefined;
+  } while (cursor);
+  for (const jobKey of jobKeys) {
+    const child = await Job.fromId(digests, jobKey.slice(jobKey.lastIndexOf(':') + 1));
+    if (!child || (await child.isActive())) continue;
+    // A child that started in the meantime is locked: it finishes and reports as usual.
+    await child.remove().catch(() => undefined);
+  }
+}
+
+export type CancelOutcome = 'cancelling' | 'not_found' | 'finished';
+
+/**
+ * Asks a backfill to stop: it adds no more children, the ones that have not
+ * started are removed, running ones finish, and the result lists the keys
+ * that were never fetched as `cancelled`.
+ */
+export async function cancelBackfill(backfills: Queue, digests: Queue, id: string): Promise<CancelOutcome> {
+  const job = await Job.fromId(backfills, id);
+  if (!job) return 'not_found';
+  if (job.finishedOn) return 'finished';
+  const client = await backfills.backend.client;
+  await client.hset(backfills.toKey(id), { [CANCEL_FIELD]: new Date().toISOString() });
+  await job.log('cancel requested');
+  if (await job.isWaitingChildren()) await removeWaitingChildren(job, digests);
+  return 'cancelling';
+}

@@ -1,0 +1,77 @@
+import type { Job, JobState, Queue } from 'bullmq';
+import type { BackfillRequest } from '../domain/backfill-plan.ts';
+import { backfillCounts, backfillJobData, childOutcomes, isCancelRequested, type BackfillResult } from './backfill-flow.ts';
+import { JOBS } from './contracts.ts';
+
+/** One backfill as the dashboard and `paperboy backfill --wait` show it. */
+export interface BackfillStatus {
+  id: string;
+  /** Undefined when the job's data is not a backfill (e.g. a bad Add-job in Bull Board). */
+  request: BackfillRequest | undefined;
+  state: JobState | 'unknown';
+  createdAt: Date;
+  finishedAt: Date | undefined;
+  done: number;
+  total: number;
+  counts: { skipped: number; loaded: number; empty: number; not_modified: number; failed: number; cancelled: number };
+  failed: Array<{ key: string; error: string }>;
+  /** Why the backfill itself failed (bad range, invalid data). */
+  error: string | undefined;
+  cancelRequested: boolean;
+}
+
+const STATES_SHOWN: JobState[] = ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'];
+
+/** The most recent backfills, newest first. */
+export async function listBackfills(backfills: Queue, limit = 20): Promise<BackfillStatus[]> {
+  const jobs = await backfills.getJobs(STATES_SHOWN, 0, limit * 2);
+  jobs.sort((a, b) => b.timestamp - a.timestamp);
+  return Promise.all(jobs.slice(0, limit).map((job) => backfillStatus(backfills, job)));
+}
+
+export async function backfillStatus(backfills: Queue, job: Job): Promise<BackfillStatus> {
+  const parsed = backfillJobData.safeParse(job.data);
+  const data = parsed.success ? parsed.data : undefined;
+  const { state: saved, ...request } = data ?? { state: undefined };
+  const state = await job.getState();
+  const status: BackfillStatus = {
+    id: job.id!,
+    request: data ? (request as BackfillRequest) : undefined,
+    state,
+    createdAt: new Date(job.timestamp),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn) : undefined,
+    done: 0,
+    total: saved?.total ?? 0,
+    counts: { skipped: saved?.skipped.length ?? 0, loaded: 0, empty: 0, not_modified: 0, failed: 0, cancelled: 0 },
+    failed: [],
+    error: job.failedReason || undefined,
+    cancelRequested: await isCancelRequested(backfills, job.id!),
+  };
+  const result = state === 'completed' ? (job.returnvalue as BackfillResult | null) : null;
+  if (result) {
+    Object.assign(status.counts, {
+      skipped: result.skipped.length,
+      loaded: result.loaded.length,
+      empty: result.empty.length,
+      not_modified: result.not_modified.length,
+      failed: result.failed.length,
+      cancelled: result.cancelled.length,
+    });
+    status.failed = result.failed;
+    status.done = result.total - result.cancelled.length;
+    status.total = result.total;
+  } else if (data && saved) {
+    const { outcomes, failures } = await childOutcomes(job, data.kind, saved);
+    for (const outcome of outcomes.values()) status.counts[outcome] += 1;
+    status.counts.failed = failures.size;
+    status.failed = [...failures].map(([key, error]) => ({ key, error }));
+    status.done = (await backfillCounts(job, saved)).done;
+  }
+  return status;
+}
+
+/** Adds a backfill job; the worker checks the request again (ranges need "today"). */
+export async function enqueueBackfill(backfills: Queue, request: BackfillRequest): Promise<string> {
+  const job = await backfills.add(JOBS.backfill, request);
+  return job.id!;
+}

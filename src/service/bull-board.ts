@@ -1,0 +1,46 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
+import express from 'express';
+import type { RequestListener } from 'node:http';
+import { backfillJsonSchema } from '../domain/backfill-plan.ts';
+import { JOBS } from '../queue/contracts.ts';
+
+export const BULL_BOARD_PATH = '/queues';
+
+/**
+ * Bull Board for paperboy's queues, as a request listener for paths under
+ * /queues (the dashboard server authenticates and guards writes before it
+ * gets here). The backfills queue carries a JSON Schema, so Bull Board's
+ * Add-job dialog is pre-filled with a valid backfill and checked in the
+ * browser; the worker checks again.
+ */
+export function createBullBoardListener(queues: { digests: Queue; repos: Queue; backfills: Queue }, options: { readOnly: boolean; now?: Date }): RequestListener {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(BULL_BOARD_PATH);
+  const common = { readOnlyMode: options.readOnly, allowRetries: !options.readOnly };
+  createBullBoard({
+    queues: [
+      new BullMQAdapter(queues.digests, { ...common, description: 'digest page fetches (fetch-digest) and schedule plans (plan-schedule)' }),
+      new BullMQAdapter(queues.repos, { ...common, description: 'GitHub repository enrichment (enrich-repos)' }),
+      new BullMQAdapter(queues.backfills, {
+        ...common,
+        description: `backfills: add a job (name "${JOBS.backfill}" or empty) with data {kind, from, to, force}; it fans out one fetch-digest per key`,
+        jobDataSchema: backfillJsonSchema(options.now ?? new Date()),
+      }),
+    ],
+    serverAdapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'paperboy',
+        hideDocsLink: true,
+        miscLinks: [{ text: 'Backfills', url: '/backfills' }],
+      },
+    },
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(BULL_BOARD_PATH, serverAdapter.getRouter());
+  return app as unknown as RequestListener;
+}

@@ -1,0 +1,157 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
+import { cancelBackfill } from '../../src/queue/backfill-flow.ts';
+import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
+import { startService, type RunningService } from '../../src/service/run-service.ts';
+import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, EMPTY_DAYS, LOADED_DAYS, routeBackfillDays } from '../support/backfill-days.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { configOf, openQueue, serviceEnv } from '../support/service.ts';
+import { UpstreamServer } from '../support/upstream-server.ts';
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const TEN_DAYS = { kind: 'day', from: BACKFILL_FROM, to: BACKFILL_TO };
+
+describe('backfills: one job fanning out a fetch per key', () => {
+  const hf = new UpstreamServer();
+  let db: TestDatabase;
+  let expected: Map<string, string[]>;
+  const running: RunningService[] = [];
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    await hf.start();
+    expected = routeBackfillDays(hf);
+  });
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    hf.requests.length = 0;
+  });
+
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+    for (const service of running.splice(0)) await service.shutdown('test over');
+    await db.drop();
+  });
+
+  afterAll(async () => {
+    await hf.stop();
+  });
+
+  /** A worker service and a producer handle on its backfills and digests queues. */
+  async function startWorker(extra: Record<string, string> = {}) {
+    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_WORKER_CONCURRENCY: '4', ...extra });
+    running.push(await startService(new Set(['worker']), configOf(env), logger));
+    const backfills = await openQueue(configOf(env), QUEUES.backfills);
+    const digests = await openQueue(configOf(env), QUEUES.digests);
+    closers.push(backfills.close, digests.close);
+    return { env, backfills, digests };
+  }
+
+  async function listedDays(): Promise<Map<string, string[]>> {
+    const { rows } = await db.pool.query<{ key: string; ids: string[] }>(
+      `select key, array_agg(paper_id order by paper_id) as ids from listings where kind = 'day' group by key`,
+    );
+    return new Map(rows.map((row) => [row.key, row.ids]));
+  }
+
+  it('loads every good day of a range holding an empty weekend and a broken page, and reports each key', async () => {
+    const { backfills } = await startWorker();
+    const job = await backfills.settled(await backfills.queue.add(JOBS.backfill, TEN_DAYS), 60_000);
+    expect(job.failedReason).toBeUndefined();
+    const result = job.returnvalue as BackfillResult;
+    expect(result).toMatchObject({ kind: 'day', from: BACKFILL_FROM, to: BACKFILL_TO, total: 10, skipped: [], not_modified: [], cancelled: [] });
+    expect(result.loaded).toEqual(LOADED_DAYS);
+    expect(result.empty).toEqual(EMPTY_DAYS);
+    expect(result.failed).toEqual([{ key: BROKEN_DAY, error: expect.stringMatching(/no DailyPapers data-props blob and no paper cards/) }]);
+    expect(job.progress).toBe(100);
+
+    const listed = await listedDays();
+    expect([...listed.keys()].sort()).toEqual(LOADED_DAYS);
+    for (const day of LOADED_DAYS) expect(listed.get(day)).toEqual([...expected.get(day)!].sort());
+    // The broken page was fetched once (a layout change is not retried) and nothing of it loaded.
+    expect(hf.requestsTo(`/papers/date/${BROKEN_DAY}`)).toHaveLength(1);
+    const { rows } = await db.pool.query(`select outcome, excerpt is not null as has_excerpt from digest_fetches where key = $1`, [BROKEN_DAY]);
+    expect(rows).toEqual([{ outcome: 'failed', has_excerpt: true }]);
+  });
+
+  it('skips days already loaded, and fetches them again with force', async () => {
+    const { backfills } = await startWorker();
+    const first = await backfills.settled(await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-02' }), 30_000);
+    expect((first.returnvalue as BackfillResult).loaded).toEqual(['2024-08-01', '2024-08-02']);
+
+    const again = await backfills.settled(await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-03' }), 30_000);
+    expect(again.returnvalue).toMatchObject({ total: 3, skipped: ['2024-08-01', '2024-08-02'], loaded: [], empty: ['2024-08-03'] });
+    expect(hf.requestsTo('/papers/date/2024-08-01')).toHaveLength(1);
+
+    const forced = await backfills.settled(await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-02', force: true }), 30_000);
+    // Forced: fetched again; the bytes are the same, so nothing is rewritten.
+    expect(forced.returnvalue).toMatchObject({ skipped: [], loaded: ['2024-08-01', '2024-08-02'] });
+    expect(hf.requestsTo('/papers/date/2024-08-01')).toHaveLength(2);
+    const { rows } = await db.pool.query(`select count(*)::int as n from listings where kind = 'day'`);
+    expect(rows[0].n).toBe(expected.get('2024-08-01')!.length + expected.get('2024-08-02')!.length);
+  });
+
+  it.each([
+    [{ kind: 'day', from: '2024-08-10', to: '2024-08-01' }, /"to" \(2024-08-01\) is before "from" \(2024-08-10\)/],
+    [{ kind: 'day', from: '2024-08-01', to: '2999-01-01' }, /"to" \(2999-01-01\) is in the future/],
+    [{ kind: 'day', from: '2024-01-01', to: '2024-12-31' }, /holds more than 100 day keys \(PAPERBOY_BACKFILL_MAX_KEYS\)/],
+    [{ kind: 'week', from: '2024-08-01', to: '2024-W40' }, /"from": .*a week backfill takes YYYY-Www keys/],
+    [{ kind: 'day', form: '2024-08-01', to: '2024-08-02' }, /invalid job payload: .*from/],
+  ])('fails a bad request at once, with no fetch and no retry: %j', async (data, message) => {
+    const { backfills } = await startWorker({ PAPERBOY_BACKFILL_MAX_KEYS: '100' });
+    const job = await backfills.settled(await backfills.queue.add(JOBS.backfill, data, { attempts: 5 }), 15_000);
+    expect(await job.getState()).toBe('failed');
+    expect(job.failedReason).toMatch(message);
+    expect(job.attemptsMade).toBe(1);
+    expect(hf.requests).toHaveLength(0);
+  });
+
+  it('lets two overlapping backfills share the keys they have in common: each fetched once', async () => {
+    // The shared days answer slowly, so both backfills are in flight at once.
+    const slow = new Set(['2024-08-06', '2024-08-07']);
+    const { backfills } = await startWorker({ PAPERBOY_WORKER_CONCURRENCY: '2' });
+    const routes = routeBackfillDays(hf);
+    expect(routes.size).toBe(7);
+    hf.delay = (url) => (slow.has(url.slice('/papers/date/'.length)) ? 800 : 0);
+    try {
+      const [a, b] = await Promise.all([
+        backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2024-08-06', to: '2024-08-08' }),
+        backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2024-08-06', to: '2024-08-09' }),
+      ]);
+      const [doneA, doneB] = [await backfills.settled(a, 30_000), await backfills.settled(b, 30_000)];
+      expect(doneA.returnvalue).toMatchObject({ loaded: ['2024-08-06', '2024-08-07', '2024-08-08'], failed: [] });
+      expect(doneB.returnvalue).toMatchObject({ loaded: ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09'], failed: [] });
+      // The later one found the common days already in flight and waited for those fetches.
+      const shared = [...doneA.data.state.shared, ...doneB.data.state.shared].sort();
+      expect(shared).toEqual(['2024-08-06', '2024-08-07', '2024-08-08']);
+    } finally {
+      hf.delay = undefined;
+    }
+    for (const day of ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09']) expect(hf.requestsTo(`/papers/date/${day}`)).toHaveLength(1);
+  });
+
+  it('cancels: fetches not yet started are dropped and reported, running ones finish', async () => {
+    const { backfills, digests } = await startWorker({ PAPERBOY_WORKER_CONCURRENCY: '1' });
+    hf.delay = () => 300;
+    try {
+      const job = await backfills.queue.add(JOBS.backfill, TEN_DAYS);
+      // Wait until the first fetch has been made, then cancel.
+      const deadline = Date.now() + 10_000;
+      while (hf.requests.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await cancelBackfill(backfills.queue, digests.queue, job.id!)).toBe('cancelling');
+      const done = await backfills.settled(job, 20_000);
+      const result = done.returnvalue as BackfillResult;
+      const fetched = result.loaded.length + result.empty.length + result.failed.length;
+      expect(fetched).toBeGreaterThanOrEqual(1);
+      expect(result.cancelled.length).toBeGreaterThan(0);
+      expect(fetched + result.cancelled.length).toBe(10);
+      expect(hf.requests.length).toBe(fetched);
+      expect(await digests.queue.getWaitingCount()).toBe(0);
+      expect(await cancelBackfill(backfills.queue, digests.queue, job.id!)).toBe('finished');
+    } finally {
+      hf.delay = undefined;
+    }
+  });
+});
