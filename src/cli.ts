@@ -12,6 +12,7 @@ import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
 import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
 import { queryCommand } from './cli/query-commands.ts';
+import { backfillCommand } from './cli/backfill-command.ts';
 import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
@@ -194,10 +195,12 @@ function buildProgram(context: () => CommandContext): Command {
       }
     });
 
+  program.addCommand(backfillCommand(context));
+
   const roles: Array<[string, Role[], string]> = [
     ['start', ['worker', 'schedule', 'dashboard'], 'run the whole service in one process: workers, schedules and the dashboard'],
-    ['worker', ['worker'], 'run a worker of the digests queue (run several, on several machines, to scale)'],
-    ['dashboard', ['dashboard'], 'serve the dashboard: /healthz and /metrics'],
+    ['worker', ['worker'], 'run the workers of the digests, repos and backfills queues (run several, on several machines, to scale)'],
+    ['dashboard', ['dashboard'], 'serve the dashboard: /backfills, Bull Board at /queues, the JSON API, /healthz and /metrics'],
   ];
   for (const [name, roleList, description] of roles) {
     program

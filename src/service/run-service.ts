@@ -9,6 +9,7 @@ import { defaultJobOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
 import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+import { assertSafeBinding } from './dashboard-security.ts';
 import { enrichReposJob } from '../../jobs/enrich-repos.ts';
 import { fetchDigest } from '../../jobs/fetch-digest.ts';
 import { planScheduleJob } from '../../jobs/plan-schedule.ts';
@@ -42,6 +43,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     cleanups.length = 0;
   };
   try {
+    // Before anything starts: an unsafe dashboard binding is a configuration error.
+    if (roles.has('dashboard')) assertSafeBinding(config.dashboard.host, config.dashboard);
     const database = await resolveDatabase(config, logger);
     cleanups.push(database.close);
     const redis = await resolveRedis(config, logger);

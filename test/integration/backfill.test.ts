@@ -6,6 +6,7 @@ import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, EMPTY_DAYS, LOADED_DAYS, routeBackfillDays } from '../support/backfill-days.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { runCli } from '../support/cli.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
 
@@ -153,5 +154,27 @@ describe('backfills: one job fanning out a fetch per key', () => {
     } finally {
       hf.delay = undefined;
     }
+  });
+
+  it('`paperboy backfill --wait` follows the job with a progress bar and exits 1 because a key failed', async () => {
+    const { env } = await startWorker();
+    const result = await runCli(['backfill', '--kind', 'day', '--from', BACKFILL_FROM, '--to', BACKFILL_TO, '--wait'], env);
+    expect(result.stdout).toMatch(/^backfill #\d+ queued: day 2024-08-01 to 2024-08-10, 10 key\(s\)\n/);
+    expect(result.stdout).toContain('finished: 7 loaded, 2 empty, 0 not modified, 0 skipped (already loaded), 1 failed, 0 cancelled');
+    expect(result.stdout).toMatch(new RegExp(`  failed ${BROKEN_DAY}: .*no DailyPapers data-props blob`));
+    const bars = result.stderr.trim().split('\n');
+    expect(bars.at(-1)).toBe('[##############################] 10/10 keys (100%) completed: 7 loaded, 2 empty, 1 failed');
+    expect(result.code).toBe(1);
+    expect([...(await listedDays()).keys()].sort()).toEqual(LOADED_DAYS);
+  });
+
+  it('`paperboy backfill` refuses a bad range before queueing anything (exit 2)', async () => {
+    const { env, backfills } = await startWorker();
+    const result = await runCli(['backfill', '--kind', 'month', '--from', '2024-08', '--to', '2024-02'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('paperboy: "to" (2024-02) is before "from" (2024-08)\n');
+    expect(await backfills.queue.count()).toBe(0);
+    const queued = await runCli(['backfill', '--kind', 'month', '--from', '2024-07', '--to', '2024-08'], env);
+    expect(queued).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backfill #\d+ queued: month 2024-07 to 2024-08, 2 key\(s\)\n$/) });
   });
 });

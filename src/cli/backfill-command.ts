@@ -1,0 +1,114 @@
+import { Job, Queue } from 'bullmq';
+import { Command, Option } from 'commander';
+import type { Config } from '../config.ts';
+import { BACKFILL_KINDS, backfillKeys, BackfillRangeError, backfillRequestSchema, type BackfillRequest } from '../domain/backfill-plan.ts';
+import { UsageError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { backfillStatus, enqueueBackfill, type BackfillStatus } from '../queue/backfill-status.ts';
+import { producerConnection } from '../queue/connection.ts';
+import { QUEUES } from '../queue/contracts.ts';
+import { defaultJobOptions } from '../queue/job-options.ts';
+import { resolveRedis } from '../runtime.ts';
+
+/**
+ * `paperboy backfill`: the same job the dashboard creates, added from the
+ * command line. With --wait it follows the job to the end, drawing a
+ * progress bar, and exits 1 if any key failed.
+ */
+
+const POLL_MS = 500;
+const EXIT_FAILED = 1;
+
+interface BackfillOptions {
+  kind: BackfillRequest['kind'];
+  from: string;
+  to: string;
+  force?: boolean;
+  wait?: boolean;
+}
+
+export function backfillCommand(context: () => { config: Config; logger: Logger }): Command {
+  return new Command('backfill')
+    .exitOverride()
+    .showHelpAfterError()
+    .description('queue a backfill (one fetch per key of the range, keys already loaded skipped unless --force); workers do the fetching')
+    .addOption(new Option('--kind <kind>', 'day, week or month').choices(BACKFILL_KINDS).makeOptionMandatory())
+    .requiredOption('--from <key>', 'first key, inclusive: YYYY-MM-DD, YYYY-Www or YYYY-MM')
+    .requiredOption('--to <key>', 'last key, inclusive')
+    .option('-f, --force', 'fetch keys already loaded too')
+    .option('--wait', 'follow the backfill with a progress bar; exit 1 if keys failed')
+    .action(async (options: BackfillOptions) => {
+      const { config, logger } = context();
+      const request = validRequest(options, config.service.backfillMaxKeys);
+      const redis = await resolveRedis(config, logger);
+      const connection = producerConnection(redis.url);
+      const queue = new Queue(QUEUES.backfills, { connection, prefix: config.service.queuePrefix, defaultJobOptions: defaultJobOptions(config) });
+      try {
+        const id = await enqueueBackfill(queue, request.request);
+        process.stdout.write(`backfill #${id} queued: ${request.request.kind} ${request.request.from} to ${request.request.to}, ${request.keys} key(s)\n`);
+        if (!options.wait) return;
+        if ((await queue.getWorkersCount()) === 0) {
+          process.stderr.write('paperboy: no worker is running on the backfills queue yet: the backfill starts when `paperboy worker` or `paperboy start` runs\n');
+        }
+        const status = await follow(queue, id);
+        process.stdout.write(describeFinished(status));
+        if (status.state !== 'completed' || status.counts.failed > 0) process.exitCode = EXIT_FAILED;
+      } finally {
+        await queue.close();
+        connection.disconnect();
+        await redis.close();
+      }
+    });
+}
+
+function validRequest(options: BackfillOptions, maxKeys: number): { request: BackfillRequest; keys: number } {
+  const parsed = backfillRequestSchema.safeParse({ kind: options.kind, from: options.from, to: options.to, force: options.force ?? false });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; '));
+  try {
+    return { request: parsed.data, keys: backfillKeys(parsed.data, { today: new Date(), maxKeys }).length };
+  } catch (error) {
+    if (error instanceof BackfillRangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Polls until the backfill finishes, redrawing the bar on a terminal (a line per change otherwise). */
+async function follow(queue: Queue, id: string): Promise<BackfillStatus> {
+  const terminal = process.stderr.isTTY;
+  let shown = '';
+  for (;;) {
+    const job = await Job.fromId(queue, id);
+    if (!job) throw new Error(`backfill #${id} disappeared from the queue (removed from the dashboard?)`);
+    const status = await backfillStatus(queue, job);
+    const line = progressLine(status);
+    if (line !== shown) {
+      process.stderr.write(terminal ? `\r${line}\x1b[K` : `${line}\n`);
+      shown = line;
+    }
+    if (status.state === 'completed' || status.state === 'failed') {
+      if (terminal) process.stderr.write('\n');
+      return status;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+const BAR_WIDTH = 30;
+
+export function progressLine(status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts'>): string {
+  const fraction = status.total === 0 ? (status.state === 'completed' ? 1 : 0) : status.done / status.total;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const { loaded, empty, failed } = status.counts;
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${status.done}/${status.total} keys (${Math.floor(fraction * 100)}%) ${status.state}: ${loaded} loaded, ${empty} empty, ${failed} failed`;
+}
+
+function describeFinished(status: BackfillStatus): string {
+  if (status.state === 'failed') return `backfill #${status.id} failed: ${status.error ?? 'unknown error'}\n`;
+  const { counts } = status;
+  const lines = [
+    `backfill #${status.id} finished: ${counts.loaded} loaded, ${counts.empty} empty, ${counts.not_modified} not modified, ` +
+      `${counts.skipped} skipped (already loaded), ${counts.failed} failed, ${counts.cancelled} cancelled`,
+    ...status.failed.map((failure) => `  failed ${failure.key}: ${failure.error}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
