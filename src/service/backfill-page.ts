@@ -134,6 +134,7 @@ form.new{display:flex;flex-wrap:wrap;gap:.8rem 1rem;align-items:flex-end;padding
 label{display:flex;flex-direction:column;font-size:.85rem;color:#4a5366;gap:.25rem}
 label.check{flex-direction:row;align-items:center;gap:.4rem;padding-bottom:.5rem}
 input,select{font:inherit;padding:.4rem .55rem;border:1px solid #c3c9d4;border-radius:5px;min-width:9rem;background:#fff}
+input[type=checkbox]{min-width:0;width:1rem;height:1rem;margin:0}
 button{font:inherit;padding:.45rem 1rem;border:0;border-radius:5px;background:#3554d1;color:#fff;cursor:pointer}
 button.cancel{background:#fff;color:#b42318;border:1px solid #e4a5a0;padding:.25rem .8rem}
 .hint,.muted{color:#6b7385;font-size:.85rem;margin:0;width:100%}

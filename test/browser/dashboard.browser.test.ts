@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
+import { QUEUES } from '../../src/queue/contracts.ts';
+import { startService, type RunningService } from '../../src/service/run-service.ts';
+import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, EMPTY_DAYS, LOADED_DAYS, routeBackfillDays } from '../support/backfill-days.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { configOf, openQueue, serviceEnv } from '../support/service.ts';
+import { UpstreamServer } from '../support/upstream-server.ts';
+
+/**
+ * The dashboard in a real browser (Debian's chromium, headless, driven by
+ * playwright-core) against the real server on 127.0.0.1 with real Redis,
+ * Postgres, BullMQ workers and a local Hugging Face. Screenshots of each page
+ * go to test-results/screenshots/.
+ */
+
+const CHROMIUM = process.env.PAPERBOY_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+const USER = 'operator';
+const PASSWORD = 'correct horse battery';
+
+describe('the dashboard in a browser', () => {
+  const hf = new UpstreamServer();
+  let db: TestDatabase;
+  let service: RunningService;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let env: Record<string, string>;
+  let expected: Map<string, string[]>;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`);
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await hf.start();
+    expected = routeBackfillDays(hf);
+    db = await createTestDatabase();
+    env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD, PAPERBOY_WORKER_CONCURRENCY: '2' });
+    service = await startService(new Set(['worker', 'dashboard']), configOf(env), createLogger({ level: 'silent', pretty: false }));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD }, viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.shutdown('test over');
+    await db?.drop();
+    await hf.stop();
+  });
+
+  it('refuses a browser without the credentials, or with wrong ones', async () => {
+    const anonymous = await browser.newContext();
+    const wrong = await browser.newContext({ httpCredentials: { username: USER, password: 'not the password' } });
+    try {
+      // Headless chromium cannot prompt for credentials: without any, the 401 ends the navigation.
+      await expect((await anonymous.newPage()).goto(`${service.dashboardUrl}/backfills`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      // With wrong ones, it shows the server's refusal.
+      const page = await wrong.newPage();
+      expect((await page.goto(`${service.dashboardUrl}/backfills`))?.status()).toBe(401);
+      expect(await page.textContent('body')).toBe('authentication required\n');
+    } finally {
+      await anonymous.close();
+      await wrong.close();
+    }
+  });
+
+  it('logs in, runs a 10-day backfill from /backfills and watches it reach 100%', async () => {
+    await page.goto(`${service.dashboardUrl}/`);
+    await expect.poll(() => page.url()).toBe(`${service.dashboardUrl}/backfills`);
+    await page.selectOption('#kind', 'day');
+    await page.fill('#from', BACKFILL_FROM);
+    await page.fill('#to', BACKFILL_TO);
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/\/backfills\?created=\d+$/);
+    const id = new URL(page.url()).searchParams.get('created')!;
+    await expect.poll(() => page.locator('p.notice').textContent()).toBe(`Backfill #${id} queued.`);
+
+    // The page refreshes its list by itself: no reload here.
+    const card = page.locator(`li.backfill[data-id="${id}"]`);
+    await card.locator('.progress[aria-valuenow="100"]').waitFor({ timeout: 60_000 });
+    await card.and(page.locator('[data-state="completed"]')).waitFor({ timeout: 10_000 });
+    expect(await card.locator('.done').textContent()).toBe('10/10 keys done (100%)');
+    expect(await card.locator('.chip').allTextContents()).toEqual(['loaded 7', 'empty 2', 'failed 1']);
+    expect(await card.locator('ul.failures li code').allTextContents()).toEqual([BROKEN_DAY]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'backfills.png'), fullPage: true });
+
+    const { rows } = await db.pool.query<{ key: string; ids: string[] }>(
+      `select key, array_agg(paper_id order by paper_id) as ids from listings where kind = 'day' group by key order by key`,
+    );
+    expect(rows.map((row) => row.key)).toEqual(LOADED_DAYS);
+    for (const row of rows) expect(row.ids).toEqual([...expected.get(row.key)!].sort());
+    const empty = await db.pool.query(`select key from digest_fetches where outcome = 'empty' order by key`);
+    expect(empty.rows.map((row) => row.key)).toEqual(EMPTY_DAYS);
+  });
+
+  it("adds a backfill through Bull Board's Add-job dialog, pre-filled from the queue's schema", async () => {
+    const backfills = await openQueue(configOf(env), QUEUES.backfills);
+    try {
+      const ALL = ['waiting', 'active', 'waiting-children', 'delayed', 'completed', 'failed'] as const;
+      const before = await backfills.queue.getJobCountByTypes(...ALL);
+      await page.goto(`${service.dashboardUrl}/queues/queue/backfills`);
+      // The queue's actions menu sits at the end of its status bar, after the workers badge.
+      await page.locator('div[class^="trailing-"] > button[aria-haspopup="menu"]').click();
+      await page.getByRole('menuitem', { name: 'Add job' }).click();
+      const dialog = page.getByRole('dialog');
+      const editor = dialog.locator('.cm-content').first();
+      await expect.poll(() => editor.textContent()).toMatch(/"kind": "day",\s*"from": "\d{4}-\d{2}-\d{2}",\s*"to": "\d{4}-\d{2}-\d{2}",\s*"force": false/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board-add-job.png') });
+
+      await dialog.locator('#job-name').fill('backfill');
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(JSON.stringify({ kind: 'day', from: '2024-08-06', to: '2024-08-12', force: true }));
+      await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+      await dialog.waitFor({ state: 'hidden' });
+
+      await expect.poll(() => backfills.queue.getJobCountByTypes(...ALL)).toBe(before + 1);
+      const [job] = (await backfills.queue.getJobs([...ALL])).sort((a, b) => b.timestamp - a.timestamp);
+      const done = await backfills.settled(job!, 60_000);
+      expect(done.name).toBe('backfill');
+      const result = done.returnvalue as BackfillResult;
+      // Forced: the five served days are fetched again; the two days past the fixtures are 404s.
+      expect(result).toMatchObject({ kind: 'day', from: '2024-08-06', to: '2024-08-12', skipped: [], loaded: ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09', '2024-08-10'] });
+      expect(result.failed.map((failure) => failure.key)).toEqual(['2024-08-11', '2024-08-12']);
+      expect(result.failed[0]!.error).toMatch(/404/);
+
+      await page.goto(`${service.dashboardUrl}/queues/queue/backfills?status=completed`);
+      await page.getByText(`#${done.id}`).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board-backfills.png') });
+    } finally {
+      await backfills.close();
+    }
+  });
+});
