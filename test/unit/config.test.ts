@@ -60,3 +60,32 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
   });
 });
+
+describe('loadConfig: the dashboard and backfills', () => {
+  it('has no credentials, is writable and allows 1000 keys per backfill by default', () => {
+    const config = loadConfig({});
+    expect(config.dashboard).toEqual({ host: '127.0.0.1', port: 3000, credentials: undefined, readOnly: false });
+    expect(config.service.backfillMaxKeys).toBe(1000);
+  });
+
+  it('reads credentials, read-only mode and the backfill limit', () => {
+    const config = loadConfig({ DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'long enough', DASHBOARD_READ_ONLY: 'yes', PAPERBOY_BACKFILL_MAX_KEYS: '50' });
+    expect(config.dashboard).toMatchObject({ credentials: { user: 'ops', password: 'long enough' }, readOnly: true });
+    expect(config.service.backfillMaxKeys).toBe(50);
+    expect(loadConfig({ DASHBOARD_READ_ONLY: '0' }).dashboard.readOnly).toBe(false);
+  });
+
+  it('refuses half a set of credentials, a short password and a read-only value that is not a boolean, all at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'short', DASHBOARD_READ_ONLY: 'maybe' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('DASHBOARD_PASSWORD: must be at least 8 characters');
+    expect((error as ConfigError).message).toContain('DASHBOARD_READ_ONLY: must be true or false');
+    expect(() => loadConfig({ DASHBOARD_USER: 'ops' })).toThrow(/DASHBOARD_USER and DASHBOARD_PASSWORD: set both/);
+    expect(() => loadConfig({ DASHBOARD_PASSWORD: 'long enough' })).toThrow(/DASHBOARD_USER and DASHBOARD_PASSWORD: set both/);
+  });
+});
