@@ -119,25 +119,43 @@ export interface SearchRow extends PaperRow {
 }
 
 /**
+ * How many matches are ranked: the most upvoted ones. Ranking reads each
+ * candidate's whole tsvector, so ranking every match of a common query ("large
+ * language models" matches a third of all papers) cannot be fast; walking the
+ * upvotes index and stopping at the 100th match can, and for a rare query the
+ * planner takes the GIN index instead and ranks every match.
+ */
+export const SEARCH_CANDIDATES = 100;
+
+/**
  * Full-text search over titles (weight A) and abstracts (weight B) with
- * websearch syntax ("quoted phrases", -exclusions, or), ranked. The best
- * matches are picked from `papers` alone; the overview (listings, best
- * repository) is joined for those few rows only.
+ * websearch syntax ("quoted phrases", -exclusions, or), ranked by ts_rank_cd
+ * among the SEARCH_CANDIDATES most upvoted matches (every match when there
+ * are fewer). The candidates are picked from `papers` (the overview only when
+ * a repository filter needs it), the overview joined for the returned rows.
  */
 export async function searchPapers(db: PgQueryable, text: string, filters: PaperFilters, limit: number): Promise<SearchRow[]> {
   const params: unknown[] = [text];
   const where = filterClause(filters, params);
-  params.push(limit);
-  const source = filterSource(filters);
+  params.push(SEARCH_CANDIDATES, limit);
+  const n = params.length;
+  // With no repository filter, `o` is papers itself: no second lookup of each row walked.
+  const matches =
+    filterSource(filters) === 'papers'
+      ? 'join papers o on o.search @@ q.query'
+      : 'join papers p on p.search @@ q.query join paper_overview o on o.id = p.id';
   const { rows } = await db.query<SearchRow>(
-    `with hits as (
-       select o.id, ts_rank_cd(p.search, q.query) as rank, o.upvotes
-       from websearch_to_tsquery('english', $1) as q(query)
-       join papers p on p.search @@ q.query
-       join ${source} o on o.id = p.id
+    `with candidates as (
+       select o.id, o.upvotes, q.query
+       from websearch_to_tsquery('english', $1) as q(query) ${matches}
        where ${where}
-       order by rank desc, o.upvotes desc, o.id
-       limit $${params.length})
+       order by o.upvotes desc, o.id
+       limit $${n - 1}),
+     hits as (
+       select c.id, c.upvotes, ts_rank_cd(p.search, c.query) as rank
+       from candidates c join papers p on p.id = c.id
+       order by rank desc, c.upvotes desc, c.id
+       limit $${n})
      select ${PAPER_COLUMNS}, round(h.rank::numeric, 4)::float8 as rank
      from hits h join paper_overview o on o.id = h.id
      order by h.rank desc, h.upvotes desc, h.id`,
