@@ -18,5 +18,13 @@ export async function fetchDigest(job: Job, context: JobContext, log: Logger) {
     const payload: EnrichReposPayload = { refs: result.repoRefs };
     await context.repos.add(JOBS.enrichRepos, payload);
   }
-  return { outcome: result.outcome, papers: result.paperCount, ...result.counts, warnings: result.warnings.length, repoRefs: result.repoRefs.length };
+  const ms = (value: number) => Math.round(value);
+  return {
+    outcome: result.outcome,
+    papers: result.paperCount,
+    ...result.counts,
+    warnings: result.warnings.length,
+    repoRefs: result.repoRefs.length,
+    ms: { fetch: ms(result.timings.fetchMs), parse: ms(result.timings.parseMs), load: ms(result.timings.loadMs) },
+  };
 }

@@ -66,16 +66,15 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
        open_issues = excluded.open_issues, language = excluded.language, license_spdx = excluded.license_spdx,
        topics = excluded.topics, archived = excluded.archived, fork = excluded.fork, default_branch = excluded.default_branch,
        homepage = excluded.homepage, created_at = excluded.created_at, pushed_at = excluded.pushed_at,
-       etag = coalesce(excluded.etag, r.etag), status = 'ok', fetched_at = excluded.fetched_at,
-       updated_at = case
-         when (r.full_name, r.description, r.stars, r.forks, r.open_issues, r.language, r.license_spdx, r.topics, r.archived,
-               r.fork, r.default_branch, r.homepage, r.created_at, r.pushed_at, r.status)
-              is distinct from
-              (excluded.full_name, excluded.description, excluded.stars, excluded.forks, excluded.open_issues, excluded.language,
-               excluded.license_spdx, excluded.topics, excluded.archived, excluded.fork, excluded.default_branch,
-               excluded.homepage, excluded.created_at, excluded.pushed_at, 'ok')
-         then now() else r.updated_at end
-     returning updated_at = now() as changed`,
+       etag = coalesce(excluded.etag, r.etag), status = 'ok', fetched_at = excluded.fetched_at, updated_at = now()
+     -- Nothing different: no new row version at all (the time of the check is kept on the reference).
+     where (r.full_name, r.description, r.stars, r.forks, r.open_issues, r.language, r.license_spdx, r.topics, r.archived,
+            r.fork, r.default_branch, r.homepage, r.created_at, r.pushed_at, r.status, r.etag)
+           is distinct from
+           (excluded.full_name, excluded.description, excluded.stars, excluded.forks, excluded.open_issues, excluded.language,
+            excluded.license_spdx, excluded.topics, excluded.archived, excluded.fork, excluded.default_branch,
+            excluded.homepage, excluded.created_at, excluded.pushed_at, 'ok', coalesce(excluded.etag, r.etag))
+     returning true as changed`,
     [
       repo.id, repo.fullName, repo.description, repo.stars, repo.forks, repo.openIssues, repo.language, repo.licenseSpdx,
       repo.topics, repo.archived, repo.fork, repo.defaultBranch, repo.homepage, repo.createdAt, repo.pushedAt, etag, observedAt,
@@ -102,15 +101,14 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
   return rows[0]?.changed ?? false;
 }
 
-/** A 304: nothing changed upstream; only the time of the check moves. */
+/** A 304: nothing changed upstream; only the time of the check moves (on the reference: the repository row is not rewritten). */
 export async function touchRepo(db: PgQueryable, ref: string, repoId: number, observedAt: Date): Promise<void> {
-  await db.query(`update repos set fetched_at = $2 where id = $1`, [repoId, observedAt]);
   await markRef(db, ref, { repoId, status: 'resolved', observedAt });
 }
 
 /** GitHub says the repository does not exist: keep every link, check again much later. */
 export async function markRefNotFound(db: PgQueryable, ref: string, repoId: number | null, observedAt: Date): Promise<void> {
-  if (repoId !== null) await db.query(`update repos set status = 'not_found', fetched_at = $2 where id = $1`, [repoId, observedAt]);
+  if (repoId !== null) await db.query(`update repos set status = 'not_found', fetched_at = $2 where id = $1 and status <> 'not_found'`, [repoId, observedAt]);
   await markRef(db, ref, { repoId, status: 'not_found', observedAt });
 }
 

@@ -80,7 +80,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           context,
           logger,
           concurrency: config.service.concurrency,
-          limiter: { max: config.service.hfRate.max, duration: config.service.hfRate.windowMs },
+          limiter: evenlySpaced(config.service.hfRate),
         });
       const workers = [
         digestWorker,
@@ -106,7 +106,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           concurrency: 2,
         }),
       ];
-      reportBackfillProgress(digestWorker.worker, backfills, logger);
+      const stopProgress = reportBackfillProgress(digestWorker.worker, backfills, logger);
+      cleanups.push(async () => stopProgress());
       for (const queueWorker of workers) {
         cleanups.push(() => queueWorker.close(config.service.shutdownGraceMs));
         await queueWorker.worker.waitUntilReady();
@@ -141,17 +142,46 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
   }
 }
 
-/** Keeps a backfill's progress (shown by Bull Board) current as each of its fetches finishes. */
-function reportBackfillProgress(digestWorker: Worker, backfills: Queue, logger: Logger): void {
+/**
+ * The Hugging Face budget (max requests per window) as one request every
+ * window/max milliseconds. BullMQ's limiter counts in fixed windows, so
+ * "50 per second" would let 50 requests through at the end of one window and
+ * 50 more at the start of the next: 100 within one second, as the upstream
+ * counts. One per interval keeps every sliding window within the budget, and
+ * spreads a backfill evenly instead of in bursts.
+ */
+export function evenlySpaced(rate: { max: number; windowMs: number }): { max: number; duration: number } {
+  return { max: 1, duration: Math.max(1, Math.ceil(rate.windowMs / rate.max)) };
+}
+
+/** How often, at most, a running backfill's progress is rewritten. */
+const PROGRESS_EVERY_MS = 1_000;
+
+/**
+ * Keeps a backfill's progress (shown by Bull Board) current as its fetches
+ * finish: at most once a second per backfill (reading the parent's counts
+ * after every child would cost more than the child's own bookkeeping).
+ * Returns a function that cancels the refreshes still scheduled.
+ */
+function reportBackfillProgress(digestWorker: Worker, backfills: Queue, logger: Logger): () => void {
   const backfillQueueKey = backfills.qualifiedName;
+  const scheduled = new Map<string, NodeJS.Timeout>();
   const refresh = (job: Job | undefined) => {
     const parent = job?.parent;
-    if (!parent?.id || parent.queueKey !== backfillQueueKey) return;
+    if (!parent?.id || parent.queueKey !== backfillQueueKey || scheduled.has(parent.id)) return;
     const backfillId = parent.id;
-    refreshBackfillProgress(backfills, backfillId).catch((error: Error) => logger.warn({ err: error, backfill: backfillId }, 'could not update backfill progress'));
+    const timer = setTimeout(() => {
+      scheduled.delete(backfillId);
+      refreshBackfillProgress(backfills, backfillId).catch((error: Error) => logger.warn({ err: error, backfill: backfillId }, 'could not update backfill progress'));
+    }, PROGRESS_EVERY_MS);
+    scheduled.set(backfillId, timer.unref());
   };
   digestWorker.on('completed', refresh);
   digestWorker.on('failed', refresh);
+  return () => {
+    for (const timer of scheduled.values()) clearTimeout(timer);
+    scheduled.clear();
+  };
 }
 
 /** Runs until SIGTERM or SIGINT, then shuts down and resolves (the caller exits 0). */

@@ -43,6 +43,14 @@ export interface IngestResult {
   warnings: string[];
   /** Normalised `owner/repo` references of the papers loaded (empty unless loaded). */
   repoRefs: string[];
+  /** Where the time went: the request (with the previous-fetch lookup), parsing, and storing + loading. */
+  timings: StageTimings;
+}
+
+export interface StageTimings {
+  fetchMs: number;
+  parseMs: number;
+  loadMs: number;
 }
 
 const NOTHING_WRITTEN: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
@@ -76,14 +84,16 @@ export async function ingestDigest(
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   let audit: Omit<FetchRecord, 'outcome' | 'paperCount' | 'error'> = { digest, url: digestUrl(deps.hf.baseUrl, digest), httpStatus: null, transport };
+  const timings: StageTimings = { fetchMs: 0, parseMs: 0, loadMs: 0 };
   try {
     const previous = options.force ? undefined : await findLatestGoodFetch(deps.pool, digest);
     const fetched = await fetchDigest(deps, digest, transport, previous);
+    timings.fetchMs = elapsed();
     const fetchedAt = new Date();
     audit = { ...audit, url: fetched.url, httpStatus: fetched.status, fetchedAt };
     const done = async (outcome: 'empty' | 'not_modified', paperCount: number, extra: Partial<FetchRecord> = {}) => {
       await recordFetch(deps.pool, { ...audit, ...extra, outcome, paperCount, error: null, durationMs: elapsed() });
-      return resultOf(digest, fetched.url, fetched.status, outcome, paperCount);
+      return { ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount), timings };
     };
 
     if (fetched.outcome === 'redirected') {
@@ -103,7 +113,9 @@ export async function ingestDigest(
     }
     await storePageBody(deps.pool, contentSha256, fetched.contentType, fetched.body);
 
+    const parseStarted = performance.now();
     const parsed = parseDigestBody(transport, fetched.body, { url: fetched.url });
+    timings.parseMs = performance.now() - parseStarted;
     for (const warning of parsed.warnings) logger.warn({ url: fetched.url }, warning);
     const loaded = await loadDigest(deps.pool, {
       digest,
@@ -111,6 +123,7 @@ export async function ingestDigest(
       observedAt: fetchedAt,
       fetch: { ...audit, error: null, durationMs: elapsed() },
     });
+    timings.loadMs = elapsed() - timings.fetchMs - timings.parseMs;
     const { outcome, paperCount } = loaded;
     logger.info({ url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended }, `${outcome} ${paperCount} papers`);
     return {
@@ -118,6 +131,7 @@ export async function ingestDigest(
       counts: loaded.counts,
       warnings: parsed.warnings,
       repoRefs: loaded.repoRefs,
+      timings,
     };
   } catch (error) {
     const excerpt = error instanceof LayoutChangedError ? error.excerpt : null;
@@ -164,6 +178,6 @@ function isSameContent(previous: PreviousFetch | undefined, contentSha256: strin
   return previous?.contentSha256 === contentSha256 && previous.parserVersion === PARSER_VERSION;
 }
 
-function resultOf(digest: DigestRef, url: string, httpStatus: number, outcome: IngestResult['outcome'], paperCount: number): IngestResult {
+function resultOf(digest: DigestRef, url: string, httpStatus: number, outcome: IngestResult['outcome'], paperCount: number): Omit<IngestResult, 'timings'> {
   return { digest, url, outcome, httpStatus, paperCount, counts: NOTHING_WRITTEN, warnings: [], repoRefs: [] };
 }

@@ -1,0 +1,61 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildListPage } from '../test/support/page-builder.ts';
+import { readFixture } from '../test/support/upstream-server.ts';
+
+const API_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/hf-api');
+const DAY_PATH = /^\/papers\/date\/(\d{4}-\d{2}-\d{2})$/;
+
+/**
+ * An instant local Hugging Face for the pipeline benchmarks: the daily page
+ * of any date, built from the real shell and a real API payload (rotating
+ * through the captures), its papers re-keyed per day so every day brings new
+ * papers, as real days do. Pages are built once and kept; every request's
+ * arrival time is recorded, to check the pipeline's politeness.
+ */
+export class DigestUpstream {
+  readonly arrivals: number[] = [];
+  baseUrl = '';
+  private readonly payloads = readdirSync(API_FIXTURES)
+    .filter((file) => file.startsWith('hf-api-daily_papers-'))
+    .sort()
+    .map((file) => JSON.parse(readFixture(`hf-api/${file}`).toString('utf8')) as Array<Record<string, any>>);
+  private readonly pages = new Map<string, Buffer>();
+  private server: http.Server | undefined;
+
+  /** The page of one day (built on first use). */
+  page(day: string): Buffer {
+    let page = this.pages.get(day);
+    if (!page) {
+      const index = Math.round(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+      const entries = structuredClone(this.payloads[index % this.payloads.length]!).map((entry, position) => {
+        entry.paper.id = `${3000 + Math.floor(index / 1000)}.${String((index % 1000) * 100 + position).padStart(5, '0')}`;
+        return entry;
+      });
+      page = Buffer.from(buildListPage({ entries, date: day }));
+      this.pages.set(day, page);
+    }
+    return page;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((request, response) => {
+      this.arrivals.push(performance.now());
+      const day = DAY_PATH.exec(request.url ?? '')?.[1];
+      if (!day) return void response.writeHead(404).end();
+      const body = this.page(day);
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length) }).end(body);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
