@@ -8,27 +8,45 @@ import { createPool } from '../src/db/pool.ts';
 import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import { createLogger } from '../src/logger.ts';
 import { formatTable, machineFacts, writeResults, type Figure } from './harness.ts';
+import { Redis } from 'ioredis';
+import { startEmbeddedRedis } from '../src/infra/embedded-redis.ts';
+import { benchEnrich } from './enrich.bench.ts';
 import { benchLoad } from './load.bench.ts';
+import { benchParse } from './parse.bench.ts';
+import { benchEndToEnd, benchPoliteness } from './pipeline.bench.ts';
 import { benchQueries } from './query.bench.ts';
 
 /**
- * `npm run bench`: starts what it needs (an embedded Postgres in a temporary
- * directory, unless PAPERBOY_BENCH_DATABASE_URL names a database it may
- * wipe), runs each benchmark after a warm-up, prints a table, and writes
+ * `npm run bench`: starts what it needs (an embedded Postgres and a
+ * redis-server in a temporary directory, unless PAPERBOY_BENCH_DATABASE_URL
+ * names a database it may wipe and PAPERBOY_BENCH_REDIS_URL a Redis), runs
+ * each benchmark after a warm-up, prints a table, and writes
  * bench/results.json and bench/RESULTS.md.
  *
- * PAPERBOY_BENCH_PAPERS (default 100000) and PAPERBOY_BENCH_REPEATS (default 3) size the
- * load benchmark, PAPERBOY_BENCH_QUERY_PAPERS (default 1000000) the query one;
- * PAPERBOY_BENCH_ONLY=load|query runs one of them. PAPERBOY_BENCH_REUSE=1 with
+ * Groups, in order: parse, load, e2e, politeness, enrich, query.
+ * PAPERBOY_BENCH_ONLY=parse,e2e runs some of them (the other groups' figures
+ * from the last run are kept). Sizes: PAPERBOY_BENCH_PAPERS (load, default
+ * 100000), PAPERBOY_BENCH_DAYS (e2e, default 1000), PAPERBOY_BENCH_REPOS
+ * (enrich, default 1000), PAPERBOY_BENCH_QUERY_PAPERS (query, default
+ * 1000000), PAPERBOY_BENCH_REPEATS (default 3). PAPERBOY_BENCH_REUSE=1 with
  * PAPERBOY_BENCH_DATABASE_URL keeps a query database of the right size from
  * an earlier run instead of building it again (about 6 minutes at 1M).
  */
+const GROUPS = ['parse', 'load', 'e2e', 'politeness', 'enrich', 'query'] as const;
+type Group = (typeof GROUPS)[number];
+
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const logger = createLogger({ level: 'warn', pretty: false });
-const papers = Number(process.env.PAPERBOY_BENCH_PAPERS ?? 100_000);
-const repeats = Number(process.env.PAPERBOY_BENCH_REPEATS ?? 3);
-const queryPapers = Number(process.env.PAPERBOY_BENCH_QUERY_PAPERS ?? 1_000_000);
-const only = process.env.PAPERBOY_BENCH_ONLY;
+const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const papers = size('PAPERBOY_BENCH_PAPERS', 100_000);
+const repeats = size('PAPERBOY_BENCH_REPEATS', 3);
+const days = size('PAPERBOY_BENCH_DAYS', 1_000);
+const repos = size('PAPERBOY_BENCH_REPOS', 1_000);
+const queryPapers = size('PAPERBOY_BENCH_QUERY_PAPERS', 1_000_000);
+const only = process.env.PAPERBOY_BENCH_ONLY?.split(',').map((group) => group.trim());
+const unknown = only?.filter((group) => !(GROUPS as readonly string[]).includes(group)) ?? [];
+if (unknown.length > 0) throw new Error(`PAPERBOY_BENCH_ONLY: unknown group(s) ${unknown.join(', ')}; the groups are ${GROUPS.join(', ')}`);
+const runs = (group: Group) => !only || only.includes(group);
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-bench-'));
 await chmod(dataDir, 0o755);
@@ -40,30 +58,58 @@ try {
     stops.push(embedded.stop);
     databaseUrl = embedded.databaseUrl;
   }
+  let redisUrl = process.env.PAPERBOY_BENCH_REDIS_URL;
+  if (!redisUrl) {
+    const redis = await startEmbeddedRedis(dataDir, logger);
+    stops.push(redis.stop);
+    redisUrl = redis.redisUrl;
+  }
   await migrateUp(databaseUrl, logger);
   const pool = createPool(databaseUrl, logger, 4);
   stops.unshift(() => pool.end());
   const version = await pool.query<{ server_version: string }>('show server_version');
+  const pipeline = { databaseUrl, redisUrl, pool, logger, log };
 
   const figures: Figure[] = [];
-  if (!only || only === 'load') figures.push(...(await benchLoad(pool, { count: papers, repeats, log })));
-  if (!only || only === 'query') figures.push(...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })));
+  if (runs('parse')) figures.push(...benchParse({ repeats, log }));
+  if (runs('load')) figures.push(...(await benchLoad(pool, { count: papers, repeats, log })));
+  if (runs('e2e')) figures.push(...(await benchEndToEnd(pipeline, { days, repeats })));
+  if (runs('politeness')) {
+    // The issue's figure (50/s, 500 days) and one the machine can feed (20/s, 200 days): see README.
+    figures.push(...(await benchPoliteness(pipeline, { days: 500, perSecond: 50, repeats })));
+    figures.push(...(await benchPoliteness(pipeline, { days: 200, perSecond: 20, repeats })));
+  }
+  if (runs('enrich')) figures.push(...(await benchEnrich(pool, { count: repos, repeats, logger, log })));
+  if (runs('query')) figures.push(...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })));
 
   process.stdout.write(`\n${formatTable(figures)}\n`);
-  // A partial run (PAPERBOY_BENCH_ONLY) keeps the other group's figures from the last full run.
   const outputDir = path.dirname(fileURLToPath(import.meta.url));
-  const kept = only ? (await readPreviousFigures(outputDir)).filter((figure) => !figure.name.startsWith(`${only}:`)) : [];
+  const ran = (figure: Figure) => GROUPS.some((group) => runs(group) && figure.name.startsWith(`${group}:`));
+  const kept = only ? (await readPreviousFigures(outputDir)).filter((figure) => !ran(figure)) : [];
   const machine = machineFacts({
     postgres: version.rows[0]!.server_version,
+    redis: await redisVersion(redisUrl),
     'papers per load run': String(papers),
+    'days per end-to-end run': String(days),
+    'repositories per enrichment run': String(repos),
     'papers in the query database': String(queryPapers),
     repeats: String(repeats),
   });
-  await writeResults([...kept, ...figures], machine, outputDir);
+  const order = (figure: Figure) => GROUPS.findIndex((group) => figure.name.startsWith(`${group}:`));
+  await writeResults([...kept, ...figures].sort((a, b) => order(a) - order(b)), machine, outputDir);
   log(`\nwrote ${path.join(outputDir, 'results.json')} and RESULTS.md`);
 } finally {
   for (const stop of stops) await stop();
   await rm(dataDir, { recursive: true, force: true });
+}
+
+async function redisVersion(url: string): Promise<string> {
+  const client = new Redis(url);
+  try {
+    return /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? 'unknown';
+  } finally {
+    client.disconnect();
+  }
 }
 
 async function readPreviousFigures(dir: string): Promise<Figure[]> {
