@@ -27,6 +27,8 @@ const hfOrganizationSchema = z.looseObject({
 });
 
 const isoDateTime = z.iso.datetime({ offset: true });
+/** A count Postgres stores as `integer`: a larger one is not a count of upvotes or comments but damage. */
+const count = z.number().int().nonnegative().max(2_147_483_647);
 
 export const hfPaperSchema = z.looseObject({
   id: z.string().min(1),
@@ -34,10 +36,10 @@ export const hfPaperSchema = z.looseObject({
   summary: z.string(),
   authors: z.array(hfAuthorSchema),
   publishedAt: isoDateTime,
-  upvotes: z.number().int().nonnegative(),
+  upvotes: count,
   discussionId: z.string().nullish(),
   githubRepo: z.string().nullish(),
-  githubStars: z.number().int().nullish(),
+  githubStars: z.number().int().min(0).max(2_147_483_647).nullish(),
   projectPage: z.string().nullish(),
   ai_summary: z.string().nullish(),
   ai_keywords: z.array(z.string()).nullish(),
@@ -50,7 +52,7 @@ export const hfDailyPaperEntrySchema = z.looseObject({
   paper: hfPaperSchema,
   title: z.string().optional(),
   publishedAt: isoDateTime.optional(),
-  numComments: z.number().int().nonnegative().optional(),
+  numComments: count.optional(),
   thumbnail: z.string().nullish(),
   submittedBy: hfUserSchema.nullish(),
   organization: hfOrganizationSchema.nullish(),

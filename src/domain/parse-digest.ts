@@ -2,6 +2,7 @@ import { load, type CheerioAPI } from 'cheerio';
 import { z } from 'zod';
 import { InvalidPayloadError, LayoutChangedError, TransientError } from '../errors.ts';
 import { dedupeListedPapers } from './dedupe.ts';
+import { storableJson, TooDeepError } from './storable-json.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
 import { parsePaperCards } from './parse-cards.ts';
 import { toPaperRecord, type ListedCard, type ListedPaper } from './paper.ts';
@@ -103,7 +104,14 @@ export function parseDailyPapersProps(propsText: string, context: ParseContext):
 
 /** Validates and maps a daily-papers array (the blob's `dailyPapers`, or the API's body). */
 export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): Extract<ParsedDigest, { source: 'blob' | 'api' }> {
-  const validated = dailyPaperEntriesSchema.safeParse(entries);
+  let storable: unknown;
+  try {
+    storable = storableJson(entries);
+  } catch (error) {
+    if (error instanceof TooDeepError) throw new InvalidPayloadError(`daily papers on ${context.url}: an entry is ${error.message}`);
+    throw error;
+  }
+  const validated = dailyPaperEntriesSchema.safeParse(storable);
   if (!validated.success) {
     throw new InvalidPayloadError(`daily papers on ${context.url} failed validation: ${summarizeIssues(validated.error)}`);
   }
