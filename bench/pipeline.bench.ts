@@ -12,7 +12,7 @@ import type { Logger } from '../src/logger.ts';
 import { JOBS, QUEUES } from '../src/queue/contracts.ts';
 import type { BackfillResult } from '../src/queue/backfill-flow.ts';
 import { ingestDigest, type StageTimings } from '../src/stages/ingest-digest.ts';
-import { DigestUpstream } from './digest-upstream.ts';
+import { DigestUpstream } from '../test/support/digest-upstream.ts';
 import { median, type Figure } from './harness.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/paperboy.js');

@@ -38,7 +38,7 @@ const DATABASE = 'paperboy';
  *
  * @throws SetupError when the cluster cannot be initialised or started.
  */
-export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, logger: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   const clusterDir = path.join(dataDir, 'postgres');
   const logFile = path.join(dataDir, 'postgres.log');
   await mkdir(dataDir, { recursive: true });
@@ -53,7 +53,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   }
 
   const { postgres } = await postgresBinaries();
-  const port = await findFreePort();
+  // A given port lets a restart come back where clients expect it (the fault tests restart it mid-load).
+  const port = options.port ?? (await findFreePort());
   const service: SpawnedService = spawnService(
     postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],

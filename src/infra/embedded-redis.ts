@@ -23,7 +23,7 @@ const HOW_TO_GET_REDIS =
  *
  * @throws SetupError when redis-server is missing or does not start.
  */
-export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(dataDir: string, logger: Logger, options: { port?: number } = {}): Promise<EmbeddedRedis> {
   const redisDir = path.join(dataDir, 'redis');
   const stateFile = path.join(redisDir, 'paperboy-redis.json');
   const logFile = path.join(dataDir, 'redis.log');
@@ -36,7 +36,8 @@ export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promi
   }
 
   const binary = await whichRedisServer();
-  const port = await findFreePort();
+  // A given port lets a restart come back where clients expect it (the fault tests restart it mid-backfill).
+  const port = options.port ?? (await findFreePort());
   const service = spawnService(
     binary,
     [

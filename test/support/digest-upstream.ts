@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildListPage } from '../test/support/page-builder.ts';
-import { readFixture } from '../test/support/upstream-server.ts';
+import { buildListPage } from './page-builder.ts';
+import { readFixture } from './upstream-server.ts';
 
-const API_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/hf-api');
+const API_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/hf-api');
 const DAY_PATH = /^\/papers\/date\/(\d{4}-\d{2}-\d{2})$/;
 
 /**
- * An instant local Hugging Face for the pipeline benchmarks: the daily page
+ * A local Hugging Face for the pipeline benchmarks and the fault tests: the daily page
  * of any date, built from the real shell and a real API payload (rotating
  * through the captures), its papers re-keyed per day so every day brings new
  * papers, as real days do. Pages are built once and kept; every request's
@@ -19,6 +19,8 @@ const DAY_PATH = /^\/papers\/date\/(\d{4}-\d{2}-\d{2})$/;
 export class DigestUpstream {
   readonly arrivals: number[] = [];
   baseUrl = '';
+  /** Milliseconds each answer waits (a slower upstream keeps a run in flight long enough to disturb it). */
+  delayMs = 0;
   private readonly payloads = readdirSync(API_FIXTURES)
     .filter((file) => file.startsWith('hf-api-daily_papers-'))
     .sort()
@@ -47,7 +49,9 @@ export class DigestUpstream {
       const day = DAY_PATH.exec(request.url ?? '')?.[1];
       if (!day) return void response.writeHead(404).end();
       const body = this.page(day);
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length) }).end(body);
+      const answer = () => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length) }).end(body);
+      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+      else answer();
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
