@@ -13,6 +13,7 @@ import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
 import { startService } from '../../src/service/run-service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { DigestUpstream } from '../support/digest-upstream.ts';
+import { runCli } from '../support/cli.ts';
 import { configOf, openQueue, serviceEnv, spawnRole } from '../support/service.ts';
 import { migrateUp } from '../../src/db/migrate.ts';
 import pg from 'pg';
@@ -135,6 +136,17 @@ describe('infrastructure restarts mid-backfill', () => {
   afterAll(async () => {
     await upstream.stop();
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('Postgres unreachable at start: one line naming the server (password hidden) and exit 1', async () => {
+    const env = serviceEnv('postgres://paperboy:hunter2secret@127.0.0.1:9/paperboy', upstream.baseUrl);
+    for (const command of [['worker'], ['ingest', 'day', '2024-08-01']]) {
+      const result = await runCli(command, env);
+      expect(result.code, command.join(' ')).toBe(1);
+      expect(result.stderr).toBe(
+        'paperboy: error: cannot use Postgres at postgres://paperboy:***@127.0.0.1:9/paperboy (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9); start it, or fix DATABASE_URL, then run paperboy again\n',
+      );
+    }
   });
 
   it('Redis restarted mid-backfill: the workers reconnect and the backfill completes', { timeout: 120_000 }, async () => {
