@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -115,6 +116,9 @@ describe('crash safety', () => {
 
     const [expected, actual] = [await snapshot(undisturbed.pool), await snapshot(crashed.pool)];
     for (const table of Object.keys(COMPARED)) expect(actual[table], table).toEqual(expected[table]);
+    const rowsCompared = Object.fromEntries(Object.entries(expected).map(([table, rows]) => [table, rows.length]));
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync(path.join('test-results', 'crash-safety.json'), `${JSON.stringify({ kills, rowsCompared }, null, 2)}\n`);
     expect(expected.papers!.length).toBeGreaterThan(500);
     // Every killed attempt is in the audit trail; none of them left a partial day behind (compared above).
     const attempts = await crashed.pool.query(`select count(*)::int as n from digest_fetches`);

@@ -163,9 +163,10 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
       // Each worker spacing only its own requests would be done in half that.
       const sorted = [...timestamps].sort((a, b) => a - b);
       expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(8 * 334 - 50);
-      // No second, however it is cut, sees more than 3 (the margin absorbs the few ms between a
-      // job starting and its request reaching the server).
-      for (let i = 3; i < sorted.length; i += 1) expect(sorted[i]! - sorted[i - 3]!).toBeGreaterThanOrEqual(950);
+      // No second, however it is cut, sees more than 3. Starts are 334 ms apart in Redis; the margin
+      // absorbs a busy worker's delay between starting a job and its request reaching the server
+      // (tens of ms on a loaded 2-core machine). Per-worker limits would put 4 within ~500 ms.
+      for (let i = 3; i < sorted.length; i += 1) expect(sorted[i]! - sorted[i - 3]!).toBeGreaterThanOrEqual(800);
     } finally {
       await close();
     }
