@@ -144,15 +144,22 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
 
 /**
  * The Hugging Face budget (max requests per window) as one request every
- * window/max milliseconds. BullMQ's limiter counts in fixed windows, so
+ * window/max milliseconds (plus a small margin). BullMQ's limiter counts in fixed windows, so
  * "50 per second" would let 50 requests through at the end of one window and
  * 50 more at the start of the next: 100 within one second, as the upstream
  * counts. One per interval keeps every sliding window within the budget, and
  * spreads a backfill evenly instead of in bursts.
  */
 export function evenlySpaced(rate: { max: number; windowMs: number }): { max: number; duration: number } {
-  return { max: 1, duration: Math.max(1, Math.ceil(rate.windowMs / rate.max)) };
+  return { max: 1, duration: Math.max(1, Math.ceil((rate.windowMs / rate.max) * SPACING_MARGIN)) };
 }
+
+/**
+ * Requests leave a moment after their job starts, a little later when the
+ * worker is busy, so arrivals are spaced less evenly than starts: 2% more
+ * room keeps the upstream's own count (a sliding window) within the budget.
+ */
+const SPACING_MARGIN = 1.02;
 
 /** How often, at most, a running backfill's progress is rewritten. */
 const PROGRESS_EVERY_MS = 1_000;
