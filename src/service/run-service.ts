@@ -8,7 +8,7 @@ import { JOBS, QUEUES, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { defaultJobOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
-import { startDashboardServer, type DashboardServer } from './dashboard-server.ts';
+import type { DashboardServer } from './dashboard-server.ts';
 import { assertSafeBinding } from './dashboard-security.ts';
 import { enrichReposJob } from '../../jobs/enrich-repos.ts';
 import { fetchDigest } from '../../jobs/fetch-digest.ts';
@@ -16,7 +16,6 @@ import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { backfillJob } from '../../jobs/backfill.ts';
 import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
 import { startQueueWorker } from './queue-worker.ts';
-import { createMetricsRegistry } from './metrics.ts';
 
 export type Role = 'worker' | 'schedule' | 'dashboard';
 
@@ -116,6 +115,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     }
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
+      // Loaded here only: a worker process never needs Express, Bull Board or prom-client in memory.
+      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('./dashboard-server.ts'), import('./metrics.ts')]);
       dashboard = await startDashboardServer({
         ...config.dashboard,
         backfillMaxKeys: config.service.backfillMaxKeys,
