@@ -1,13 +1,13 @@
 import { Job, Queue } from 'bullmq';
 import { Command, Option } from 'commander';
 import type { Config } from '../config.ts';
-import { BACKFILL_KINDS, backfillKeys, BackfillRangeError, backfillRequestSchema, type BackfillRequest } from '../domain/backfill-plan.ts';
+import { BACKFILL_KINDS, checkBackfillRequest, type BackfillRequest } from '../domain/backfill-plan.ts';
 import { UsageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backfillStatus, enqueueBackfill, type BackfillStatus } from '../queue/backfill-status.ts';
 import { producerConnection } from '../queue/connection.ts';
 import { QUEUES } from '../queue/contracts.ts';
-import { defaultJobOptions } from '../queue/job-options.ts';
+import { queueOptions } from '../queue/job-options.ts';
 import { resolveRedis } from '../runtime.ts';
 
 /**
@@ -42,7 +42,7 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
       const request = validRequest(options, config.service.backfillMaxKeys);
       const redis = await resolveRedis(config, logger);
       const connection = producerConnection(redis.url);
-      const queue = new Queue(QUEUES.backfills, { connection, prefix: config.service.queuePrefix, defaultJobOptions: defaultJobOptions(config) });
+      const queue = new Queue(QUEUES.backfills, queueOptions(config, connection));
       try {
         const id = await enqueueBackfill(queue, request.request);
         process.stdout.write(`backfill #${id} queued: ${request.request.kind} ${request.request.from} to ${request.request.to}, ${request.keys} key(s)\n`);
@@ -62,14 +62,10 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
 }
 
 function validRequest(options: BackfillOptions, maxKeys: number): { request: BackfillRequest; keys: number } {
-  const parsed = backfillRequestSchema.safeParse({ kind: options.kind, from: options.from, to: options.to, force: options.force ?? false });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; '));
-  try {
-    return { request: parsed.data, keys: backfillKeys(parsed.data, { today: new Date(), maxKeys }).length };
-  } catch (error) {
-    if (error instanceof BackfillRangeError) throw new UsageError(error.message);
-    throw error;
-  }
+  const input = { kind: options.kind, from: options.from, to: options.to, force: options.force ?? false };
+  const checked = checkBackfillRequest(input, { today: new Date(), maxKeys, fieldPrefix: '--' });
+  if (!checked.ok) throw new UsageError(checked.problem);
+  return { request: checked.request, keys: checked.keys.length };
 }
 
 /** Polls until the backfill finishes, redrawing the bar on a terminal (a line per change otherwise). */

@@ -98,6 +98,26 @@ function keyOf(kind: BackfillKind, date: Date): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
+export type CheckedBackfill = { ok: true; request: BackfillRequest; keys: string[] } | { ok: false; problem: string };
+
+/**
+ * The whole check of a backfill someone asks for (the CLI, the /backfills
+ * form): the schema, then the range. `fieldPrefix` names the fields the way
+ * the caller's user wrote them (`--` on the command line).
+ */
+export function checkBackfillRequest(input: unknown, options: { today: Date; maxKeys: number; fieldPrefix?: string }): CheckedBackfill {
+  const parsed = backfillRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, problem: parsed.error.issues.map((issue) => `${options.fieldPrefix ?? ''}${issue.path.join('.')}: ${issue.message}`).join('; ') };
+  }
+  try {
+    return { ok: true, request: parsed.data, keys: backfillKeys(parsed.data, options) };
+  } catch (error) {
+    if (error instanceof BackfillRangeError) return { ok: false, problem: error.message };
+    throw error;
+  }
+}
+
 /** The key of the kind that holds `today`: the newest one a backfill may ask for. */
 export function currentKey(kind: BackfillKind, today: Date): string {
   return keyOf(kind, today);

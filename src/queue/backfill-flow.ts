@@ -82,16 +82,14 @@ export async function runBackfill(job: Job, token: string | undefined, deps: Bac
     await job.updateData({ ...request, state });
     await job.log(`planned ${state.total} key(s): ${state.skipped.length} already loaded, ${state.pending.length} to fetch`);
   }
-  const cancelled = await isCancelRequested(deps.backfills, job.id!);
+  let cancelled = await isCancelRequested(deps.backfills, job.id!);
   while (state.step === 'fan-out' && !cancelled) {
     state = await addChildren(job, request, state, deps);
     await job.updateData({ ...request, state });
     await job.updateProgress(await backfillProgress(job, state));
-    if (await isCancelRequested(deps.backfills, job.id!)) break;
+    cancelled = await isCancelRequested(deps.backfills, job.id!);
   }
-  if (cancelled || (await isCancelRequested(deps.backfills, job.id!))) {
-    await removeWaitingChildren(job, deps.digests);
-  }
+  if (cancelled) await removeWaitingChildren(job, deps.digests);
   if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
   if (await sharedKeysInFlight(deps.digests, request.kind, state.shared)) {
     await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
@@ -151,7 +149,8 @@ async function addChildren(job: Job, request: BackfillRequest, state: BackfillSt
 async function sharedKeysInFlight(digests: Queue, kind: BackfillKind, keys: readonly string[]): Promise<boolean> {
   for (const key of keys) {
     const job = await Job.fromId(digests, digestJobId(digestRef(kind, key)));
-    if (job && !(await job.isCompleted()) && !(await job.isFailed())) return true;
+    const state = job && (await job.getState());
+    if (state && state !== 'completed' && state !== 'failed') return true;
   }
   return false;
 }
@@ -168,7 +167,8 @@ async function collectResult(job: Job, request: BackfillRequest, state: Backfill
     failed: [],
     cancelled: [],
   };
-  const sharedOutcomes = await findLatestOutcomes(pool, request.kind, state.shared, new Date(state.startedAt));
+  // Usually no key was shared with another backfill: no query then.
+  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> = state.shared.length === 0 ? new Map() : await findLatestOutcomes(pool, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
     const shared = sharedOutcomes.get(key);
     const outcome = outcomes.get(key) ?? (shared?.outcome === 'failed' ? undefined : shared?.outcome);
@@ -180,7 +180,7 @@ async function collectResult(job: Job, request: BackfillRequest, state: Backfill
   return result;
 }
 
-/** Each child's outcome (from its return value) or failure reason, by key. */
+/** Each child's outcome (from its return value) or failure reason, by key, and how many children have settled. */
 export async function childOutcomes(job: Job, kind: BackfillKind, state: Pick<BackfillState, 'pending'>) {
   const keyOfJobId = new Map(state.pending.map((key) => [digestJobId(digestRef(kind, key)), key]));
   const keyOf = (jobKey: string) => keyOfJobId.get(jobKey.slice(jobKey.lastIndexOf(':') + 1));
@@ -196,19 +196,14 @@ export async function childOutcomes(job: Job, kind: BackfillKind, state: Pick<Ba
     const key = keyOf(jobKey);
     if (key) failures.set(key, reason);
   }
-  return { outcomes, failures };
+  return { outcomes, failures, settled: Object.keys(values).length + Object.keys(failed).length };
 }
 
-/** Done and total keys of a backfill: skipped, fetched and failed keys are done. */
-export async function backfillCounts(job: Job, state: BackfillState | undefined): Promise<{ done: number; total: number }> {
-  if (!state) return { done: 0, total: 0 };
-  const counts = await job.getDependenciesCount({ processed: true, ignored: true });
-  return { done: state.skipped.length + (counts.processed ?? 0) + (counts.ignored ?? 0), total: state.total };
-}
-
+/** Percent of the keys done (skipped, fetched or failed), from the children's counts alone. */
 async function backfillProgress(job: Job, state: BackfillState): Promise<number> {
-  const { done, total } = await backfillCounts(job, state);
-  return total === 0 ? 100 : Math.floor((100 * done) / total);
+  const counts = await job.getDependenciesCount({ processed: true, ignored: true });
+  const done = state.skipped.length + (counts.processed ?? 0) + (counts.ignored ?? 0);
+  return state.total === 0 ? 100 : Math.floor((100 * done) / state.total);
 }
 
 /** Brings a backfill job's progress up to date; the digests worker calls it as each child finishes. */

@@ -1,6 +1,6 @@
 import type { Job, JobState, Queue } from 'bullmq';
 import type { BackfillRequest } from '../domain/backfill-plan.ts';
-import { backfillCounts, backfillJobData, childOutcomes, isCancelRequested, type BackfillResult } from './backfill-flow.ts';
+import { backfillJobData, childOutcomes, isCancelRequested, type BackfillResult } from './backfill-flow.ts';
 import { JOBS } from './contracts.ts';
 
 /** One backfill as the dashboard and `paperboy backfill --wait` show it. */
@@ -61,11 +61,11 @@ export async function backfillStatus(backfills: Queue, job: Job): Promise<Backfi
     status.done = result.total - result.cancelled.length;
     status.total = result.total;
   } else if (data && saved) {
-    const { outcomes, failures } = await childOutcomes(job, data.kind, saved);
+    const { outcomes, failures, settled } = await childOutcomes(job, data.kind, saved);
     for (const outcome of outcomes.values()) status.counts[outcome] += 1;
     status.counts.failed = failures.size;
     status.failed = [...failures].map(([key, error]) => ({ key, error }));
-    status.done = (await backfillCounts(job, saved)).done;
+    status.done = saved.skipped.length + settled;
   }
   return status;
 }

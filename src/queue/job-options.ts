@@ -1,4 +1,5 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, QueueOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 
 /**
@@ -15,4 +16,9 @@ export function defaultJobOptions(config: Config): JobsOptions {
     removeOnComplete: { age: 7 * 86_400, count: 10_000 },
     removeOnFail: { age: 30 * 86_400, count: 10_000 },
   };
+}
+
+/** A producer's options for any of paperboy's queues: its connection, the prefix and the retry policy above. */
+export function queueOptions(config: Config, connection: Redis): QueueOptions {
+  return { connection, prefix: config.service.queuePrefix, defaultJobOptions: defaultJobOptions(config) };
 }

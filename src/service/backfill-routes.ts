@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Job, type Queue } from 'bullmq';
-import { backfillKeys, BackfillRangeError, backfillRequestSchema } from '../domain/backfill-plan.ts';
+import { checkBackfillRequest } from '../domain/backfill-plan.ts';
 import { cancelBackfill } from '../queue/backfill-flow.ts';
 import { backfillStatus, enqueueBackfill, listBackfills } from '../queue/backfill-status.ts';
 import { renderBackfillList, renderBackfillsPage, type BackfillPageInput } from './backfill-page.ts';
@@ -66,18 +66,9 @@ async function createFromForm(request: IncomingMessage, response: ServerResponse
   const form = await readForm(request);
   if (!routes.csrf.verify(form.get('csrf'))) return refuseToken(response);
   const fields = { kind: form.get('kind') ?? '', from: (form.get('from') ?? '').trim(), to: (form.get('to') ?? '').trim(), force: form.get('force') === 'on' };
-  const parsed = backfillRequestSchema.safeParse(fields);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    return sendPage(response, 400, routes, { error: `Not started: ${problems}`, form: fields });
-  }
-  try {
-    backfillKeys(parsed.data, { today: new Date(), maxKeys: routes.maxKeys });
-  } catch (error) {
-    if (!(error instanceof BackfillRangeError)) throw error;
-    return sendPage(response, 400, routes, { error: `Not started: ${error.message}`, form: fields });
-  }
-  const id = await enqueueBackfill(routes.backfills, parsed.data);
+  const checked = checkBackfillRequest(fields, { today: new Date(), maxKeys: routes.maxKeys });
+  if (!checked.ok) return sendPage(response, 400, routes, { error: `Not started: ${checked.problem}`, form: fields });
+  const id = await enqueueBackfill(routes.backfills, checked.request);
   response.writeHead(303, { location: `/backfills?created=${encodeURIComponent(id)}` }).end();
 }
 

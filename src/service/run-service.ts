@@ -5,7 +5,7 @@ import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { producerConnection } from '../queue/connection.ts';
 import { JOBS, QUEUES, type PlanSchedulePayload } from '../queue/contracts.ts';
-import { defaultJobOptions } from '../queue/job-options.ts';
+import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
 import type { DashboardServer } from './dashboard-server.ts';
@@ -51,14 +51,12 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     await migrateUp(database.url, logger);
     const pool = createPool(database.url, logger);
     cleanups.push(() => pool.end());
-    const http = createUpstreamClient(config);
-    cleanups.push(() => http.close());
     const queueConnection = producerConnection(redis.url);
     cleanups.push(async () => queueConnection.disconnect());
-    const queueOptions = { connection: queueConnection, prefix: config.service.queuePrefix, defaultJobOptions: defaultJobOptions(config) };
-    const digests = new Queue(QUEUES.digests, queueOptions);
-    const repos = new Queue(QUEUES.repos, queueOptions);
-    const backfills = new Queue(QUEUES.backfills, queueOptions);
+    const options = queueOptions(config, queueConnection);
+    const digests = new Queue(QUEUES.digests, options);
+    const repos = new Queue(QUEUES.repos, options);
+    const backfills = new Queue(QUEUES.backfills, options);
     cleanups.push(() => digests.close(), () => repos.close(), () => backfills.close());
 
     if (roles.has('schedule')) {
@@ -71,6 +69,9 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
       }
     }
     if (roles.has('worker')) {
+      // Only workers reach upstream; the dashboard and the schedule role need no HTTP client.
+      const http = createUpstreamClient(config);
+      cleanups.push(() => http.close());
       const context = { config, pool, http, digests, repos, backfills };
       const digestWorker = startQueueWorker({
           redisUrl: redis.url,
