@@ -119,7 +119,7 @@ export const PAPERBOY_VERSION = '0.1.0';
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  if ((env.DASHBOARD_USER?.trim() || undefined) === undefined !== ((env.DASHBOARD_PASSWORD?.trim() || undefined) === undefined)) {
+  if ((emptyAsUndefined(env.DASHBOARD_USER) === undefined) !== (emptyAsUndefined(env.DASHBOARD_PASSWORD) === undefined)) {
     problems.push('DASHBOARD_USER and DASHBOARD_PASSWORD: set both (the dashboard then asks for them) or neither');
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);

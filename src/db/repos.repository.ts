@@ -89,14 +89,17 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
      on conflict do nothing`,
     [repo.id, observedAt, repo.stars, repo.forks],
   );
-  // The canonical name is a reference too: the old name and the new one both lead to this row.
+  // After a rename the canonical name is a reference too: the old name and the new one both lead
+  // to this row. (Without one, the reference being marked below is that name already.)
   const canonical = repo.fullName.toLowerCase();
-  await db.query(
-    `insert into repo_refs (ref, display, repo_id, status, checked_at, next_check_at)
-     values ($1, $2, $3, 'resolved', $4::timestamptz, $4::timestamptz + ${RECHECK_INTERVAL_SQL})
-     on conflict (ref) do nothing`,
-    [canonical, repo.fullName, repo.id, observedAt],
-  );
+  if (canonical !== ref) {
+    await db.query(
+      `insert into repo_refs (ref, display, repo_id, status, checked_at, next_check_at)
+       values ($1, $2, $3, 'resolved', $4::timestamptz, $4::timestamptz + ${RECHECK_INTERVAL_SQL})
+       on conflict (ref) do nothing`,
+      [canonical, repo.fullName, repo.id, observedAt],
+    );
+  }
   await markRef(db, ref, { repoId: repo.id, status: 'resolved', observedAt });
   return rows[0]?.changed ?? false;
 }

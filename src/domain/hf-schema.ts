@@ -39,7 +39,7 @@ export const hfPaperSchema = z.looseObject({
   upvotes: count,
   discussionId: z.string().nullish(),
   githubRepo: z.string().nullish(),
-  githubStars: z.number().int().min(0).max(2_147_483_647).nullish(),
+  githubStars: count.nullish(),
   projectPage: z.string().nullish(),
   ai_summary: z.string().nullish(),
   ai_keywords: z.array(z.string()).nullish(),
