@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import type pg from 'pg';
 import os from 'node:os';
 
 /**
@@ -92,4 +93,9 @@ export function machineFacts(extra: Record<string, string>): Record<string, stri
 
 function round(value: number): string {
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
+}
+
+/** Empties every table a benchmark fills, so each round starts from the same database. */
+export async function emptyDatabase(pool: pg.Pool): Promise<void> {
+  await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade');
 }

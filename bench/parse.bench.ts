@@ -1,12 +1,9 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseListPage } from '../src/domain/parse-digest.ts';
+import { apiCaptureFiles, apiEntries } from '../test/support/digests.ts';
 import { buildListPage } from '../test/support/page-builder.ts';
 import { readFixture } from '../test/support/upstream-server.ts';
 import { median, type Figure } from './harness.ts';
 
-const API_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/hf-api');
 /** Parse passes over the whole page set per round: enough megabytes for a stable rate. */
 const PASSES = 10;
 
@@ -75,9 +72,8 @@ interface Page {
 
 function pageSet(): Page[] {
   const pages: Page[] = [{ name: 'hf-papers-date-2024-08-01.html', html: readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8') }];
-  const files = readdirSync(API_FIXTURES).filter((file) => file.startsWith('hf-api-daily_papers-'));
-  for (const [index, file] of files.entries()) {
-    const entries = JSON.parse(readFixture(`hf-api/${file}`).toString('utf8')) as unknown[];
+  for (const [index, file] of apiCaptureFiles().entries()) {
+    const entries = apiEntries(file);
     const layout = index % 2 === 0 ? '2024' : '2025';
     pages.push({ name: `${file} (${layout} layout)`, html: buildListPage({ entries, date: '2025-06-01', layout }) });
   }

@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { dayDigest, utcDay } from '../src/domain/digest-key.ts';
+import { dayDigest } from '../src/domain/digest-key.ts';
 import { HttpClient } from '../src/http/http-client.ts';
 import type { Logger } from '../src/logger.ts';
 import { JOBS, QUEUES } from '../src/queue/contracts.ts';
 import type { BackfillResult } from '../src/queue/backfill-flow.ts';
 import { ingestDigest, type StageTimings } from '../src/stages/ingest-digest.ts';
-import { DigestUpstream } from '../test/support/digest-upstream.ts';
-import { median, type Figure } from './harness.ts';
+import { dayRange, DigestUpstream } from '../test/support/digest-upstream.ts';
+import { emptyDatabase, median, type Figure } from './harness.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/paperboy.js');
 
@@ -25,16 +25,6 @@ export interface PipelineContext {
   log: (line: string) => void;
 }
 
-/** `days` consecutive days ending `endDaysAgo` days before today (UTC). */
-function dayRange(days: number, endDaysAgo = 30): { from: string; to: string; keys: string[] } {
-  const end = Date.now() - endDaysAgo * 86_400_000;
-  const keys = Array.from({ length: days }, (_, i) => utcDay(new Date(end - (days - 1 - i) * 86_400_000)));
-  return { from: keys[0]!, to: keys.at(-1)!, keys };
-}
-
-async function emptyDatabase(pool: pg.Pool) {
-  await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade');
-}
 
 /**
  * End to end: a `days`-day backfill through the real service (a `paperboy
@@ -48,7 +38,7 @@ async function emptyDatabase(pool: pg.Pool) {
 export async function benchEndToEnd(context: PipelineContext, options: { days: number; repeats: number }): Promise<Figure[]> {
   const upstream = await new DigestUpstream().start();
   try {
-    const range = dayRange(options.days);
+    const range = dayRange(options.days, 30);
     for (const key of range.keys) upstream.page(key); // built once, outside every timing
     const loopRuns: Array<{ seconds: number; papers: number; stages: StageTimings }> = [];
     const queueRuns: Array<{ seconds: number; papers: number; peakRssMb: number }> = [];

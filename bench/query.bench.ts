@@ -2,7 +2,7 @@ import pg from 'pg';
 import { getPaperDetail, listPapers, searchPapers } from '../src/db/query.repository.ts';
 import { upsertPapers } from '../src/db/papers.repository.ts';
 import { withTransaction } from '../src/db/pool.ts';
-import { median, type Figure } from './harness.ts';
+import { emptyDatabase, median, type Figure } from './harness.ts';
 import { syntheticPapers } from './synthetic-papers.ts';
 
 const SAMPLES = 60;
@@ -82,7 +82,7 @@ function percentile(values: number[], q: number): number {
 
 /** Real rows first (through the project's own upsert), then re-keyed copies made by the server. */
 export async function buildDatabase(pool: pg.Pool, count: number) {
-  await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade');
+  await emptyDatabase(pool);
   const templates = syntheticPapers(300);
   await withTransaction(pool, (tx) => upsertPapers(tx, templates, new Date()));
   await pool.query('drop index if exists papers_search');

@@ -1,18 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { hfDailyPaperEntrySchema } from '../src/domain/hf-schema.ts';
 import { toPaperRecord, type PaperRecord } from '../src/domain/paper.ts';
-
-const API_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../test/fixtures/hf-api');
+import { apiCaptureFiles, apiEntries } from '../test/support/digests.ts';
 
 /** Every real daily-papers entry captured in test/fixtures/hf-api, validated. */
 export function realEntries() {
-  const entries = readdirSync(API_FIXTURES)
-    .filter((file) => file.startsWith('hf-api-daily_papers-'))
-    .flatMap((file) => JSON.parse(readFileSync(path.join(API_FIXTURES, file), 'utf8')) as unknown[]);
-  return z.array(hfDailyPaperEntrySchema).parse(entries);
+  return z.array(hfDailyPaperEntrySchema).parse(apiCaptureFiles().flatMap((file) => apiEntries(file)));
 }
 
 /**

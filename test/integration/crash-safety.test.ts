@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utcDay } from '../../src/domain/digest-key.ts';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.ts';
 import { findFreePort } from '../../src/infra/local-process.ts';
@@ -13,7 +12,7 @@ import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
 import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
 import { startService } from '../../src/service/run-service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { DigestUpstream } from '../support/digest-upstream.ts';
+import { dayRange, DigestUpstream } from '../support/digest-upstream.ts';
 import { runCli } from '../support/cli.ts';
 import { configOf, openQueue, serviceEnv, spawnRole } from '../support/service.ts';
 import { migrateUp } from '../../src/db/migrate.ts';
@@ -29,12 +28,6 @@ import { parseListPage } from '../../src/domain/parse-digest.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 
-/** `count` consecutive days ending a year ago. */
-function days(count: number, offset = 365): { from: string; to: string; keys: string[] } {
-  const end = Date.now() - offset * 86_400_000;
-  const keys = Array.from({ length: count }, (_, i) => utcDay(new Date(end - (count - 1 - i) * 86_400_000)));
-  return { from: keys[0]!, to: keys.at(-1)!, keys };
-}
 
 /** The rows of every table, in the columns that do not depend on when or how often the work ran. */
 const COMPARED: Record<string, string> = {
@@ -85,7 +78,7 @@ describe('crash safety', () => {
   });
 
   it('a 60-day backfill whose worker is SIGKILLed 5 times ends with exactly the rows of an undisturbed run', { timeout: 240_000 }, async () => {
-    const range = days(60);
+    const range = dayRange(60, 365);
     const workerEnv = (url: string) => serviceEnv(url, upstream.baseUrl, { PAPERBOY_WORKER_CONCURRENCY: '2', LOG_LEVEL: 'error' });
 
     const calm = workerEnv(undisturbed.url);
@@ -160,7 +153,7 @@ describe('infrastructure restarts mid-backfill', () => {
     const env = serviceEnv(db.url, upstream.baseUrl, { REDIS_URL: redis.redisUrl, PAPERBOY_JOB_ATTEMPTS: '10' });
     const service = await startService(new Set(['worker']), configOf(env), logger);
     try {
-      const range = days(30, 800);
+      const range = dayRange(30, 800);
       const result = await backfillThrough(env, range, async () => {
         await new Promise((resolve) => setTimeout(resolve, 700));
         await redis.stop();
@@ -187,7 +180,7 @@ describe('infrastructure restarts mid-backfill', () => {
     const service = await startService(new Set(['worker']), configOf(env), logger);
     const pool = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
     try {
-      const range = days(30, 1_200);
+      const range = dayRange(30, 1_200);
       const result = await backfillThrough(env, range, async () => {
         await new Promise((resolve) => setTimeout(resolve, 700));
         await postgres.stop();

@@ -1,13 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { utcDay } from '../../src/domain/digest-key.ts';
 import { buildListPage } from './page-builder.ts';
-import { readFixture } from './upstream-server.ts';
+import { apiCaptureFiles, apiEntries } from './digests.ts';
 
-const API_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/hf-api');
 const DAY_PATH = /^\/papers\/date\/(\d{4}-\d{2}-\d{2})$/;
+
+/** `count` consecutive days ending `endDaysAgo` days before today (UTC): a backfill's range. */
+export function dayRange(count: number, endDaysAgo: number): { from: string; to: string; keys: string[] } {
+  const end = Date.now() - endDaysAgo * 86_400_000;
+  const keys = Array.from({ length: count }, (_, i) => utcDay(new Date(end - (count - 1 - i) * 86_400_000)));
+  return { from: keys[0]!, to: keys.at(-1)!, keys };
+}
 
 /**
  * A local Hugging Face for the pipeline benchmarks and the fault tests: the daily page
@@ -21,10 +25,7 @@ export class DigestUpstream {
   baseUrl = '';
   /** Milliseconds each answer waits (a slower upstream keeps a run in flight long enough to disturb it). */
   delayMs = 0;
-  private readonly payloads = readdirSync(API_FIXTURES)
-    .filter((file) => file.startsWith('hf-api-daily_papers-'))
-    .sort()
-    .map((file) => JSON.parse(readFixture(`hf-api/${file}`).toString('utf8')) as Array<Record<string, any>>);
+  private readonly payloads = apiCaptureFiles().map((file) => apiEntries(file));
   private readonly pages = new Map<string, Buffer>();
   private server: http.Server | undefined;
 

@@ -1,6 +1,15 @@
 import { parseDailyPaperEntries, parseListPage, type ParsedDigest } from '../../src/domain/parse-digest.ts';
 import type { ListedPaper } from '../../src/domain/paper.ts';
-import { readFixture } from './upstream-server.ts';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { FIXTURES_DIR, readFixture } from './upstream-server.ts';
+
+/** Every real /api/daily_papers capture in test/fixtures/hf-api, by file name. */
+export function apiCaptureFiles(): string[] {
+  return readdirSync(path.join(FIXTURES_DIR, 'hf-api'))
+    .filter((file) => file.startsWith('hf-api-daily_papers-'))
+    .sort();
+}
 
 /** The entries of a real /api/daily_papers capture, as parsed JSON (a fresh copy each call). */
 export function apiEntries(file: string): Array<Record<string, any>> {
