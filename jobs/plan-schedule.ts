@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { findFetchedDays } from '../src/db/fetches.repository.ts';
-import { CATCH_UP_DAYS, daysBefore, planSchedule } from '../src/domain/schedule-plan.ts';
+import { daysBefore } from '../src/domain/digest-key.ts';
+import { CATCH_UP_DAYS, planSchedule } from '../src/domain/schedule-plan.ts';
 import type { Logger } from '../src/logger.ts';
 import { JOBS, planSchedulePayload, type EnrichReposPayload } from '../src/queue/contracts.ts';
 import { enqueueDigestFetches } from '../src/queue/enqueue.ts';

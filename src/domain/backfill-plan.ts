@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { digestRef, isoWeekOf, utcDay, type PeriodKind } from './digest-key.ts';
+import { daysBefore, digestRef, periodKey, type PeriodKind } from './digest-key.ts';
 
 /**
  * What a backfill is (a kind and an inclusive range of keys) and which keys
@@ -50,7 +50,7 @@ export function backfillKeys(request: Pick<BackfillRequest, 'kind' | 'from' | 't
   }
   const keys: string[] = [];
   for (let date = start; date <= end; date = nextStart(kind, date)) {
-    keys.push(keyOf(kind, date));
+    keys.push(periodKey(kind, date));
     if (keys.length > options.maxKeys) {
       throw new BackfillRangeError(
         `the range ${request.from} to ${request.to} holds more than ${options.maxKeys} ${kind} keys (PAPERBOY_BACKFILL_MAX_KEYS): split it into smaller backfills`,
@@ -91,12 +91,6 @@ function nextStart(kind: BackfillKind, date: Date): Date {
   return next;
 }
 
-function keyOf(kind: BackfillKind, date: Date): string {
-  if (kind === 'day') return utcDay(date);
-  if (kind === 'month') return utcDay(date).slice(0, 7);
-  const { year, week } = isoWeekOf(date);
-  return `${year}-W${String(week).padStart(2, '0')}`;
-}
 
 export type CheckedBackfill = { ok: true; request: BackfillRequest; keys: string[] } | { ok: false; problem: string };
 
@@ -120,7 +114,7 @@ export function checkBackfillRequest(input: unknown, options: { today: Date; max
 
 /** The key of the kind that holds `today`: the newest one a backfill may ask for. */
 export function currentKey(kind: BackfillKind, today: Date): string {
-  return keyOf(kind, today);
+  return periodKey(kind, today);
 }
 
 /**
@@ -130,6 +124,5 @@ export function currentKey(kind: BackfillKind, today: Date): string {
  */
 export function backfillJsonSchema(today: Date): Record<string, unknown> {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(backfillRequestSchema, { io: 'input' });
-  const daysAgo = (days: number) => utcDay(new Date(today.getTime() - days * 86_400_000));
-  return { ...schema, examples: [{ kind: 'day', from: daysAgo(7), to: daysAgo(1), force: false }] };
+  return { ...schema, examples: [{ kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false }] };
 }

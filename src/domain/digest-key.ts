@@ -62,6 +62,19 @@ export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+/** YYYY-MM-DD of the UTC day `count` days before `now`. */
+export function daysBefore(now: Date, count: number): string {
+  return utcDay(new Date(now.getTime() - count * 86_400_000));
+}
+
+/** The key of the period of a kind that holds a date: 2024-08-01, 2024-W31, 2024-08. */
+export function periodKey(kind: PeriodKind, date: Date): string {
+  if (kind === 'day') return utcDay(date);
+  if (kind === 'month') return utcDay(date).slice(0, 7);
+  const { year, week } = isoWeekOf(date);
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
 function invalid(kind: DigestKind, key: string, expected: string): never {
   throw new RangeError(`"${key}" is not a valid ${kind} key: expected ${expected}`);
 }

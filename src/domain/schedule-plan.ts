@@ -1,4 +1,4 @@
-import { digestRef, isoWeekOf, utcDay, type DigestRef } from './digest-key.ts';
+import { daysBefore, digestRef, periodKey, type DigestRef } from './digest-key.ts';
 
 /**
  * What each schedule fetches when it fires. Pure: the caller supplies the
@@ -39,10 +39,6 @@ export function isScheduleName(name: string): name is ScheduleName {
   return (SCHEDULE_NAMES as readonly string[]).includes(name);
 }
 
-export function daysBefore(now: Date, count: number): string {
-  return utcDay(new Date(now.getTime() - count * 86_400_000));
-}
-
 /** The digests one firing of `schedule` should fetch, without duplicates. */
 export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRef[] {
   const { now } = input;
@@ -58,13 +54,10 @@ export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRe
     }
     case 'periods': {
       const lastWeek = new Date(now.getTime() - 7 * 86_400_000);
-      for (const date of [now, lastWeek]) {
-        const { year, week } = isoWeekOf(date);
-        refs.push(digestRef('week', `${year}-W${String(week).padStart(2, '0')}`));
+      const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+      for (const [kind, date] of [['week', now], ['week', lastWeek], ['month', now], ['month', lastMonth]] as const) {
+        refs.push(digestRef(kind, periodKey(kind, date)));
       }
-      const thisMonth = utcDay(now).slice(0, 7);
-      const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-      refs.push(digestRef('month', thisMonth), digestRef('month', utcDay(previous).slice(0, 7)));
       break;
     }
     case 'trending':
