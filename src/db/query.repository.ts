@@ -173,13 +173,13 @@ export interface PaperDetail {
 
 /** Everything about one paper: its row, where it was listed, its upvote history, its repositories and their star history. */
 export async function getPaperDetail(db: PgQueryable, id: string): Promise<PaperDetail | undefined> {
-  const paper = await db.query(
-    `select o.*, p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
-     from paper_overview o join papers p on p.id = o.id where o.id = $1`,
-    [id],
-  );
-  if (paper.rows.length === 0) return undefined;
-  const [listings, history, repos] = await Promise.all([
+  // All four are keyed by the id: asked together, one round trip's wait instead of two.
+  const [paper, listings, history, repos] = await Promise.all([
+    db.query(
+      `select o.*, p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
+       from paper_overview o join papers p on p.id = o.id where o.id = $1`,
+      [id],
+    ),
     db.query(`select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`, [id]),
     db.query(`select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`, [id]),
     db.query(
@@ -191,6 +191,7 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
       [id],
     ),
   ]);
+  if (paper.rows.length === 0) return undefined;
   return { paper: paper.rows[0]!, listings: listings.rows, upvoteHistory: history.rows, repos: repos.rows };
 }
 

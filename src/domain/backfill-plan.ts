@@ -14,16 +14,13 @@ export type BackfillKind = (typeof BACKFILL_KINDS)[number];
 
 const KEY_FORMS: Record<BackfillKind, string> = { day: 'YYYY-MM-DD', week: 'YYYY-Www', month: 'YYYY-MM' };
 
+/** The shape of a key of any backfill kind; which kind it must be is checked with the range. */
+const backfillKey = z.string().regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM');
+
 export const backfillRequestSchema = z.strictObject({
   kind: z.enum(BACKFILL_KINDS).describe('day, week (ISO) or month'),
-  from: z
-    .string()
-    .regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM')
-    .describe('first key, inclusive'),
-  to: z
-    .string()
-    .regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM')
-    .describe('last key, inclusive'),
+  from: backfillKey.describe('first key, inclusive'),
+  to: backfillKey.describe('last key, inclusive'),
   force: z.boolean().default(false).describe('fetch keys that are already loaded too'),
 });
 export type BackfillRequest = z.infer<typeof backfillRequestSchema>;

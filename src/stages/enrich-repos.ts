@@ -78,8 +78,7 @@ async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: Enri
     // One reference GitHub will not answer for must not stop the others; limits and outages must.
     if (!(error instanceof PermanentError)) throw error;
     summary.requests += 1;
-    summary.checked += 1;
-    summary.failed += 1;
+    count(summary, 'failed');
     await markRefError(deps.pool, ref.ref, error.message, new Date());
     deps.logger.warn({ ref: ref.ref, err: error.message }, 'repository reference refused by GitHub');
     return;
@@ -119,7 +118,7 @@ async function withLimitRecorded<T extends { limit?: UpstreamLimit | undefined }
   }
 }
 
-function count(summary: EnrichSummary, outcome: 'resolved' | 'changed' | 'notModified' | 'notFound') {
+function count(summary: EnrichSummary, outcome: 'resolved' | 'changed' | 'notModified' | 'notFound' | 'failed') {
   summary.checked += 1;
   if (outcome === 'changed') {
     summary.changed += 1;
