@@ -3,12 +3,11 @@ import type { Logger } from '../src/logger.ts';
 import { runBackfill } from '../src/queue/backfill-flow.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
 
-/** backfill {kind, from, to, force}: fans out one fetch-digest child per key and reports each key's outcome. */
+/** backfill {kind, from, to, force, via}: fans out one fetch-digest child per key and reports each key's outcome. */
 export async function backfillJob(job: Job, context: JobContext, log: Logger, token: string | undefined) {
   const result = await runBackfill(job, token, {
     pool: context.pool,
-    digests: context.digests,
-    backfills: context.backfills,
+    queues: context,
     maxKeys: context.config.service.backfillMaxKeys,
     log,
   });

@@ -19,7 +19,7 @@ export async function planScheduleJob(job: Job, context: JobContext, log: Logger
   // Only the daily schedule catches up on missed days; the others need no database read.
   const fetchedDays = schedule === 'daily-recent' ? await findFetchedDays(context.pool, daysBefore(now, CATCH_UP_DAYS)) : new Set<string>();
   const refs = planSchedule(schedule, { now, savedSearches: context.config.service.savedSearches, fetchedDays });
-  const ids = await enqueueDigestFetches(context.digests, refs);
+  const ids = await enqueueDigestFetches(context, refs, context.config.hf.transport);
   log.info({ schedule, enqueued: ids.length }, `schedule ${schedule}: enqueued ${ids.length} digest fetches`);
   return { schedule, enqueued: ids };
 }

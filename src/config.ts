@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { ConfiguredBudget, HfBucket } from './domain/request-budget.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -43,8 +44,10 @@ const envSchema = z.object({
   PAPERBOY_TZ: z.preprocess(emptyAsUndefined, z.string().default('UTC')),
   PAPERBOY_SCHEDULES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_SAVED_SEARCHES: z.preprocess(emptyAsUndefined, z.string().optional()),
-  PAPERBOY_HF_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
-  PAPERBOY_HF_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(300_000)),
+  PAPERBOY_HF_PAGES_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
+  PAPERBOY_HF_PAGES_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(86_400_000).optional()),
+  PAPERBOY_HF_API_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
+  PAPERBOY_HF_API_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(86_400_000).optional()),
   PAPERBOY_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(2)),
   PAPERBOY_JOB_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(50).default(6)),
   PAPERBOY_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(30_000)),
@@ -76,8 +79,11 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  /** `transport`: how day/week/month digests are fetched unless a command says otherwise. */
-  hf: Readonly<{ baseUrl: string; token: string | undefined; transport: 'html' | 'api' }>;
+  /**
+   * `transport`: how scheduled day/week/month digests are fetched unless a command says otherwise.
+   * `budgets`: requests per window for each of Hugging Face's buckets, all workers together.
+   */
+  hf: Readonly<{ baseUrl: string; token: string | undefined; transport: 'html' | 'api'; budgets: Readonly<Record<HfBucket, ConfiguredBudget>> }>;
   github: Readonly<{ apiUrl: string; token: string | undefined }>;
   http: Readonly<{ userAgent: string; timeoutMs: number; maxBodyBytes: number }>;
   service: Readonly<{
@@ -86,8 +92,6 @@ export type Config = Readonly<{
     /** Schedule overrides: name → cron pattern, or null to remove that schedule. */
     schedules: Readonly<Record<string, string | null>>;
     savedSearches: readonly string[];
-    /** Global (all workers) limit on Hugging Face page fetches. */
-    hfRate: Readonly<{ max: number; windowMs: number }>;
     /** Redis key prefix of every queue (use a {hash tag} on Redis Cluster). */
     queuePrefix: string;
     concurrency: number;
@@ -122,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((emptyAsUndefined(env.DASHBOARD_USER) === undefined) !== (emptyAsUndefined(env.DASHBOARD_PASSWORD) === undefined)) {
     problems.push('DASHBOARD_USER and DASHBOARD_PASSWORD: set both (the dashboard then asks for them) or neither');
   }
+  for (const [retired, message] of Object.entries(RETIRED_VARIABLES)) {
+    if (emptyAsUndefined(env[retired]) !== undefined) problems.push(`${retired}: ${message}`);
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const schedules = parseSchedules(e.PAPERBOY_SCHEDULES);
@@ -130,7 +137,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     dataDir: path.resolve(e.PAPERBOY_DATA_DIR),
     logLevel: e.LOG_LEVEL,
-    hf: Object.freeze({ baseUrl: e.HF_BASE_URL, token: e.HF_TOKEN, transport: e.PAPERBOY_HF_TRANSPORT }),
+    hf: Object.freeze({
+      baseUrl: e.HF_BASE_URL,
+      token: e.HF_TOKEN,
+      transport: e.PAPERBOY_HF_TRANSPORT,
+      budgets: Object.freeze({
+        pages: budget(e.PAPERBOY_HF_PAGES_RATE_MAX, e.PAPERBOY_HF_PAGES_RATE_WINDOW_MS, HF_DEFAULT_QUOTAS.pages, e.HF_TOKEN),
+        api: budget(e.PAPERBOY_HF_API_RATE_MAX, e.PAPERBOY_HF_API_RATE_WINDOW_MS, HF_DEFAULT_QUOTAS.api, e.HF_TOKEN),
+      }),
+    }),
     github: Object.freeze({ apiUrl: e.GITHUB_API_URL, token: e.GITHUB_TOKEN }),
     http: Object.freeze({
       userAgent: `paperboy/${PAPERBOY_VERSION} (+${e.PAPERBOY_USER_AGENT_CONTACT})`,
@@ -141,8 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tz: e.PAPERBOY_TZ,
       schedules,
       savedSearches: (e.PAPERBOY_SAVED_SEARCHES ?? '').split(',').map((search) => search.trim()).filter(Boolean),
-      // Hugging Face allows about 100 page requests per 5 minutes anonymously, more with a token.
-      hfRate: Object.freeze({ max: e.PAPERBOY_HF_RATE_MAX ?? (e.HF_TOKEN ? 500 : 100), windowMs: e.PAPERBOY_HF_RATE_WINDOW_MS }),
       queuePrefix: e.PAPERBOY_QUEUE_PREFIX,
       concurrency: e.PAPERBOY_WORKER_CONCURRENCY,
       attempts: e.PAPERBOY_JOB_ATTEMPTS,
@@ -159,6 +172,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
   });
 }
+
+/**
+ * Hugging Face's documented rate limits, per 5-minute fixed window and IP
+ * (anonymous) or account (a free token): HTML pages and the Hub API are
+ * separate buckets. Paid tiers get more, which the server's RateLimit-Policy
+ * header says and the workers adopt without configuration.
+ */
+const HF_DEFAULT_QUOTAS: Record<HfBucket, { anonymous: number; token: number }> = {
+  pages: { anonymous: 100, token: 200 },
+  api: { anonymous: 500, token: 1_000 },
+};
+const HF_DEFAULT_WINDOW_MS = 300_000;
+
+/** A bucket's budget: the tier's default, or what the user set (then a ceiling: see followedPolicy). */
+function budget(max: number | undefined, windowMs: number | undefined, defaults: { anonymous: number; token: number }, token: string | undefined): ConfiguredBudget {
+  return Object.freeze({
+    quota: max ?? (token ? defaults.token : defaults.anonymous),
+    windowMs: windowMs ?? HF_DEFAULT_WINDOW_MS,
+    explicit: max !== undefined || windowMs !== undefined,
+  });
+}
+
+/** Variables of earlier versions whose meaning changed: set, they are an error that says what replaced them. */
+const RETIRED_VARIABLES: Record<string, string> = {
+  PAPERBOY_HF_RATE_MAX:
+    'no longer read: Hugging Face counts HTML pages and API requests in separate buckets; set PAPERBOY_HF_PAGES_RATE_MAX and/or PAPERBOY_HF_API_RATE_MAX instead',
+  PAPERBOY_HF_RATE_WINDOW_MS:
+    'no longer read: set PAPERBOY_HF_PAGES_RATE_WINDOW_MS and/or PAPERBOY_HF_API_RATE_WINDOW_MS instead',
+};
 
 const schedulesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), z.string().min(1).nullable());
 

@@ -14,14 +14,22 @@ export class TransientError extends Error {
   override name = 'TransientError';
 }
 
-/** The upstream asked us to slow down; wait `retryAfterMs` before the next request. */
+/**
+ * The upstream asked us to slow down (or our own budget for it is spent):
+ * wait `retryAfterMs` before the next request. `headers` are the refusing
+ * answer's, when there was one (its rate-limit headers say more than the wait).
+ */
 export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
+  declare readonly headers: Readonly<Record<string, string>>;
   constructor(
     message: string,
     readonly retryAfterMs: number,
+    headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
+    // Not enumerable: a logged error shows its message and wait, not every response header.
+    Object.defineProperty(this, 'headers', { value: headers, enumerable: false });
   }
 }
 

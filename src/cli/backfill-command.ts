@@ -8,6 +8,8 @@ import { backfillStatus, enqueueBackfill, type BackfillStatus } from '../queue/b
 import { producerConnection } from '../queue/connection.ts';
 import { QUEUES } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
+import { RedisRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
+import { formatDuration } from '../domain/request-budget.ts';
 import { resolveRedis } from '../runtime.ts';
 
 /**
@@ -24,6 +26,7 @@ interface BackfillOptions {
   from: string;
   to: string;
   force?: boolean;
+  via: BackfillRequest['via'];
   wait?: boolean;
 }
 
@@ -36,6 +39,11 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
     .requiredOption('--from <key>', 'first key, inclusive: YYYY-MM-DD, YYYY-Www or YYYY-MM')
     .requiredOption('--to <key>', 'last key, inclusive')
     .option('-f, --force', 'fetch keys already loaded too')
+    .addOption(
+      new Option('--via <transport>', 'api: the JSON API (its budget is five times the pages budget); html: the HTML pages')
+        .choices(['api', 'html'])
+        .default('api'),
+    )
     .option('--wait', 'follow the backfill with a progress bar; exit 1 if keys failed')
     .action(async (options: BackfillOptions) => {
       const { config, logger } = context();
@@ -45,12 +53,14 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
       const queue = new Queue(QUEUES.backfills, queueOptions(config, connection));
       try {
         const id = await enqueueBackfill(queue, request.request);
-        process.stdout.write(`backfill #${id} queued: ${request.request.kind} ${request.request.from} to ${request.request.to}, ${request.keys} key(s)\n`);
+        const { kind, from, to, via } = request.request;
+        process.stdout.write(`backfill #${id} queued: ${kind} ${from} to ${to} via ${via === 'api' ? 'the JSON API' : 'HTML pages'}, ${request.keys} key(s)\n`);
         if (!options.wait) return;
         if ((await queue.getWorkersCount()) === 0) {
           process.stderr.write('paperboy: no worker is running on the backfills queue yet: the backfill starts when `paperboy worker` or `paperboy start` runs\n');
         }
-        const status = await follow(queue, id);
+        const budget = new RedisRequestBudget(connection, config.service.queuePrefix, config.hf.budgets, logger);
+        const status = await follow(queue, id, budget);
         process.stdout.write(describeFinished(status));
         if (status.state !== 'completed' || status.counts.failed > 0) process.exitCode = EXIT_FAILED;
       } finally {
@@ -62,20 +72,20 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
 }
 
 function validRequest(options: BackfillOptions, maxKeys: number): { request: BackfillRequest; keys: number } {
-  const input = { kind: options.kind, from: options.from, to: options.to, force: options.force ?? false };
+  const input = { kind: options.kind, from: options.from, to: options.to, force: options.force ?? false, via: options.via };
   const checked = checkBackfillRequest(input, { today: new Date(), maxKeys, fieldPrefix: '--' });
   if (!checked.ok) throw new UsageError(checked.problem);
   return { request: checked.request, keys: checked.keys.length };
 }
 
 /** Polls until the backfill finishes, redrawing the bar on a terminal (a line per change otherwise). */
-async function follow(queue: Queue, id: string): Promise<BackfillStatus> {
+async function follow(queue: Queue, id: string, budget: BudgetReader): Promise<BackfillStatus> {
   const terminal = process.stderr.isTTY;
   let shown = '';
   for (;;) {
     const job = await Job.fromId(queue, id);
     if (!job) throw new Error(`backfill #${id} disappeared from the queue (removed from the dashboard?)`);
-    const status = await backfillStatus(queue, job);
+    const status = await backfillStatus(queue, job, budget);
     const line = progressLine(status);
     if (line !== shown) {
       process.stderr.write(terminal ? `\r${line}\x1b[K` : `${line}\n`);
@@ -91,11 +101,12 @@ async function follow(queue: Queue, id: string): Promise<BackfillStatus> {
 
 const BAR_WIDTH = 30;
 
-export function progressLine(status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts'>): string {
+export function progressLine(status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts' | 'secondsLeft'>): string {
   const fraction = status.total === 0 ? (status.state === 'completed' ? 1 : 0) : status.done / status.total;
   const filled = Math.round(fraction * BAR_WIDTH);
   const { loaded, empty, failed } = status.counts;
-  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${status.done}/${status.total} keys (${Math.floor(fraction * 100)}%) ${status.state}: ${loaded} loaded, ${empty} empty, ${failed} failed`;
+  const left = status.secondsLeft ? `, ~${formatDuration(status.secondsLeft * 1000)} left` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${status.done}/${status.total} keys (${Math.floor(fraction * 100)}%) ${status.state}: ${loaded} loaded, ${empty} empty, ${failed} failed${left}`;
 }
 
 function describeFinished(status: BackfillStatus): string {

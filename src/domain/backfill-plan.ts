@@ -22,6 +22,10 @@ export const backfillRequestSchema = z.strictObject({
   from: backfillKey.describe('first key, inclusive'),
   to: backfillKey.describe('last key, inclusive'),
   force: z.boolean().default(false).describe('fetch keys that are already loaded too'),
+  via: z
+    .enum(['api', 'html'])
+    .default('api')
+    .describe('api (default): the JSON API, whose budget is five times the pages budget; html: the HTML pages'),
 });
 export type BackfillRequest = z.infer<typeof backfillRequestSchema>;
 
@@ -121,5 +125,5 @@ export function currentKey(kind: BackfillKind, today: Date): string {
  */
 export function backfillJsonSchema(today: Date): Record<string, unknown> {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(backfillRequestSchema, { io: 'input' });
-  return { ...schema, examples: [{ kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false }] };
+  return { ...schema, examples: [{ kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false, via: 'api' }] };
 }

@@ -1,6 +1,6 @@
 import { InvalidPayloadError, PermanentError } from '../errors.ts';
 import { apiPeriodParameter, type PeriodKind } from '../domain/digest-key.ts';
-import type { HttpClient } from './http-client.ts';
+import type { HfClient } from './hf-client.ts';
 
 /** The API's largest page size. */
 export const API_PAGE_LIMIT = 100;
@@ -22,26 +22,20 @@ export function dailyPapersApiUrl(baseUrl: string, kind: PeriodKind, key: string
 
 /**
  * Reads a period's papers from `/api/daily_papers` (date=, week= or month=),
- * following `p` until a page comes back short. The same entries as a list
+ * following `p` until a page comes back short (each page one request of the
+ * API budget). The same entries as a list
  * page's blob, so they go through the same schema and mapping.
  *
  * @throws InvalidPayloadError when a page is not a JSON array.
  * @throws PermanentError on a redirect (the API does not redirect) or runaway paging; HTTP errors as HttpClient.
  */
-export async function fetchDailyPapersApi(
-  http: HttpClient,
-  baseUrl: string,
-  kind: PeriodKind,
-  key: string,
-  token: string | undefined,
-): Promise<ApiFetchResult> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token) headers['authorization'] = `Bearer ${token}`;
+export async function fetchDailyPapersApi(hf: HfClient, baseUrl: string, kind: PeriodKind, key: string): Promise<ApiFetchResult> {
   const entries: unknown[] = [];
   const firstUrl = dailyPapersApiUrl(baseUrl, kind, key, 0);
   for (let page = 0; page < MAX_API_PAGES; page += 1) {
     const url = dailyPapersApiUrl(baseUrl, kind, key, page);
-    const response = await http.get(url, headers);
+    // Each page is a request of its own, counted against the API budget.
+    const response = await hf.api(url);
     if (response.status !== 200) {
       throw new PermanentError(`${url} answered ${response.status} (${response.headers['location'] ?? 'no location'}); the API should not redirect`);
     }

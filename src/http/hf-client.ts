@@ -1,3 +1,5 @@
+import { UNMETERED, type HfBucket, type RequestBudget } from '../domain/request-budget.ts';
+import { RateLimitedError } from '../errors.ts';
 import type { HttpClient, HttpResponse } from './http-client.ts';
 
 export type HfPageResult =
@@ -12,21 +14,46 @@ export interface ConditionalHeaders {
   lastModified?: string | null;
 }
 
-/** Fetches one Hugging Face page, sending HF_TOKEN when configured and validators when known. */
-export async function fetchHfPage(
-  http: HttpClient,
-  url: string,
-  token: string | undefined,
-  conditional: ConditionalHeaders = {},
-): Promise<HfPageResult> {
-  const headers: Record<string, string> = {};
-  if (token) headers['authorization'] = `Bearer ${token}`;
-  if (conditional.etag) headers['if-none-match'] = conditional.etag;
-  if (conditional.lastModified) headers['if-modified-since'] = conditional.lastModified;
-  const response = await http.get(url, headers);
-  if (response.status === 304) return { outcome: 'not_modified', response };
-  if (response.status >= 300 && response.status < 400) {
-    return { outcome: 'redirected', response, location: response.headers['location'] };
+/**
+ * Every request paperboy makes to Hugging Face: each one inside its
+ * bucket's budget (`pages` for HTML, `api` for `/api/...`), its rate-limit
+ * headers read, `HF_TOKEN` sent when configured.
+ */
+export class HfClient {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly token: string | undefined,
+    private readonly budget: RequestBudget = UNMETERED,
+  ) {}
+
+  /** An HTML page, conditional on the validators of the last good fetch when known. */
+  async page(url: string, conditional: ConditionalHeaders = {}): Promise<HfPageResult> {
+    const headers: Record<string, string> = {};
+    if (conditional.etag) headers['if-none-match'] = conditional.etag;
+    if (conditional.lastModified) headers['if-modified-since'] = conditional.lastModified;
+    const response = await this.get('pages', url, headers);
+    if (response.status === 304) return { outcome: 'not_modified', response };
+    if (response.status >= 300 && response.status < 400) {
+      return { outcome: 'redirected', response, location: response.headers['location'] };
+    }
+    return { outcome: 'page', response };
   }
-  return { outcome: 'page', response };
+
+  /** One JSON API request (`/api/...`). */
+  async api(url: string): Promise<HttpResponse> {
+    return this.get('api', url, { accept: 'application/json' });
+  }
+
+  private async get(bucket: HfBucket, url: string, headers: Record<string, string>): Promise<HttpResponse> {
+    if (this.token) headers['authorization'] = `Bearer ${this.token}`;
+    await this.budget.acquire(bucket);
+    try {
+      const response = await this.http.get(url, headers);
+      await this.budget.observe(bucket, response.headers);
+      return response;
+    } catch (error) {
+      if (error instanceof RateLimitedError) throw await this.budget.refused(bucket, error);
+      throw error;
+    }
+  }
 }

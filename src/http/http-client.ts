@@ -181,7 +181,7 @@ export class HttpClient {
 function throwForStatus(status: number, headers: Record<string, string>, url: string): void {
   if (status === 429) {
     const waitMs = parseRetryAfter(headers['retry-after']) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-    throw new RateLimitedError(`${url} answered 429 Too Many Requests; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+    throw new RateLimitedError(`${url} answered 429 Too Many Requests; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs, headers);
   }
   if (status >= 500) {
     throw new TransientError(`${url} answered ${status}; retry later`);

@@ -6,7 +6,8 @@ import { digestRef } from '../domain/digest-key.ts';
 import { findFetchedKeys, findLatestOutcomes } from '../db/fetches.repository.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { digestJobId, JOBS, type FetchDigestPayload } from './contracts.ts';
+import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from './contracts.ts';
+import { digestQueue } from './enqueue.ts';
 
 /**
  * A backfill is one job on the `backfills` queue whose children are the
@@ -55,6 +56,7 @@ export interface BackfillResult {
   from: string;
   to: string;
   force: boolean;
+  via: BackfillRequest['via'];
   total: number;
   skipped: string[];
   loaded: string[];
@@ -66,8 +68,8 @@ export interface BackfillResult {
 
 export interface BackfillDeps {
   pool: pg.Pool;
-  digests: Queue;
-  backfills: Queue;
+  /** Children go to the queue of the backfill's transport (digests-api unless via html). */
+  queues: Pick<PaperboyQueues, 'digests' | 'digestsApi' | 'backfills'>;
   maxKeys: number;
   log: Logger;
   now?: () => Date;
@@ -82,16 +84,18 @@ export async function runBackfill(job: Job, token: string | undefined, deps: Bac
     await job.updateData({ ...request, state });
     await job.log(`planned ${state.total} key(s): ${state.skipped.length} already loaded, ${state.pending.length} to fetch`);
   }
-  let cancelled = await isCancelRequested(deps.backfills, job.id!);
+  const { backfills } = deps.queues;
+  const children = digestQueue(deps.queues, request.via);
+  let cancelled = await isCancelRequested(backfills, job.id!);
   while (state.step === 'fan-out' && !cancelled) {
-    state = await addChildren(job, request, state, deps);
+    state = await addChildren(job, request, state, children, deps.log);
     await job.updateData({ ...request, state });
     await job.updateProgress(await backfillProgress(job, state));
-    cancelled = await isCancelRequested(deps.backfills, job.id!);
+    cancelled = await isCancelRequested(backfills, job.id!);
   }
-  if (cancelled) await removeWaitingChildren(job, deps.digests);
+  if (cancelled) await removeWaitingChildren(job, deps.queues);
   if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-  if (await sharedKeysInFlight(deps.digests, request.kind, state.shared)) {
+  if (await sharedKeysInFlight(children, request.kind, state.shared)) {
     await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
     throw new DelayedError();
   }
@@ -120,14 +124,14 @@ async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Pr
   };
 }
 
-async function addChildren(job: Job, request: BackfillRequest, state: BackfillState, deps: BackfillDeps): Promise<BackfillState> {
+async function addChildren(job: Job, request: BackfillRequest, state: BackfillState, children: Queue, log: Logger): Promise<BackfillState> {
   const chunk = state.pending.slice(state.cursor, state.cursor + FAN_OUT_CHUNK);
   const shared = [...state.shared];
   for (const key of chunk) {
     const ref = digestRef(request.kind, key);
-    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: request.force };
+    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: request.force, via: request.via };
     try {
-      await deps.digests.add(JOBS.fetchDigest, payload, {
+      await children.add(JOBS.fetchDigest, payload, {
         jobId: digestJobId(ref),
         parent: { id: job.id!, queue: job.queueQualifiedName },
         // A failed key is reported in the result; it must not fail (or wedge) the backfill.
@@ -137,7 +141,7 @@ async function addChildren(job: Job, request: BackfillRequest, state: BackfillSt
       });
     } catch (error) {
       if ((error as { code?: number }).code !== ErrorCode.ParentJobCannotBeReplaced) throw error;
-      deps.log.info({ key }, 'key already being fetched by another backfill: waiting for that fetch instead');
+      log.info({ key }, 'key already being fetched by another backfill: waiting for that fetch instead');
       shared.push(key);
     }
   }
@@ -227,7 +231,7 @@ export async function isCancelRequested(backfills: Queue, id: string): Promise<b
 }
 
 /** Removes the children that have not started; running ones finish. */
-async function removeWaitingChildren(job: Job, digests: Queue): Promise<void> {
+async function removeWaitingChildren(job: Job, queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>): Promise<void> {
   let cursor: number | undefined = 0;
   const jobKeys: string[] = [];
   do {
@@ -236,7 +240,10 @@ async function removeWaitingChildren(job: Job, digests: Queue): Promise<void> {
     cursor = page.nextUnprocessedCursor || undefined;
   } while (cursor);
   for (const jobKey of jobKeys) {
-    const child = await Job.fromId(digests, jobKey.slice(jobKey.lastIndexOf(':') + 1));
+    // A child's key is <prefix>:<queue>:<id>: its queue is the one of the backfill's transport.
+    const queue = [queues.digests, queues.digestsApi].find((candidate) => jobKey.startsWith(`${candidate.qualifiedName}:`));
+    if (!queue) continue;
+    const child = await Job.fromId(queue, jobKey.slice(jobKey.lastIndexOf(':') + 1));
     if (!child || (await child.isActive())) continue;
     // A child that started in the meantime is locked: it finishes and reports as usual.
     await child.remove().catch(() => undefined);
@@ -250,13 +257,14 @@ export type CancelOutcome = 'cancelling' | 'not_found' | 'finished';
  * started are removed, running ones finish, and the result lists the keys
  * that were never fetched as `cancelled`.
  */
-export async function cancelBackfill(backfills: Queue, digests: Queue, id: string): Promise<CancelOutcome> {
+export async function cancelBackfill(queues: Pick<PaperboyQueues, 'digests' | 'digestsApi' | 'backfills'>, id: string): Promise<CancelOutcome> {
+  const { backfills } = queues;
   const job = await Job.fromId(backfills, id);
   if (!job) return 'not_found';
   if (job.finishedOn) return 'finished';
   const client = await backfills.backend.client;
   await client.hset(backfills.toKey(id), { [CANCEL_FIELD]: new Date().toISOString() });
   await job.log('cancel requested');
-  if (await job.isWaitingChildren()) await removeWaitingChildren(job, digests);
+  if (await job.isWaitingChildren()) await removeWaitingChildren(job, queues);
   return 'cancelling';
 }

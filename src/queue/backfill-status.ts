@@ -1,5 +1,7 @@
 import type { Job, JobState, Queue } from 'bullmq';
 import type { BackfillRequest } from '../domain/backfill-plan.ts';
+import { estimateMs } from '../domain/request-budget.ts';
+import type { BudgetReader } from './request-budget.ts';
 import { backfillJobData, childOutcomes, isCancelRequested, type BackfillResult } from './backfill-flow.ts';
 import { JOBS } from './contracts.ts';
 
@@ -18,18 +20,25 @@ export interface BackfillStatus {
   /** Why the backfill itself failed (bad range, invalid data). */
   error: string | undefined;
   cancelRequested: boolean;
+  /**
+   * Estimated seconds until the last key is fetched, from the pace of the
+   * backfill's budget bucket and the keys still to fetch; undefined once
+   * finished, or when the budget is not known to the caller.
+   */
+  secondsLeft: number | undefined;
 }
 
 const STATES_SHOWN: JobState[] = ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'];
 
 /** The most recent backfills, newest first. */
-export async function listBackfills(backfills: Queue, limit = 20): Promise<BackfillStatus[]> {
+export async function listBackfills(backfills: Queue, limit = 20, budget?: Pick<BudgetReader, 'readBucket'>): Promise<BackfillStatus[]> {
   const jobs = await backfills.getJobs(STATES_SHOWN, 0, limit * 2);
   jobs.sort((a, b) => b.timestamp - a.timestamp);
-  return Promise.all(jobs.slice(0, limit).map((job) => backfillStatus(backfills, job)));
+  return Promise.all(jobs.slice(0, limit).map((job) => backfillStatus(backfills, job, budget)));
 }
 
-export async function backfillStatus(backfills: Queue, job: Job): Promise<BackfillStatus> {
+/** One backfill's status; with `budget`, the time its remaining keys will take. */
+export async function backfillStatus(backfills: Queue, job: Job, budget?: Pick<BudgetReader, 'readBucket'>): Promise<BackfillStatus> {
   const parsed = backfillJobData.safeParse(job.data);
   const data = parsed.success ? parsed.data : undefined;
   const { state: saved, ...request } = data ?? { state: undefined };
@@ -46,6 +55,7 @@ export async function backfillStatus(backfills: Queue, job: Job): Promise<Backfi
     failed: [],
     error: job.failedReason || undefined,
     cancelRequested: await isCancelRequested(backfills, job.id!),
+    secondsLeft: undefined,
   };
   const result = state === 'completed' ? (job.returnvalue as BackfillResult | null) : null;
   if (result) {
@@ -66,6 +76,11 @@ export async function backfillStatus(backfills: Queue, job: Job): Promise<Backfi
     status.counts.failed = failures.size;
     status.failed = [...failures].map(([key, error]) => ({ key, error }));
     status.done = saved.skipped.length + settled;
+  }
+  if (budget && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
+    const bucket = await budget.readBucket(data.via === 'html' ? 'pages' : 'api');
+    const keysLeft = Math.max(0, status.total - status.done);
+    status.secondsLeft = Math.ceil(estimateMs(keysLeft, bucket.policy, bucket.pausedUntil) / 1000);
   }
   return status;
 }

@@ -1,10 +1,28 @@
+import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { LIST_KINDS, type DigestRef } from '../domain/digest-key.ts';
+import type { Transport } from '../domain/parse-digest.ts';
 import { SCHEDULE_NAMES } from '../domain/schedule-plan.ts';
 
 /** Queue names, job names and payload schemas: the one contract between producers and workers. */
 
-export const QUEUES = { digests: 'digests', repos: 'repos', backfills: 'backfills' } as const;
+/**
+ * Hugging Face fetches run on one queue per budget bucket, so a pause of one
+ * bucket (a 429, a spent budget) holds back no job of the other: `digests`
+ * for HTML pages (and the schedules' plan jobs), `digests-api` for the JSON
+ * API. Each request still takes its slot in its bucket's budget
+ * (queue/request-budget.ts): the queue keeps the buckets apart, the budget
+ * paces them.
+ */
+export const QUEUES = { digests: 'digests', digestsApi: 'digests-api', repos: 'repos', backfills: 'backfills' } as const;
+
+/** A process's producer handles on every queue, by the keys of QUEUES. */
+export type PaperboyQueues = Readonly<Record<keyof typeof QUEUES, Queue>>;
+
+/** The queue of a fetch by its transport: the HTML pages bucket or the API bucket. */
+export function digestQueueName(transport: Transport): (typeof QUEUES)['digests' | 'digestsApi'] {
+  return transport === 'api' ? QUEUES.digestsApi : QUEUES.digests;
+}
 
 export const JOBS = {
   fetchDigest: 'fetch-digest',

@@ -1,9 +1,16 @@
 import type { Queue } from 'bullmq';
-import type { DigestRef } from '../domain/digest-key.ts';
-import { digestJobId, JOBS, type FetchDigestPayload } from './contracts.ts';
+import { transportFor, type DigestRef } from '../domain/digest-key.ts';
+import type { Transport } from '../domain/parse-digest.ts';
+import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from './contracts.ts';
+
+/** The queue a fetch by this transport runs on: each Hugging Face budget bucket has its own. */
+export function digestQueue(queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>, transport: Transport): Queue {
+  return transport === 'api' ? queues.digestsApi : queues.digests;
+}
 
 /**
- * Adds one fetch-digest job per digest. The digest's id is the deduplication
+ * Adds one fetch-digest job per digest, on the queue of its transport (the
+ * configured one for day/week/month, HTML for the rest). The digest's id is the deduplication
  * id: while a fetch of that digest is waiting, delayed or running, adding it
  * again is a no-op, so overlapping schedules never fetch the same page twice
  * at once. (A plain jobId would also block re-fetching for as long as the
@@ -11,12 +18,17 @@ import { digestJobId, JOBS, type FetchDigestPayload } from './contracts.ts';
  * when they finish: see backfill-flow.ts.) `add`, not `addBulk`:
  * deduplication is evaluated per add.
  */
-export async function enqueueDigestFetches(queue: Queue, refs: readonly DigestRef[]): Promise<string[]> {
+export async function enqueueDigestFetches(
+  queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>,
+  refs: readonly DigestRef[],
+  configuredTransport: Transport,
+): Promise<string[]> {
   const ids: string[] = [];
   for (const ref of refs) {
-    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: false };
+    const via = transportFor(ref.kind, configuredTransport);
+    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: false, via };
     const id = digestJobId(ref);
-    await queue.add(JOBS.fetchDigest, payload, { deduplication: { id } });
+    await digestQueue(queues, via).add(JOBS.fetchDigest, payload, { deduplication: { id } });
     ids.push(id);
   }
   return ids;

@@ -1,5 +1,7 @@
 import { BACKFILL_KINDS } from '../domain/backfill-plan.ts';
+import { estimateMs, formatDuration, type HfBucket } from '../domain/request-budget.ts';
 import type { BackfillStatus } from '../queue/backfill-status.ts';
+import type { BucketState } from '../queue/request-budget.ts';
 
 /**
  * The /backfills page, server-rendered. Pure: statuses in, HTML out. Every
@@ -12,8 +14,10 @@ export interface BackfillPageInput {
   csrfToken: string;
   readOnly: boolean;
   maxKeys: number;
+  /** Where Hugging Face's budgets stand: what a backfill of a year costs by each transport. */
+  budgets?: readonly BucketState[];
   /** What the form held when it was refused, so the user can correct it. */
-  form?: { kind?: string; from?: string; to?: string; force?: boolean };
+  form?: { kind?: string; from?: string; to?: string; force?: boolean; via?: string };
   notice?: string;
   error?: string;
 }
@@ -29,6 +33,9 @@ export function renderBackfillsPage(input: BackfillPageInput): string {
   const kindOptions = BACKFILL_KINDS.map(
     (kind) => `<option value="${kind}"${form.kind === kind ? ' selected' : ''}>${kind}</option>`,
   ).join('');
+  const viaOptions = VIAS.map(
+    ([via, label]) => `<option value="${via}"${(form.via ?? 'api') === via ? ' selected' : ''}>${label}</option>`,
+  ).join('');
   const formSection = input.readOnly
     ? `<p class="muted">Read-only mode: backfills can be watched here, not started or cancelled.</p>`
     : `<form method="post" action="/backfills" class="new" id="new-backfill">
@@ -36,9 +43,11 @@ export function renderBackfillsPage(input: BackfillPageInput): string {
         <label>Kind <select name="kind" id="kind">${kindOptions}</select></label>
         <label>From <input name="from" id="from" required placeholder="2024-08-01" value="${escapeHtml(form.from)}"></label>
         <label>To <input name="to" id="to" required placeholder="2024-08-10" value="${escapeHtml(form.to)}"></label>
+        <label>Via <select name="via" id="via">${viaOptions}</select></label>
         <label class="check"><input type="checkbox" name="force" id="force"${form.force ? ' checked' : ''}> re-fetch keys already loaded</label>
         <button type="submit">Start backfill</button>
         <p class="hint">Keys: day YYYY-MM-DD, week YYYY-Www, month YYYY-MM; both ends included; at most ${input.maxKeys} keys.</p>
+        ${budgetHint(input.budgets)}
       </form>`;
   return `<!doctype html>
 <html lang="en">
@@ -63,6 +72,23 @@ ${formSection}
 </html>`;
 }
 
+const VIAS = [
+  ['api', 'JSON API (faster: its own, larger budget)'],
+  ['html', 'HTML pages'],
+] as const;
+
+/** What a year of days costs at each bucket's current pace, so nobody has to guess. */
+function budgetHint(budgets: readonly BucketState[] | undefined): string {
+  if (!budgets || budgets.length === 0) return '';
+  const line = (bucket: HfBucket, label: string) => {
+    const state = budgets.find((candidate) => candidate.bucket === bucket);
+    if (!state) return '';
+    const { quota, windowMs } = state.policy;
+    return `${label}: ${quota} requests per ${formatDuration(windowMs)}, a year of days ≈ ${formatDuration(estimateMs(365, state.policy, state.pausedUntil))}`;
+  };
+  return `<p class="hint" id="budget-hint">Hugging Face budgets, all workers together: ${escapeHtml(line('api', 'API'))}; ${escapeHtml(line('pages', 'HTML pages'))}.</p>`;
+}
+
 /** The list alone: what the page's script swaps in every two seconds. */
 export function renderBackfillList(backfills: readonly BackfillStatus[], input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>): string {
   if (backfills.length === 0) return '<p class="muted">No backfills yet.</p>';
@@ -73,7 +99,9 @@ export function renderBackfillList(backfills: readonly BackfillStatus[], input: 
 function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>): string {
   const { request, counts } = backfill;
   const percent = backfill.total === 0 ? (FINISHED.has(backfill.state) ? 100 : 0) : Math.floor((100 * backfill.done) / backfill.total);
-  const title = request ? `${request.kind} ${request.from} → ${request.to}${request.force ? ' (force)' : ''}` : 'not a backfill request';
+  const title = request
+    ? `${request.kind} ${request.from} → ${request.to}${request.via === 'html' ? ' via HTML pages' : ' via API'}${request.force ? ' (force)' : ''}`
+    : 'not a backfill request';
   const chips = (
     [
       ['loaded', counts.loaded],
@@ -98,7 +126,9 @@ function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput,
   <div class="row"><span class="title">#${escapeHtml(backfill.id)} ${escapeHtml(title)}</span>
   <span class="state ${escapeHtml(backfill.state)}">${escapeHtml(backfill.cancelRequested && !FINISHED.has(backfill.state) ? 'cancelling' : backfill.state)}</span></div>
   <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"><div style="width:${percent}%"></div></div>
-  <div class="row"><span class="done">${backfill.done}/${backfill.total} keys done (${percent}%)</span><span class="chips">${chips}</span></div>
+  <div class="row"><span class="done">${backfill.done}/${backfill.total} keys done (${percent}%)${
+    backfill.secondsLeft !== undefined ? `, about <span class="eta">${escapeHtml(formatDuration(backfill.secondsLeft * 1000))}</span> left at the budget's pace` : ''
+  }</span><span class="chips">${chips}</span></div>
   ${backfill.error ? `<p class="error">${escapeHtml(backfill.error)}</p>` : ''}
   ${failedList}
   <div class="row meta"><span>created ${escapeHtml(backfill.createdAt.toISOString().replace('T', ' ').slice(0, 19))} UTC${

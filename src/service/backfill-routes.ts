@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Job, type Queue } from 'bullmq';
 import { checkBackfillRequest } from '../domain/backfill-plan.ts';
 import { cancelBackfill } from '../queue/backfill-flow.ts';
+import type { PaperboyQueues } from '../queue/contracts.ts';
+import type { BudgetReader } from '../queue/request-budget.ts';
 import { backfillStatus, enqueueBackfill, listBackfills } from '../queue/backfill-status.ts';
 import { renderBackfillList, renderBackfillsPage, type BackfillPageInput } from './backfill-page.ts';
 
@@ -14,7 +16,9 @@ import { renderBackfillList, renderBackfillsPage, type BackfillPageInput } from 
  */
 export interface BackfillRoutes {
   backfills: Queue;
-  digests: Queue;
+  queues: PaperboyQueues;
+  /** Hugging Face's budgets: the time a backfill will take. */
+  budget: BudgetReader;
   csrf: { token: string; verify(candidate: unknown): boolean };
   readOnly: boolean;
   maxKeys: number;
@@ -38,23 +42,23 @@ export async function handleBackfillRequest(request: IncomingMessage, response: 
         : undefined;
     await sendPage(response, 200, routes, { notice });
   } else if (path === '/backfills/list' && method === 'GET') {
-    response.writeHead(200, HTML).end(renderBackfillList(await listBackfills(routes.backfills), { csrfToken: routes.csrf.token, readOnly: routes.readOnly }));
+    response.writeHead(200, HTML).end(renderBackfillList(await listBackfills(routes.backfills, 20, routes.budget), { csrfToken: routes.csrf.token, readOnly: routes.readOnly }));
   } else if (path === '/backfills' && method === 'POST') {
     await createFromForm(request, response, routes);
   } else if (cancelMatch && method === 'POST') {
     const form = await readForm(request);
     if (!routes.csrf.verify(form.get('csrf'))) return refuseToken(response), true;
     const id = decodeURIComponent(cancelMatch[1]!);
-    const outcome = await cancelBackfill(routes.backfills, routes.digests, id);
+    const outcome = await cancelBackfill(routes.queues, id);
     if (outcome === 'not_found') await sendPage(response, 404, routes, { error: `There is no backfill #${id}.` });
     else response.writeHead(303, { location: `/backfills?cancelled=${encodeURIComponent(id)}` }).end();
   } else if (apiMatch && method === 'GET') {
     if (apiMatch[1] === undefined) {
-      response.writeHead(200, JSON_TYPE).end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50) }));
+      response.writeHead(200, JSON_TYPE).end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, routes.budget) }));
     } else {
       const job = await Job.fromId(routes.backfills, decodeURIComponent(apiMatch[1]));
       if (!job) response.writeHead(404, JSON_TYPE).end(JSON.stringify({ error: 'no such backfill' }));
-      else response.writeHead(200, JSON_TYPE).end(JSON.stringify(await backfillStatus(routes.backfills, job)));
+      else response.writeHead(200, JSON_TYPE).end(JSON.stringify(await backfillStatus(routes.backfills, job, routes.budget)));
     }
   } else {
     return false;
@@ -65,7 +69,13 @@ export async function handleBackfillRequest(request: IncomingMessage, response: 
 async function createFromForm(request: IncomingMessage, response: ServerResponse, routes: BackfillRoutes): Promise<void> {
   const form = await readForm(request);
   if (!routes.csrf.verify(form.get('csrf'))) return refuseToken(response);
-  const fields = { kind: form.get('kind') ?? '', from: (form.get('from') ?? '').trim(), to: (form.get('to') ?? '').trim(), force: form.get('force') === 'on' };
+  const fields = {
+    kind: form.get('kind') ?? '',
+    from: (form.get('from') ?? '').trim(),
+    to: (form.get('to') ?? '').trim(),
+    force: form.get('force') === 'on',
+    via: form.get('via') ?? 'api',
+  };
   const checked = checkBackfillRequest(fields, { today: new Date(), maxKeys: routes.maxKeys });
   if (!checked.ok) return sendPage(response, 400, routes, { error: `Not started: ${checked.problem}`, form: fields });
   const id = await enqueueBackfill(routes.backfills, checked.request);
@@ -74,7 +84,8 @@ async function createFromForm(request: IncomingMessage, response: ServerResponse
 
 async function sendPage(response: ServerResponse, status: number, routes: BackfillRoutes, extra: Pick<BackfillPageInput, 'notice' | 'error' | 'form'>) {
   const page = renderBackfillsPage({
-    backfills: await listBackfills(routes.backfills),
+    backfills: await listBackfills(routes.backfills, 20, routes.budget),
+    budgets: await routes.budget.read(),
     csrfToken: routes.csrf.token,
     readOnly: routes.readOnly,
     maxKeys: routes.maxKeys,

@@ -1,11 +1,10 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Queue } from 'bullmq';
 import express from 'express';
 import type { RequestListener } from 'node:http';
 import { backfillJsonSchema } from '../domain/backfill-plan.ts';
-import { JOBS } from '../queue/contracts.ts';
+import { JOBS, type PaperboyQueues } from '../queue/contracts.ts';
 
 export const BULL_BOARD_PATH = '/queues';
 
@@ -16,17 +15,18 @@ export const BULL_BOARD_PATH = '/queues';
  * Add-job dialog is pre-filled with a valid backfill and checked in the
  * browser; the worker checks again.
  */
-export function createBullBoardListener(queues: { digests: Queue; repos: Queue; backfills: Queue }, options: { readOnly: boolean; now?: Date }): RequestListener {
+export function createBullBoardListener(queues: PaperboyQueues, options: { readOnly: boolean; now?: Date }): RequestListener {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   const common = { readOnlyMode: options.readOnly, allowRetries: !options.readOnly };
   createBullBoard({
     queues: [
-      new BullMQAdapter(queues.digests, { ...common, description: 'digest page fetches (fetch-digest) and schedule plans (plan-schedule)' }),
+      new BullMQAdapter(queues.digests, { ...common, description: 'Hugging Face HTML page fetches (fetch-digest; the pages budget) and schedule plans (plan-schedule)' }),
+      new BullMQAdapter(queues.digestsApi, { ...common, description: 'Hugging Face JSON API fetches (fetch-digest; the API budget): backfills by default' }),
       new BullMQAdapter(queues.repos, { ...common, description: 'GitHub repository enrichment (enrich-repos)' }),
       new BullMQAdapter(queues.backfills, {
         ...common,
-        description: `backfills: add a job (name "${JOBS.backfill}" or empty) with data {kind, from, to, force}; it fans out one fetch-digest per key`,
+        description: `backfills: add a job (name "${JOBS.backfill}" or empty) with data {kind, from, to, force, via}; it fans out one fetch-digest per key`,
         jobDataSchema: backfillJsonSchema(options.now ?? new Date()),
       }),
     ],

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
-import type { Queue } from 'bullmq';
+import type { PaperboyQueues } from '../queue/contracts.ts';
+import type { BudgetReader } from '../queue/request-budget.ts';
 import { handleApiRequest } from './api-routes.ts';
 import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from './backfill-routes.ts';
 import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
@@ -23,8 +24,10 @@ export interface DashboardOptions {
   backfillMaxKeys: number;
   pool: pg.Pool;
   redis: Redis;
-  queues: { digests: Queue; repos: Queue; backfills: Queue };
+  queues: PaperboyQueues;
   metrics: Registry;
+  /** Where Hugging Face's budgets stand: for backfills' estimated time left. */
+  budget: BudgetReader;
   logger: Logger;
 }
 
@@ -44,7 +47,8 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
   const bullBoard = createBullBoardListener(queues, { readOnly: access.readOnly });
   const backfillRoutes: BackfillRoutes = {
     backfills: queues.backfills,
-    digests: queues.digests,
+    queues,
+    budget: options.budget,
     csrf: createCsrfTokens(access),
     readOnly: access.readOnly,
     maxKeys: options.backfillMaxKeys,

@@ -1,13 +1,14 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { Gauge, Registry } from 'prom-client';
+import type { BudgetReader } from '../queue/request-budget.ts';
 
 /**
  * Prometheus metrics, all read at scrape time from the shared state (Redis
  * queues, the Postgres audit trail), so the figures are the same whichever
  * process serves them and however many workers run.
  */
-export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[]): Registry {
+export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], budget: Pick<BudgetReader, 'read'>): Registry {
   const registry = new Registry();
   new Gauge({
     name: 'paperboy_queue_jobs',
@@ -71,13 +72,49 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[]): 
   });
   new Gauge({
     name: 'paperboy_upstream_rate_limit_remaining',
-    help: 'Requests left in the budget an upstream last reported (x-ratelimit-remaining), by upstream and resource',
+    help: 'Requests left in the budget an upstream last reported (GitHub x-ratelimit-remaining; Hugging Face RateLimit r=), by upstream and resource (HF: pages or api)',
     labelNames: ['upstream', 'resource'],
     registers: [registry],
     async collect() {
       this.reset();
       const { rows } = await pool.query<{ upstream: string; resource: string; remaining: number }>('select upstream, resource, remaining from upstream_limits');
       for (const row of rows) this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
+      for (const state of await budget.read()) {
+        if (state.remaining !== undefined) this.set({ upstream: 'hf', resource: state.bucket }, state.remaining);
+      }
+    },
+  });
+  new Gauge({
+    name: 'paperboy_upstream_rate_limit_quota',
+    help: 'Requests per window the workers follow for a Hugging Face bucket (configured, or the server\'s RateLimit-Policy), by upstream and resource',
+    labelNames: ['upstream', 'resource'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const state of await budget.read()) this.set({ upstream: 'hf', resource: state.bucket }, state.policy.quota);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_upstream_rate_limit_window_seconds',
+    help: 'The window of that quota, in seconds',
+    labelNames: ['upstream', 'resource'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const state of await budget.read()) this.set({ upstream: 'hf', resource: state.bucket }, state.policy.windowMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_upstream_paused_seconds',
+    help: 'Seconds a Hugging Face bucket stays paused (RateLimit r=0 or a 429), 0 when it is not',
+    labelNames: ['upstream', 'resource'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const state of await budget.read()) {
+        const left = state.pausedUntil ? Math.max(0, (state.pausedUntil.getTime() - Date.now()) / 1000) : 0;
+        this.set({ upstream: 'hf', resource: state.bucket }, left);
+      }
     },
   });
   new Gauge({

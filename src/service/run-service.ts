@@ -16,6 +16,7 @@ import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { backfillJob } from '../../jobs/backfill.ts';
 import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
 import { startQueueWorker } from './queue-worker.ts';
+import { RedisRequestBudget } from '../queue/request-budget.ts';
 
 export type Role = 'worker' | 'schedule' | 'dashboard';
 
@@ -55,9 +56,10 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     cleanups.push(async () => queueConnection.disconnect());
     const options = queueOptions(config, queueConnection);
     const digests = new Queue(QUEUES.digests, options);
+    const digestsApi = new Queue(QUEUES.digestsApi, options);
     const repos = new Queue(QUEUES.repos, options);
     const backfills = new Queue(QUEUES.backfills, options);
-    cleanups.push(() => digests.close(), () => repos.close(), () => backfills.close());
+    cleanups.push(() => digests.close(), () => digestsApi.close(), () => repos.close(), () => backfills.close());
 
     if (roles.has('schedule')) {
       const definitions = scheduleDefinitions(config);
@@ -72,18 +74,31 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
       // Only workers reach upstream; the dashboard and the schedule role need no HTTP client.
       const http = createUpstreamClient(config);
       cleanups.push(() => http.close());
-      const context = { config, pool, http, digests, repos, backfills };
-      const digestWorker = startQueueWorker({
+      const budget = new RedisRequestBudget(queueConnection, config.service.queuePrefix, config.hf.budgets, logger);
+      const context = { config, pool, http, budget, digests, digestsApi, repos, backfills };
+      // One worker per budget bucket: a paused bucket holds back only its own queue.
+      const digestWorkers = [
+        startQueueWorker({
           redisUrl: redis.url,
           queue: digests,
           handlers: { [JOBS.fetchDigest]: fetchDigest, [JOBS.planSchedule]: planScheduleJob },
           context,
           logger,
           concurrency: config.service.concurrency,
-          limiter: evenlySpaced(config.service.hfRate),
-        });
+          limiter: PAUSABLE,
+        }),
+        startQueueWorker({
+          redisUrl: redis.url,
+          queue: digestsApi,
+          handlers: { [JOBS.fetchDigest]: fetchDigest },
+          context,
+          logger,
+          concurrency: config.service.concurrency,
+          limiter: PAUSABLE,
+        }),
+      ];
       const workers = [
-        digestWorker,
+        ...digestWorkers,
         startQueueWorker({
           redisUrl: redis.url,
           queue: repos,
@@ -106,25 +121,34 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           concurrency: 2,
         }),
       ];
-      const stopProgress = reportBackfillProgress(digestWorker.worker, backfills, logger);
+      const stopProgress = reportBackfillProgress(
+        digestWorkers.map((queueWorker) => queueWorker.worker),
+        backfills,
+        logger,
+      );
       cleanups.push(async () => stopProgress());
       for (const queueWorker of workers) {
         cleanups.push(() => queueWorker.close(config.service.shutdownGraceMs));
         await queueWorker.worker.waitUntilReady();
       }
-      logger.info({ concurrency: config.service.concurrency, hfRate: config.service.hfRate }, 'workers started on the digests, repos and backfills queues');
+      logger.info(
+        { concurrency: config.service.concurrency, hfBudgets: config.hf.budgets },
+        'workers started on the digests, digests-api, repos and backfills queues',
+      );
     }
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
       // Loaded here only: a worker process never needs Express, Bull Board or prom-client in memory.
       const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('./dashboard-server.ts'), import('./metrics.ts')]);
+      const budgetReader = new RedisRequestBudget(queueConnection, config.service.queuePrefix, config.hf.budgets, logger);
       dashboard = await startDashboardServer({
         ...config.dashboard,
         backfillMaxKeys: config.service.backfillMaxKeys,
         pool,
         redis: queueConnection,
-        queues: { digests, repos, backfills },
-        metrics: createMetricsRegistry(pool, [digests, repos, backfills]),
+        queues: { digests, digestsApi, repos, backfills },
+        budget: budgetReader,
+        metrics: createMetricsRegistry(pool, [digests, digestsApi, repos, backfills], budgetReader),
         logger,
       });
       cleanups.push(() => dashboard!.close());
@@ -145,23 +169,12 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
 }
 
 /**
- * The Hugging Face budget (max requests per window) as one request every
- * window/max milliseconds (plus a small margin). BullMQ's limiter counts in fixed windows, so
- * "50 per second" would let 50 requests through at the end of one window and
- * 50 more at the start of the next: 100 within one second, as the upstream
- * counts. One per interval keeps every sliding window within the budget, and
- * spreads a backfill evenly instead of in bursts.
+ * The digest queues are paced by the request budget, not by BullMQ's
+ * limiter; a limiter is set only because BullMQ honours `queue.rateLimit`
+ * (how a bucket's pause stops its queue on every worker) on queues that
+ * have one. Its own bound is far above any budget.
  */
-export function evenlySpaced(rate: { max: number; windowMs: number }): { max: number; duration: number } {
-  return { max: 1, duration: Math.max(1, Math.ceil((rate.windowMs / rate.max) * SPACING_MARGIN)) };
-}
-
-/**
- * Requests leave a moment after their job starts, a little later when the
- * worker is busy, so arrivals are spaced less evenly than starts: 2% more
- * room keeps the upstream's own count (a sliding window) within the budget.
- */
-const SPACING_MARGIN = 1.02;
+const PAUSABLE = { max: 1_000, duration: 1_000 };
 
 /** How often, at most, a running backfill's progress is rewritten. */
 const PROGRESS_EVERY_MS = 1_000;
@@ -172,7 +185,7 @@ const PROGRESS_EVERY_MS = 1_000;
  * after every child would cost more than the child's own bookkeeping).
  * Returns a function that cancels the refreshes still scheduled.
  */
-function reportBackfillProgress(digestWorker: Worker, backfills: Queue, logger: Logger): () => void {
+function reportBackfillProgress(digestWorkers: Worker[], backfills: Queue, logger: Logger): () => void {
   const backfillQueueKey = backfills.qualifiedName;
   const scheduled = new Map<string, NodeJS.Timeout>();
   const refresh = (job: Job | undefined) => {
@@ -185,8 +198,10 @@ function reportBackfillProgress(digestWorker: Worker, backfills: Queue, logger: 
     }, PROGRESS_EVERY_MS);
     scheduled.set(backfillId, timer.unref());
   };
-  digestWorker.on('completed', refresh);
-  digestWorker.on('failed', refresh);
+  for (const worker of digestWorkers) {
+    worker.on('completed', refresh);
+    worker.on('failed', refresh);
+  }
   return () => {
     for (const timer of scheduled.values()) clearTimeout(timer);
     scheduled.clear();

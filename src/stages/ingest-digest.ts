@@ -13,9 +13,10 @@ import { digestUrl, isPeriodKind, transportFor, type DigestRef } from '../domain
 import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
 import { LayoutChangedError, PermanentError } from '../errors.ts';
 import { fetchDailyPapersApi } from '../http/hf-api-client.ts';
-import { fetchHfPage } from '../http/hf-client.ts';
+import { HfClient } from '../http/hf-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
+import type { RequestBudget } from '../domain/request-budget.ts';
 import { loadDigest } from './load-digest.ts';
 
 export interface IngestDependencies {
@@ -23,6 +24,8 @@ export interface IngestDependencies {
   pool: pg.Pool;
   /** `transport`: the configured way to fetch day/week/month digests (html unless set). */
   hf: { baseUrl: string; token: string | undefined; transport?: Transport };
+  /** Hugging Face's request budgets (the workers share one in Redis); none for a one-off command. */
+  budget?: RequestBudget;
   logger: Logger;
 }
 
@@ -147,15 +150,16 @@ export async function ingestDigest(
 }
 
 async function fetchDigest(deps: IngestDependencies, digest: DigestRef, transport: Transport, previous: PreviousFetch | undefined): Promise<Fetched> {
+  const hf = new HfClient(deps.http, deps.hf.token, deps.budget);
   if (transport === 'api') {
     if (!isPeriodKind(digest.kind)) {
       throw new PermanentError(`the JSON API serves day, week and month digests, not ${digest.kind}: use the HTML page`);
     }
-    const api = await fetchDailyPapersApi(deps.http, deps.hf.baseUrl, digest.kind, digest.key, deps.hf.token);
+    const api = await fetchDailyPapersApi(hf, deps.hf.baseUrl, digest.kind, digest.key);
     return { outcome: 'body', url: api.url, status: api.status, etag: null, lastModified: null, body: api.body, contentType: 'application/json' };
   }
   const url = digestUrl(deps.hf.baseUrl, digest);
-  const page = await fetchHfPage(deps.http, url, deps.hf.token, previous ?? {});
+  const page = await hf.page(url, previous ?? {});
   const { response } = page;
   if (page.outcome === 'redirected') return { outcome: 'redirected', url, status: response.status, location: page.location };
   const validators = { etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null };

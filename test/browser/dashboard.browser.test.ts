@@ -77,6 +77,8 @@ describe('the dashboard in a browser', () => {
     await page.selectOption('#kind', 'day');
     await page.fill('#from', BACKFILL_FROM);
     await page.fill('#to', BACKFILL_TO);
+    // The test days are HTML pages (a redirecting weekend, a page whose layout is gone).
+    await page.selectOption('#via', 'html');
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/backfills\?created=\d+$/);
     const id = new URL(page.url()).searchParams.get('created')!;
@@ -117,7 +119,7 @@ describe('the dashboard in a browser', () => {
       await dialog.locator('#job-name').fill('backfill');
       await editor.click();
       await page.keyboard.press('Control+A');
-      await page.keyboard.insertText(JSON.stringify({ kind: 'day', from: '2024-08-06', to: '2024-08-12', force: true }));
+      await page.keyboard.insertText(JSON.stringify({ kind: 'day', from: '2024-08-06', to: '2024-08-12', force: true, via: 'html' }));
       await dialog.getByRole('button', { name: 'Add', exact: true }).click();
       await dialog.waitFor({ state: 'hidden' });
 

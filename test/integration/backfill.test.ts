@@ -11,7 +11,8 @@ import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
-const TEN_DAYS = { kind: 'day', from: BACKFILL_FROM, to: BACKFILL_TO };
+// The days are served as HTML pages (a weekend that redirects, a page whose layout is gone).
+const TEN_DAYS = { kind: 'day', from: BACKFILL_FROM, to: BACKFILL_TO, via: 'html' };
 
 describe('backfills: one job fanning out a fetch per key', () => {
   const hf = new UpstreamServer();
@@ -46,8 +47,9 @@ describe('backfills: one job fanning out a fetch per key', () => {
     running.push(await startService(new Set(['worker']), configOf(env), logger));
     const backfills = await openQueue(configOf(env), QUEUES.backfills);
     const digests = await openQueue(configOf(env), QUEUES.digests);
-    closers.push(backfills.close, digests.close);
-    return { env, backfills, digests };
+    const digestsApi = await openQueue(configOf(env), QUEUES.digestsApi);
+    closers.push(backfills.close, digests.close, digestsApi.close);
+    return { env, backfills, digests, digestsApi };
   }
 
   async function listedDays(): Promise<Map<string, string[]>> {
@@ -117,8 +119,8 @@ describe('backfills: one job fanning out a fetch per key', () => {
     hf.delay = (url) => (slow.has(url.slice('/papers/date/'.length)) ? 800 : 0);
     try {
       const [a, b] = await Promise.all([
-        backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2024-08-06', to: '2024-08-08' }),
-        backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2024-08-06', to: '2024-08-09' }),
+        backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2024-08-06', to: '2024-08-08', via: 'html' }),
+        backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2024-08-06', to: '2024-08-09', via: 'html' }),
       ]);
       const [doneA, doneB] = [await backfills.settled(a, 30_000), await backfills.settled(b, 30_000)];
       expect(doneA.returnvalue).toMatchObject({ loaded: ['2024-08-06', '2024-08-07', '2024-08-08'], failed: [] });
@@ -133,14 +135,14 @@ describe('backfills: one job fanning out a fetch per key', () => {
   });
 
   it('cancels: fetches not yet started are dropped and reported, running ones finish', async () => {
-    const { backfills, digests } = await startWorker({ PAPERBOY_WORKER_CONCURRENCY: '1' });
+    const { backfills, digests, digestsApi } = await startWorker({ PAPERBOY_WORKER_CONCURRENCY: '1' });
     hf.delay = () => 300;
     try {
       const job = await backfills.queue.add(JOBS.backfill, TEN_DAYS);
       // Wait until the first fetch has been made, then cancel.
       const deadline = Date.now() + 10_000;
       while (hf.requests.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(await cancelBackfill(backfills.queue, digests.queue, job.id!)).toBe('cancelling');
+      expect(await cancelBackfill({ backfills: backfills.queue, digests: digests.queue, digestsApi: digestsApi.queue }, job.id!)).toBe('cancelling');
       const done = await backfills.settled(job, 20_000);
       const result = done.returnvalue as BackfillResult;
       const fetched = result.loaded.length + result.empty.length + result.failed.length;
@@ -149,7 +151,7 @@ describe('backfills: one job fanning out a fetch per key', () => {
       expect(fetched + result.cancelled.length).toBe(10);
       expect(hf.requests.length).toBe(fetched);
       expect(await digests.queue.getWaitingCount()).toBe(0);
-      expect(await cancelBackfill(backfills.queue, digests.queue, job.id!)).toBe('finished');
+      expect(await cancelBackfill({ backfills: backfills.queue, digests: digests.queue, digestsApi: digestsApi.queue }, job.id!)).toBe('finished');
     } finally {
       hf.delay = undefined;
     }
@@ -157,8 +159,8 @@ describe('backfills: one job fanning out a fetch per key', () => {
 
   it('`paperboy backfill --wait` follows the job with a progress bar and exits 1 because a key failed', async () => {
     const { env } = await startWorker();
-    const result = await runCli(['backfill', '--kind', 'day', '--from', BACKFILL_FROM, '--to', BACKFILL_TO, '--wait'], env);
-    expect(result.stdout).toMatch(/^backfill #\d+ queued: day 2024-08-01 to 2024-08-10, 10 key\(s\)\n/);
+    const result = await runCli(['backfill', '--kind', 'day', '--from', BACKFILL_FROM, '--to', BACKFILL_TO, '--via', 'html', '--wait'], env);
+    expect(result.stdout).toMatch(/^backfill #\d+ queued: day 2024-08-01 to 2024-08-10 via HTML pages, 10 key\(s\)\n/);
     expect(result.stdout).toContain('finished: 7 loaded, 2 empty, 0 not modified, 0 skipped (already loaded), 1 failed, 0 cancelled');
     expect(result.stdout).toMatch(new RegExp(`  failed ${BROKEN_DAY}: .*no DailyPapers data-props blob`));
     const bars = result.stderr.trim().split('\n');
@@ -174,6 +176,6 @@ describe('backfills: one job fanning out a fetch per key', () => {
     expect(result.stderr).toBe('paperboy: "to" (2024-02) is before "from" (2024-08)\n');
     expect(await backfills.queue.count()).toBe(0);
     const queued = await runCli(['backfill', '--kind', 'month', '--from', '2024-07', '--to', '2024-08'], env);
-    expect(queued).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backfill #\d+ queued: month 2024-07 to 2024-08, 2 key\(s\)\n$/) });
+    expect(queued).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backfill #\d+ queued: month 2024-07 to 2024-08 via the JSON API, 2 key\(s\)\n$/) });
   });
 });

@@ -50,7 +50,7 @@ async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>> {
 async function backfillThrough(env: Record<string, string>, range: { from: string; to: string }, disturb: (job: Job) => Promise<void> = async () => undefined) {
   const backfills = await openQueue(configOf(env), QUEUES.backfills);
   try {
-    const job = await backfills.queue.add(JOBS.backfill, { kind: 'day', from: range.from, to: range.to });
+    const job = await backfills.queue.add(JOBS.backfill, { kind: 'day', from: range.from, to: range.to, via: 'html' });
     await disturb(job);
     const done = await backfills.settled(job, 120_000);
     expect(done.failedReason).toBeUndefined();

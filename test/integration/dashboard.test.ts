@@ -82,7 +82,7 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
   it('creates a backfill from a same-origin form post with its token, and refuses forged ones', async () => {
     const { url, backfills, origin } = await startDashboard();
     const token = await formToken(url);
-    const fields = { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10' };
+    const fields = { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10', via: 'html' };
 
     const refused = [
       await postForm(url, '/backfills', fields, { ...AUTH, origin: 'http://evil.example' }),
@@ -100,10 +100,10 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     const location = created.headers.get('location')!;
     expect(location).toMatch(/^\/backfills\?created=\d+$/);
     const [job] = await backfills.queue.getJobs(['waiting']);
-    expect(job!.data).toEqual({ kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false });
+    expect(job!.data).toEqual({ kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false, via: 'html' });
     const page = await (await fetch(`${url}${location}`, { headers: AUTH })).text();
     expect(page).toContain(`Backfill #${job!.id} queued.`);
-    expect(page).toContain(`#${job!.id} day 2024-08-01 → 2024-08-10`);
+    expect(page).toContain(`#${job!.id} day 2024-08-01 → 2024-08-10 via HTML pages`);
   });
 
   it('answers a bad range on the form with the reason and the fields kept, and queues nothing', async () => {

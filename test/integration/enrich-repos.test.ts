@@ -70,7 +70,7 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     expect(github.requests.flatMap((request) => request.names)).toHaveLength(refs.length);
     expect(summary).toMatchObject({ checked: refs.length, resolved: refs.length, notFound: 0 });
     // The budget GitHub reported is kept for /metrics, whichever worker asked.
-    const metrics = await createMetricsRegistry(pool, []).metrics();
+    const metrics = await createMetricsRegistry(pool, [], { read: async () => [] }).metrics();
     expect(metrics).toContain('paperboy_upstream_rate_limit_remaining{upstream="github",resource="graphql"} 4999');
     const { rows } = await pool.query(`select count(*)::int as unresolved from repo_refs where status <> 'resolved'`);
     expect(rows[0].unresolved).toBe(0);

@@ -89,7 +89,7 @@ describe('secrets stay secret; hostile text stays text', () => {
       expect((await fetch(`${url}/backfills`, { headers: { authorization: 'Basic b3BlcmF0b3I6d3Jvbmc=' } })).status).toBe(401);
       const backfills = await openQueue(configOf(env), QUEUES.backfills);
       try {
-        const job = await backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2025-10-06', to: '2025-10-09', force: true });
+        const job = await backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2025-10-06', to: '2025-10-09', force: true, via: 'html' });
         const done = await backfills.settled(job, 60_000);
         expect(done.returnvalue).toMatchObject({ loaded: ['2025-10-06', '2025-10-07', '2025-10-08'], failed: [{ key: '2025-10-09' }] });
       } finally {

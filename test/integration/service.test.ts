@@ -151,7 +151,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
       });
     }
     // 3 requests per second for the whole queue; two worker processes with concurrency 2 each.
-    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_HF_RATE_MAX: '3', PAPERBOY_HF_RATE_WINDOW_MS: '1000' });
+    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_HF_PAGES_RATE_MAX: '3', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000' });
     await start(['worker'], env);
     await start(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));

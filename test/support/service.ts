@@ -22,9 +22,11 @@ export function serviceEnv(databaseUrl: string, hfBaseUrl: string, extra: Record
     PAPERBOY_RETRY_BASE_MS: '100',
     PAPERBOY_STALLED_INTERVAL_MS: '1000',
     PAPERBOY_SHUTDOWN_GRACE_MS: '300',
-    // The local upstream has no budget to protect: one fetch per millisecond at most (tests of the budget set their own).
-    PAPERBOY_HF_RATE_MAX: '1000',
-    PAPERBOY_HF_RATE_WINDOW_MS: '1000',
+    // The local upstream has no budget to protect: about one fetch per millisecond per bucket (tests of the budget set their own).
+    PAPERBOY_HF_PAGES_RATE_MAX: '1000',
+    PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000',
+    PAPERBOY_HF_API_RATE_MAX: '1000',
+    PAPERBOY_HF_API_RATE_WINDOW_MS: '1000',
     DASHBOARD_PORT: '0',
     LOG_LEVEL: 'warn',
     ...extra,

@@ -40,8 +40,10 @@ describe('backfillKeys', () => {
 });
 
 describe('backfillRequestSchema', () => {
-  it('defaults force to false and refuses unknown fields (a typo is an error, not a silently ignored option)', () => {
-    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02' })).toEqual({ kind: 'day', from: '2024-08-01', to: '2024-08-02', force: false });
+  it('defaults force to false and the transport to the API, and refuses unknown fields (a typo is an error, not a silently ignored option)', () => {
+    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02' })).toEqual({ kind: 'day', from: '2024-08-01', to: '2024-08-02', force: false, via: 'api' });
+    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'html' }).via).toBe('html');
+    expect(backfillRequestSchema.safeParse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'rss' }).success).toBe(false);
     expect(backfillRequestSchema.safeParse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', froce: true }).success).toBe(false);
     expect(backfillRequestSchema.safeParse({ kind: 'trending', from: '2024-08-01', to: '2024-08-02' }).success).toBe(false);
   });

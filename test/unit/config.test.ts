@@ -8,12 +8,43 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
-    expect(config.hf).toEqual({ baseUrl: 'https://huggingface.co', token: undefined, transport: 'html' });
+    expect(config.hf).toEqual({
+      baseUrl: 'https://huggingface.co',
+      token: undefined,
+      transport: 'html',
+      // Hugging Face's anonymous tier: HTML pages 100, the API 500 per 5 minutes.
+      budgets: { pages: { quota: 100, windowMs: 300_000, explicit: false }, api: { quota: 500, windowMs: 300_000, explicit: false } },
+    });
     expect(config.github).toEqual({ apiUrl: 'https://api.github.com', token: undefined });
     expect(config.dataDir).toBe(path.resolve('.paperboy'));
     expect(config.logLevel).toBe('info');
     expect(config.http.userAgent).toMatch(/^paperboy\/\d+\.\d+\.\d+ \(\+https?:\/\/.+\)$/);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('gives each Hugging Face bucket its budget by tier, each overridable on its own', () => {
+    expect(loadConfig({ HF_TOKEN: 'hf_x' }).hf.budgets).toEqual({
+      pages: { quota: 200, windowMs: 300_000, explicit: false },
+      api: { quota: 1_000, windowMs: 300_000, explicit: false },
+    });
+    expect(loadConfig({ PAPERBOY_HF_API_RATE_MAX: '300' }).hf.budgets).toEqual({
+      pages: { quota: 100, windowMs: 300_000, explicit: false },
+      api: { quota: 300, windowMs: 300_000, explicit: true },
+    });
+    expect(loadConfig({ HF_TOKEN: 'hf_x', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '600000' }).hf.budgets.pages).toEqual({ quota: 200, windowMs: 600_000, explicit: true });
+  });
+
+  it('refuses the single Hugging Face budget of earlier versions, naming the variables that replaced it', () => {
+    expect(() => loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' });
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(/^PAPERBOY_HF_RATE_MAX: no longer read: .*PAPERBOY_HF_PAGES_RATE_MAX and\/or PAPERBOY_HF_API_RATE_MAX/),
+        expect.stringMatching(/^PAPERBOY_HF_RATE_WINDOW_MS: no longer read: .*PAPERBOY_HF_PAGES_RATE_WINDOW_MS/),
+      ]);
+    }
+    expect(() => loadConfig({ PAPERBOY_HF_API_RATE_MAX: '0' })).toThrow(/PAPERBOY_HF_API_RATE_MAX/);
   });
 
   it('reads every variable and strips trailing slashes from base URLs', () => {

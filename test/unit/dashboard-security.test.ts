@@ -60,7 +60,7 @@ describe('dashboard guards', () => {
 describe('the /backfills page', () => {
   const status: BackfillStatus = {
     id: '7',
-    request: { kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false },
+    request: { kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false, via: 'html' },
     state: 'active',
     createdAt: new Date('2026-11-27T09:00:00Z'),
     finishedAt: undefined,
@@ -70,6 +70,7 @@ describe('the /backfills page', () => {
     failed: [{ key: '2024-08-05', error: 'layout changed: <script>alert(1)</script>' }],
     error: undefined,
     cancelRequested: false,
+    secondsLeft: 18,
   };
 
   it('shows progress, counts, failed keys (escaped) and a cancel button with the form token', () => {
@@ -82,6 +83,19 @@ describe('the /backfills page', () => {
     expect(page).toContain('value="&#34;&#62;&#60;b&#62;"');
     expect(page).toContain('<form method="post" action="/backfills/7/cancel"><input type="hidden" name="csrf" value="tok&#34;en">');
     expect(page).toContain('data-running="true"');
+    expect(page).toContain('#7 day 2024-08-01 → 2024-08-10 via HTML pages');
+    expect(page).toContain('about <span class="eta">18 s</span> left');
+  });
+
+  it("states what a year of days takes at each bucket's pace, and offers both transports with the API first", () => {
+    const budgets = [
+      { bucket: 'pages' as const, policy: { quota: 100, windowMs: 300_000 }, remaining: undefined, resetAt: undefined, pausedUntil: undefined },
+      { bucket: 'api' as const, policy: { quota: 500, windowMs: 300_000 }, remaining: undefined, resetAt: undefined, pausedUntil: undefined },
+    ];
+    const page = renderBackfillsPage({ backfills: [], budgets, csrfToken: 'token', readOnly: false, maxKeys: 1000 });
+    // 365 requests spaced 300 s / 499 apart, and 300 s / 99 apart.
+    expect(page).toContain('API: 500 requests per 5 min, a year of days ≈ 3 min 39 s; HTML pages: 100 requests per 5 min, a year of days ≈ 18 min 26 s.');
+    expect(page).toMatch(/<select name="via" id="via"><option value="api" selected>[^<]+<\/option><option value="html">/);
   });
 
   it('in read-only mode has neither the form nor cancel buttons', () => {
