@@ -8,7 +8,7 @@ import { ingestDigest } from '../src/stages/ingest-digest.ts';
 export async function fetchDigest(job: Job, context: JobContext, log: Logger) {
   const payload = fetchDigestPayload.parse(job.data);
   const digest = { source: payload.source, kind: payload.kind, key: payload.key };
-  const result = await ingestDigest({ http: context.http, pool: context.pool, hf: context.config.hf, logger: log }, digest, {
+  const result = await ingestDigest({ http: context.http, pool: context.pool, hf: context.config.hf, budget: context.budget, logger: log }, digest, {
     force: payload.force,
     via: payload.via,
   });

@@ -125,7 +125,7 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     expect(await backfills.queue.count()).toBe(0);
   });
 
-  it('shows a finished backfill with its counts and failed keys, and Bull Board lists the three queues', async () => {
+  it('shows a finished backfill with its counts and failed keys, and Bull Board lists the four queues', async () => {
     const { url, backfills, origin } = await startDashboard({}, ['worker', 'dashboard']);
     const token = await formToken(url);
     await postForm(url, '/backfills', { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10' }, { ...AUTH, origin });
@@ -147,7 +147,7 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     expect(list).toMatch(/loaded 7<\/span>.*empty 2<\/span>.*failed 1<\/span>/s);
 
     const queues = (await (await fetch(`${url}/queues/api/queues`, { headers: AUTH })).json()) as { queues: Array<{ name: string }> };
-    expect(queues.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['backfills', 'digests', 'repos']);
+    expect(queues.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['backfills', 'digests', 'digests-api', 'repos']);
     const schema = (await (await fetch(`${url}/queues/api/queues/backfills/job-data-schema`, { headers: AUTH })).json()) as { examples: unknown[] };
     expect(schema).toMatchObject({ type: 'object', required: ['kind', 'from', 'to'], properties: { kind: { enum: ['day', 'week', 'month'] } } });
     expect(schema.examples[0]).toMatchObject({ kind: 'day', force: false });
