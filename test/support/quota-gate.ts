@@ -54,12 +54,18 @@ export class QuotaGate {
 
   /** The most requests of a bucket that arrived within any one of the gate's fixed windows. */
   busiestWindow(bucket: Bucket): number {
-    const perWindow = new Map<number, number>();
+    return Math.max(0, ...this.perWindow(bucket));
+  }
+
+  /** Requests of a bucket per fixed window, from the first window with any. */
+  perWindow(bucket: Bucket): number[] {
+    const counts: number[] = [];
     for (const at of this.arrivals[bucket]) {
       const window = Math.floor((at - this.started) / this.options.windowMs);
-      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+      counts[window] = (counts[window] ?? 0) + 1;
     }
-    return Math.max(0, ...perWindow.values());
+    const first = counts.findIndex((count) => count !== undefined);
+    return first < 0 ? [] : Array.from(counts.slice(first), (count) => count ?? 0);
   }
 
   private setHeaders(response: http.ServerResponse, bucket: Bucket, remaining: number, resetSeconds: number): void {
