@@ -1,4 +1,5 @@
-import type { DigestRef } from '../domain/digest-key.ts';
+import type { DigestKind, DigestRef } from '../domain/digest-key.ts';
+import type { Transport } from '../domain/parse-digest.ts';
 import type { PgQueryable } from './queryable.ts';
 
 export type FetchOutcome = 'loaded' | 'empty' | 'not_modified' | 'failed';
@@ -131,4 +132,75 @@ export async function findLatestOutcomes(
     [kind, keys, since],
   );
   return new Map(rows.map((row) => [row.key, { outcome: row.outcome, error: row.error }]));
+}
+
+/** How many fetches the audit trail holds of each kind and outcome. */
+export async function countFetchesByOutcome(db: PgQueryable): Promise<Array<{ kind: string; outcome: string; count: number }>> {
+  const { rows } = await db.query<{ kind: string; outcome: string; n: string }>(
+    'select kind, outcome, count(*) as n from digest_fetches group by kind, outcome',
+  );
+  return rows.map((row) => ({ kind: row.kind, outcome: row.outcome, count: Number(row.n) }));
+}
+
+/** Median and 95th percentile fetch-to-load duration, in seconds, of the last hour's fetches (re-parses excluded), by kind. */
+export async function findRecentFetchDurations(db: PgQueryable): Promise<Array<{ kind: string; p50Seconds: number; p95Seconds: number }>> {
+  const { rows } = await db.query<{ kind: string; p50: number; p95: number }>(
+    `select kind,
+            percentile_cont(0.5) within group (order by duration_ms) / 1000.0 as p50,
+            percentile_cont(0.95) within group (order by duration_ms) / 1000.0 as p95
+     from digest_fetches
+     where fetched_at > now() - interval '1 hour' and duration_ms is not null and reparse_of is null
+     group by kind`,
+  );
+  return rows.map((row) => ({ kind: row.kind, p50Seconds: Number(row.p50), p95Seconds: Number(row.p95) }));
+}
+
+/** When (Unix seconds) each kind was last fetched without failing (re-parses excluded). */
+export async function findLastSuccessfulFetchTimes(db: PgQueryable): Promise<Array<{ kind: string; epochSeconds: number }>> {
+  const { rows } = await db.query<{ kind: string; at: number }>(
+    `select kind, extract(epoch from max(fetched_at))::float8 as at from digest_fetches where outcome <> 'failed' and reparse_of is null group by kind`,
+  );
+  return rows.map((row) => ({ kind: row.kind, epochSeconds: Number(row.at) }));
+}
+
+/** The latest fetch of a digest whose page bytes are still kept: what a re-parse reads. */
+export interface KeptFetchRow {
+  id: string;
+  kind: DigestKind;
+  key: string;
+  url: string;
+  http_status: number | null;
+  etag: string | null;
+  last_modified: string | null;
+  content_sha256: string;
+  transport: Transport;
+  fetched_at: Date;
+  parser_version: number | null;
+  outcome: string;
+}
+
+/**
+ * For each digest of `source` (optionally of one kind, keys within inclusive
+ * bounds), its latest fetch whose page body is still stored.
+ */
+export async function findLatestKeptFetches(
+  db: PgQueryable,
+  source: string,
+  range: { kind?: DigestKind; from?: string; to?: string },
+): Promise<KeptFetchRow[]> {
+  const { rows } = await db.query<KeptFetchRow>(
+    `select distinct on (f.kind, f.key)
+            f.id, f.kind, f.key, f.url, f.http_status, f.etag, f.last_modified, f.content_sha256, f.transport, f.fetched_at,
+            f.parser_version, f.outcome
+     from digest_fetches f
+     where f.source = $1
+       and f.content_sha256 is not null
+       and exists (select 1 from page_bodies b where b.sha256 = f.content_sha256)
+       and ($2::text is null or f.kind = $2)
+       and ($3::text is null or f.key >= $3)
+       and ($4::text is null or f.key <= $4)
+     order by f.kind, f.key, f.fetched_at desc, f.id desc`,
+    [source, range.kind ?? null, range.from ?? null, range.to ?? null],
+  );
+  return rows;
 }

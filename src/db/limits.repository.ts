@@ -10,3 +10,9 @@ export async function recordUpstreamLimit(db: PgQueryable, limit: UpstreamLimit,
     [limit.upstream, limit.resource, limit.remaining, limit.resetAt, observedAt],
   );
 }
+
+/** The budget each upstream last reported, per resource. */
+export async function listUpstreamLimits(db: PgQueryable): Promise<Array<{ upstream: string; resource: string; remaining: number }>> {
+  const { rows } = await db.query<{ upstream: string; resource: string; remaining: number }>('select upstream, resource, remaining from upstream_limits');
+  return rows;
+}

@@ -233,3 +233,9 @@ export async function upsertCardSightings(
   const inserted = rows.filter((row) => row.inserted).length;
   return { inserted, updated: rows.length - inserted, unchanged: cards.length - rows.length };
 }
+
+/** How many papers the database holds. */
+export async function countPapers(db: PgQueryable): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('select count(*) as n from papers');
+  return Number(rows[0]?.n ?? 0);
+}
