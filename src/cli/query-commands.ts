@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type pg from 'pg';
-import { getPaperDetail, listPapers, listRepos, risingRepos, searchPapers, type PaperFilters } from '../db/query.repository.ts';
+import { getPaperDetail, listPapers, listRepos, risingRepos, searchPapers, type PaperFilters, type PaperRow } from '../db/query.repository.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import { isCalendarDate } from '../domain/digest-key.ts';
 import { UsageError } from '../errors.ts';
 import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
 
-export const PAPER_COLUMNS = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
+export const PAPER_COLUMNS: ReadonlyArray<keyof PaperRow> = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
 
 type WithDatabase = <T>(work: (pool: pg.Pool) => Promise<T>) => Promise<T>;
 
@@ -63,7 +63,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
   ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
     if (options.day === undefined && options.since === undefined) throw new UsageError('query papers needs --day or --since');
     const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
-    process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, PAPER_COLUMNS, formatOf(options)));
+    process.stdout.write(formatRows(rows, PAPER_COLUMNS, formatOf(options)));
   });
 
   withFormats(
@@ -76,7 +76,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .option('--has-code', 'only papers with a resolved GitHub repository'),
   ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
     const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
-    process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, ['rank', ...PAPER_COLUMNS], formatOf(options)));
+    process.stdout.write(formatRows(rows, ['rank', ...PAPER_COLUMNS], formatOf(options)));
   });
 
   query
@@ -92,13 +92,12 @@ export function queryCommand(withDatabase: WithDatabase): Command {
         return;
       }
       const p = detail.paper;
-      process.stdout.write(`${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${(p.first_listed_at as Date | null)?.toISOString() ?? '-'}\n\n`);
+      process.stdout.write(`${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${p.first_listed_at?.toISOString() ?? '-'}\n\n`);
       process.stdout.write(`listings\n${formatRows(detail.listings, ['kind', 'key', 'rank', 'upvotes', 'first_listed_at', 'last_listed_at'], 'table')}\n`);
       process.stdout.write(`upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`);
       process.stdout.write(`repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`);
       for (const repo of detail.repos) {
-        const history = repo.star_history as Array<Record<string, unknown>>;
-        if (history.length > 0) process.stdout.write(`\nstar history of ${repo.full_name}\n${formatRows(history, ['observed_at', 'stars', 'forks'], 'table')}`);
+        if (repo.star_history.length > 0) process.stdout.write(`\nstar history of ${repo.full_name}\n${formatRows(repo.star_history, ['observed_at', 'stars', 'forks'], 'table')}`);
       }
     });
 
@@ -112,12 +111,12 @@ export function queryCommand(withDatabase: WithDatabase): Command {
   ).action(async (options: FormatOptions & { rising?: boolean; window: number; language?: string; limit: number }) => {
     if (options.rising) {
       const rows = await withDatabase((pool) => risingRepos(pool, options.window, { limit: options.limit }));
-      process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
+      process.stdout.write(formatRows(rows, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
       return;
     }
     const rows = await withDatabase((pool) => listRepos(pool, { language: options.language }, { limit: options.limit }));
     process.stdout.write(
-      formatRows(rows as unknown as Array<Record<string, unknown>>, ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'], formatOf(options)),
+      formatRows(rows, ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'], formatOf(options)),
     );
   });
 

@@ -11,8 +11,14 @@ export async function recordUpstreamLimit(db: PgQueryable, limit: UpstreamLimit,
   );
 }
 
+export interface UpstreamLimitRow {
+  upstream: string;
+  resource: string;
+  remaining: number;
+}
+
 /** The budget each upstream last reported, per resource. */
-export async function listUpstreamLimits(db: PgQueryable): Promise<Array<{ upstream: string; resource: string; remaining: number }>> {
-  const { rows } = await db.query<{ upstream: string; resource: string; remaining: number }>('select upstream, resource, remaining from upstream_limits');
+export async function listUpstreamLimits(db: PgQueryable): Promise<UpstreamLimitRow[]> {
+  const { rows } = await db.query<UpstreamLimitRow>('select upstream, resource, remaining from upstream_limits');
   return rows;
 }
