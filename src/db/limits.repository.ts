@@ -1,4 +1,4 @@
-import type { UpstreamLimit } from '../http/github-client.ts';
+import type { UpstreamLimit } from '../domain/upstream-limit.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** Records the latest rate-limit headers seen; an older observation never overwrites a newer one. */

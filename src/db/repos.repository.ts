@@ -1,5 +1,5 @@
+import type { GithubRepo } from '../domain/github-repo.ts';
 import type { RepoRef } from '../domain/repo-refs.ts';
-import type { GithubRepo } from '../http/github-client.ts';
 import { inLockOrder } from './lock-order.ts';
 import type { PgQueryable } from './queryable.ts';
 

@@ -1,33 +1,8 @@
 import { z } from 'zod';
+import type { GithubRepo } from '../domain/github-repo.ts';
+import type { UpstreamLimit } from '../domain/upstream-limit.ts';
 import { InvalidPayloadError, PermanentError, RateLimitedError, TransientError } from '../errors.ts';
 import { DEFAULT_RATE_LIMIT_WAIT_MS, parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
-
-/** What paperboy keeps of a GitHub repository, from either API. */
-export interface GithubRepo {
-  id: number;
-  fullName: string;
-  description: string | null;
-  stars: number;
-  forks: number;
-  openIssues: number | null;
-  language: string | null;
-  licenseSpdx: string | null;
-  topics: string[];
-  archived: boolean;
-  fork: boolean;
-  defaultBranch: string | null;
-  homepage: string | null;
-  createdAt: string | null;
-  pushedAt: string | null;
-}
-
-/** The rate-limit budget an upstream reported with a response. */
-export interface UpstreamLimit {
-  upstream: string;
-  resource: string;
-  remaining: number;
-  resetAt: Date | null;
-}
 
 /** Reads `x-ratelimit-*` response headers, if the upstream sent them. */
 export function limitFromHeaders(upstream: string, headers: Record<string, string>): UpstreamLimit | undefined {

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, touchRepo, type DueRef } from '../db/repos.repository.ts';
 import { recordUpstreamLimit } from '../db/limits.repository.ts';
 import { PermanentError, RateLimitedError } from '../errors.ts';
-import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget, type UpstreamLimit } from '../http/github-client.ts';
+import type { UpstreamLimit } from '../domain/upstream-limit.ts';
+import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget } from '../http/github-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
 
