@@ -6,7 +6,8 @@ import { isCalendarDate } from '../domain/digest-key.ts';
 import { UsageError } from '../errors.ts';
 import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
 
-export const PAPER_COLUMNS: ReadonlyArray<keyof PaperRow> = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
+/** The columns `query papers` and `query search` print, in order (stable names: scripts read them). */
+export const PAPER_OUTPUT_COLUMNS: ReadonlyArray<keyof PaperRow> = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
 
 type WithDatabase = <T>(work: (pool: pg.Pool) => Promise<T>) => Promise<T>;
 
@@ -28,7 +29,7 @@ const asArgument =
       throw new InvalidArgumentError((error as Error).message);
     }
   };
-const positiveInt = asArgument((value) => {
+const nonNegativeInt = asArgument((value) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new RangeError('a whole number');
   return n;
@@ -42,7 +43,7 @@ function withFormats(command: Command): Command {
   return command
     .addOption(new Option('--json', 'JSON (an array of objects with stable keys)').conflicts('csv'))
     .addOption(new Option('--csv', 'CSV with a header row'))
-    .option('--limit <n>', 'at most this many rows', positiveInt, 50);
+    .option('--limit <n>', 'at most this many rows', nonNegativeInt, 50);
 }
 
 /** `paperboy query …`: the common questions, one command each. */
@@ -57,13 +58,13 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .option('--day <date>', 'listed on the daily page of this date', calendarDate)
       .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
       .option('--until <date>', 'listed on a daily page up to this date', calendarDate)
-      .option('--min-upvotes <n>', 'at least this many upvotes', positiveInt)
+      .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
       .option('--has-code', 'only papers with a resolved GitHub repository')
       .option('--language <name>', "their repository's primary language"),
   ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
     if (options.day === undefined && options.since === undefined) throw new UsageError('query papers needs --day or --since');
     const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
-    process.stdout.write(formatRows(rows, PAPER_COLUMNS, formatOf(options)));
+    process.stdout.write(formatRows(rows, PAPER_OUTPUT_COLUMNS, formatOf(options)));
   });
 
   withFormats(
@@ -72,11 +73,11 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .description('full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first')
       .argument('<text>', 'what to look for')
       .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
-      .option('--min-upvotes <n>', 'at least this many upvotes', positiveInt)
+      .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
       .option('--has-code', 'only papers with a resolved GitHub repository'),
   ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
     const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
-    process.stdout.write(formatRows(rows, ['rank', ...PAPER_COLUMNS], formatOf(options)));
+    process.stdout.write(formatRows(rows, ['rank', ...PAPER_OUTPUT_COLUMNS], formatOf(options)));
   });
 
   query

@@ -38,7 +38,8 @@ export interface PaperRow {
   repo_license: string | null;
 }
 
-const PAPER_COLUMNS = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
+/** The SQL select list that yields a PaperRow from the overview aliased `o`. */
+const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
   o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
 /** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
@@ -106,7 +107,7 @@ export async function listPapers(db: PgQueryable, filters: PaperFilters, page: {
          and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
        order by o.upvotes desc, o.id
        limit $${n})
-     select ${PAPER_COLUMNS}
+     select ${PAPER_ROW_SELECT_LIST}
      from chosen c join paper_overview o on o.id = c.id
      order by c.upvotes desc, c.id`,
     params,
@@ -156,7 +157,7 @@ export async function searchPapers(db: PgQueryable, text: string, filters: Paper
        from candidates c join papers p on p.id = c.id
        order by rank desc, c.upvotes desc, c.id
        limit $${n})
-     select ${PAPER_COLUMNS}, round(h.rank::numeric, 4)::float8 as rank
+     select ${PAPER_ROW_SELECT_LIST}, round(h.rank::numeric, 4)::float8 as rank
      from hits h join paper_overview o on o.id = h.id
      order by h.rank desc, h.upvotes desc, h.id`,
     params,

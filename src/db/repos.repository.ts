@@ -118,7 +118,7 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
 }
 
 /** A 304: nothing changed upstream; only the time of the check moves (on the reference: the repository row is not rewritten). */
-export async function touchRepo(db: PgQueryable, ref: string, repoId: number, observedAt: Date): Promise<void> {
+export async function markRefChecked(db: PgQueryable, ref: string, repoId: number, observedAt: Date): Promise<void> {
   await markRef(db, ref, { repoId, status: 'resolved', observedAt });
 }
 
