@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { getPaperDetail, listPapers, searchPapers } from '../src/db/query.repository.ts';
-import { upsertPapers } from '../src/db/papers.repository.ts';
+import { countPapers, upsertPapers } from '../src/db/papers.repository.ts';
 import { withTransaction } from '../src/db/pool.ts';
 import { emptyDatabase, median, type Figure } from './harness.ts';
 import { syntheticPapers } from './synthetic-papers.ts';
@@ -19,7 +19,7 @@ const TARGET_MS = 50;
  */
 export async function benchQueries(pool: pg.Pool, options: { count: number; reuse: boolean; log: (line: string) => void }): Promise<Figure[]> {
   const started = performance.now();
-  const existing = Number((await pool.query<{ n: string }>('select count(*) as n from papers')).rows[0]!.n);
+  const existing = await countPapers(pool);
   if (options.reuse && existing === options.count) {
     options.log(`query: reusing the ${existing} papers already in the database (PAPERBOY_BENCH_REUSE)`);
   } else {

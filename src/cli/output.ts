@@ -12,7 +12,7 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-export function formatRows(rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[], format: OutputFormat): string {
+export function formatRows<Row extends object>(rows: readonly Row[], columns: ReadonlyArray<keyof Row & string>, format: OutputFormat): string {
   if (format === 'json') return `${JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null]))), null, 2)}\n`;
   if (format === 'csv') {
     const quote = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);

@@ -1,12 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type pg from 'pg';
-import { getPaperDetail, listPapers, listRepos, risingRepos, searchPapers, type PaperFilters } from '../db/query.repository.ts';
+import { getPaperDetail, listPapers, listRepos, risingRepos, searchPapers, type PaperFilters, type PaperRow } from '../db/query.repository.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import { isCalendarDate } from '../domain/digest-key.ts';
 import { UsageError } from '../errors.ts';
 import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
 
-export const PAPER_COLUMNS = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
+/** The columns `query papers` and `query search` print, in order (stable names: scripts read them). */
+export const PAPER_OUTPUT_COLUMNS: ReadonlyArray<keyof PaperRow> = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
 
 type WithDatabase = <T>(work: (pool: pg.Pool) => Promise<T>) => Promise<T>;
 
@@ -28,7 +29,7 @@ const asArgument =
       throw new InvalidArgumentError((error as Error).message);
     }
   };
-const positiveInt = asArgument((value) => {
+const nonNegativeInt = asArgument((value) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new RangeError('a whole number');
   return n;
@@ -42,7 +43,7 @@ function withFormats(command: Command): Command {
   return command
     .addOption(new Option('--json', 'JSON (an array of objects with stable keys)').conflicts('csv'))
     .addOption(new Option('--csv', 'CSV with a header row'))
-    .option('--limit <n>', 'at most this many rows', positiveInt, 50);
+    .option('--limit <n>', 'at most this many rows', nonNegativeInt, 50);
 }
 
 /** `paperboy query …`: the common questions, one command each. */
@@ -57,13 +58,13 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .option('--day <date>', 'listed on the daily page of this date', calendarDate)
       .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
       .option('--until <date>', 'listed on a daily page up to this date', calendarDate)
-      .option('--min-upvotes <n>', 'at least this many upvotes', positiveInt)
+      .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
       .option('--has-code', 'only papers with a resolved GitHub repository')
       .option('--language <name>', "their repository's primary language"),
   ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
     if (options.day === undefined && options.since === undefined) throw new UsageError('query papers needs --day or --since');
     const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
-    process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, PAPER_COLUMNS, formatOf(options)));
+    process.stdout.write(formatRows(rows, PAPER_OUTPUT_COLUMNS, formatOf(options)));
   });
 
   withFormats(
@@ -72,11 +73,11 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .description('full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first')
       .argument('<text>', 'what to look for')
       .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
-      .option('--min-upvotes <n>', 'at least this many upvotes', positiveInt)
+      .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
       .option('--has-code', 'only papers with a resolved GitHub repository'),
   ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
     const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
-    process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, ['rank', ...PAPER_COLUMNS], formatOf(options)));
+    process.stdout.write(formatRows(rows, ['rank', ...PAPER_OUTPUT_COLUMNS], formatOf(options)));
   });
 
   query
@@ -92,13 +93,12 @@ export function queryCommand(withDatabase: WithDatabase): Command {
         return;
       }
       const p = detail.paper;
-      process.stdout.write(`${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${(p.first_listed_at as Date | null)?.toISOString() ?? '-'}\n\n`);
+      process.stdout.write(`${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${p.first_listed_at?.toISOString() ?? '-'}\n\n`);
       process.stdout.write(`listings\n${formatRows(detail.listings, ['kind', 'key', 'rank', 'upvotes', 'first_listed_at', 'last_listed_at'], 'table')}\n`);
       process.stdout.write(`upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`);
       process.stdout.write(`repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`);
       for (const repo of detail.repos) {
-        const history = repo.star_history as Array<Record<string, unknown>>;
-        if (history.length > 0) process.stdout.write(`\nstar history of ${repo.full_name}\n${formatRows(history, ['observed_at', 'stars', 'forks'], 'table')}`);
+        if (repo.star_history.length > 0) process.stdout.write(`\nstar history of ${repo.full_name}\n${formatRows(repo.star_history, ['observed_at', 'stars', 'forks'], 'table')}`);
       }
     });
 
@@ -112,12 +112,12 @@ export function queryCommand(withDatabase: WithDatabase): Command {
   ).action(async (options: FormatOptions & { rising?: boolean; window: number; language?: string; limit: number }) => {
     if (options.rising) {
       const rows = await withDatabase((pool) => risingRepos(pool, options.window, { limit: options.limit }));
-      process.stdout.write(formatRows(rows as unknown as Array<Record<string, unknown>>, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
+      process.stdout.write(formatRows(rows, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
       return;
     }
     const rows = await withDatabase((pool) => listRepos(pool, { language: options.language }, { limit: options.limit }));
     process.stdout.write(
-      formatRows(rows as unknown as Array<Record<string, unknown>>, ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'], formatOf(options)),
+      formatRows(rows, ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'], formatOf(options)),
     );
   });
 

@@ -1,4 +1,5 @@
-import type { DigestRef } from '../domain/digest-key.ts';
+import type { DigestKind, DigestRef } from '../domain/digest-key.ts';
+import type { Transport } from '../domain/parse-digest.ts';
 import type { PgQueryable } from './queryable.ts';
 
 export type FetchOutcome = 'loaded' | 'empty' | 'not_modified' | 'failed';
@@ -25,9 +26,14 @@ export interface FetchRecord {
   fetchedAt?: Date;
 }
 
+/** bigint ids come back from pg as text. */
+interface FetchIdRow {
+  id: string;
+}
+
 /** Appends one row to the fetch audit trail and returns its id. */
 export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(
+  const { rows } = await db.query<FetchIdRow>(
     `insert into digest_fetches (
        source, kind, key, url, http_status, outcome, paper_count, error,
        etag, last_modified, content_sha256, parser_version, duration_ms, warnings, excerpt, transport, reparse_of, fetched_at)
@@ -66,19 +72,21 @@ export interface PreviousFetch {
   paperCount: number;
 }
 
+interface PreviousFetchRow {
+  outcome: PreviousFetch['outcome'];
+  etag: string | null;
+  last_modified: string | null;
+  content_sha256: string | null;
+  parser_version: number | null;
+  paper_count: number;
+}
+
 /**
  * The latest fetch of a digest that did not fail: what a conditional request
  * and the unchanged-bytes check compare against.
  */
 export async function findLatestGoodFetch(db: PgQueryable, digest: DigestRef): Promise<PreviousFetch | undefined> {
-  const { rows } = await db.query<{
-    outcome: PreviousFetch['outcome'];
-    etag: string | null;
-    last_modified: string | null;
-    content_sha256: string | null;
-    parser_version: number | null;
-    paper_count: number;
-  }>(
+  const { rows } = await db.query<PreviousFetchRow>(
     `select outcome, etag, last_modified, content_sha256, parser_version, paper_count
      from digest_fetches
      where source = $1 and kind = $2 and key = $3 and outcome <> 'failed'
@@ -98,9 +106,13 @@ export async function findLatestGoodFetch(db: PgQueryable, digest: DigestRef): P
   };
 }
 
+interface DigestKeyRow {
+  key: string;
+}
+
 /** Days (YYYY-MM-DD keys) since `since` whose daily page was fetched without failing. */
 export async function findFetchedDays(db: PgQueryable, since: string): Promise<Set<string>> {
-  const { rows } = await db.query<{ key: string }>(
+  const { rows } = await db.query<DigestKeyRow>(
     `select distinct key from digest_fetches where source = 'hf' and kind = 'day' and outcome <> 'failed' and key >= $1`,
     [since],
   );
@@ -109,11 +121,17 @@ export async function findFetchedDays(db: PgQueryable, since: string): Promise<S
 
 /** Those of `keys` (of one kind) that have been fetched without failing at least once. */
 export async function findFetchedKeys(db: PgQueryable, kind: DigestRef['kind'], keys: readonly string[]): Promise<Set<string>> {
-  const { rows } = await db.query<{ key: string }>(
+  const { rows } = await db.query<DigestKeyRow>(
     `select distinct key from digest_fetches where source = 'hf' and kind = $1 and key = any($2::text[]) and outcome <> 'failed'`,
     [kind, keys],
   );
   return new Set(rows.map((row) => row.key));
+}
+
+interface LatestOutcomeRow {
+  key: string;
+  outcome: FetchOutcome;
+  error: string | null;
 }
 
 /** The latest fetch outcome (and error) of each of `keys` recorded since `since`. */
@@ -123,7 +141,7 @@ export async function findLatestOutcomes(
   keys: readonly string[],
   since: Date,
 ): Promise<Map<string, { outcome: FetchOutcome; error: string | null }>> {
-  const { rows } = await db.query<{ key: string; outcome: FetchOutcome; error: string | null }>(
+  const { rows } = await db.query<LatestOutcomeRow>(
     `select distinct on (key) key, outcome, error
      from digest_fetches
      where source = 'hf' and kind = $1 and key = any($2::text[]) and fetched_at >= $3 and reparse_of is null
@@ -131,4 +149,93 @@ export async function findLatestOutcomes(
     [kind, keys, since],
   );
   return new Map(rows.map((row) => [row.key, { outcome: row.outcome, error: row.error }]));
+}
+
+/** count(*) is a bigint: pg returns it as text. */
+interface FetchCountRow {
+  kind: string;
+  outcome: string;
+  n: string;
+}
+
+/** How many fetches the audit trail holds of each kind and outcome. */
+export async function countFetchesByOutcome(db: PgQueryable): Promise<Array<{ kind: string; outcome: string; count: number }>> {
+  const { rows } = await db.query<FetchCountRow>(
+    'select kind, outcome, count(*) as n from digest_fetches group by kind, outcome',
+  );
+  return rows.map((row) => ({ kind: row.kind, outcome: row.outcome, count: Number(row.n) }));
+}
+
+interface FetchDurationRow {
+  kind: string;
+  p50: number;
+  p95: number;
+}
+
+/** Median and 95th percentile fetch-to-load duration, in seconds, of the last hour's fetches (re-parses excluded), by kind. */
+export async function findRecentFetchDurations(db: PgQueryable): Promise<Array<{ kind: string; p50Seconds: number; p95Seconds: number }>> {
+  const { rows } = await db.query<FetchDurationRow>(
+    `select kind,
+            percentile_cont(0.5) within group (order by duration_ms) / 1000.0 as p50,
+            percentile_cont(0.95) within group (order by duration_ms) / 1000.0 as p95
+     from digest_fetches
+     where fetched_at > now() - interval '1 hour' and duration_ms is not null and reparse_of is null
+     group by kind`,
+  );
+  return rows.map((row) => ({ kind: row.kind, p50Seconds: Number(row.p50), p95Seconds: Number(row.p95) }));
+}
+
+interface LastFetchTimeRow {
+  kind: string;
+  at: number;
+}
+
+/** When (Unix seconds) each kind was last fetched without failing (re-parses excluded). */
+export async function findLastSuccessfulFetchTimes(db: PgQueryable): Promise<Array<{ kind: string; epochSeconds: number }>> {
+  const { rows } = await db.query<LastFetchTimeRow>(
+    `select kind, extract(epoch from max(fetched_at))::float8 as at from digest_fetches where outcome <> 'failed' and reparse_of is null group by kind`,
+  );
+  return rows.map((row) => ({ kind: row.kind, epochSeconds: Number(row.at) }));
+}
+
+/** The latest fetch of a digest whose page bytes are still kept: what a re-parse reads. */
+export interface KeptFetchRow {
+  id: string;
+  kind: DigestKind;
+  key: string;
+  url: string;
+  http_status: number | null;
+  etag: string | null;
+  last_modified: string | null;
+  content_sha256: string;
+  transport: Transport;
+  fetched_at: Date;
+  parser_version: number | null;
+  outcome: string;
+}
+
+/**
+ * For each digest of `source` (optionally of one kind, keys within inclusive
+ * bounds), its latest fetch whose page body is still stored.
+ */
+export async function findLatestKeptFetches(
+  db: PgQueryable,
+  source: string,
+  range: { kind?: DigestKind; from?: string; to?: string },
+): Promise<KeptFetchRow[]> {
+  const { rows } = await db.query<KeptFetchRow>(
+    `select distinct on (f.kind, f.key)
+            f.id, f.kind, f.key, f.url, f.http_status, f.etag, f.last_modified, f.content_sha256, f.transport, f.fetched_at,
+            f.parser_version, f.outcome
+     from digest_fetches f
+     where f.source = $1
+       and f.content_sha256 is not null
+       and exists (select 1 from page_bodies b where b.sha256 = f.content_sha256)
+       and ($2::text is null or f.kind = $2)
+       and ($3::text is null or f.key >= $3)
+       and ($4::text is null or f.key <= $4)
+     order by f.kind, f.key, f.fetched_at desc, f.id desc`,
+    [source, range.kind ?? null, range.from ?? null, range.to ?? null],
+  );
+  return rows;
 }

@@ -1,4 +1,4 @@
-import type { UpstreamLimit } from '../http/github-client.ts';
+import type { UpstreamLimit } from '../domain/upstream-limit.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** Records the latest rate-limit headers seen; an older observation never overwrites a newer one. */
@@ -9,4 +9,16 @@ export async function recordUpstreamLimit(db: PgQueryable, limit: UpstreamLimit,
      where u.observed_at <= excluded.observed_at`,
     [limit.upstream, limit.resource, limit.remaining, limit.resetAt, observedAt],
   );
+}
+
+export interface UpstreamLimitRow {
+  upstream: string;
+  resource: string;
+  remaining: number;
+}
+
+/** The budget each upstream last reported, per resource. */
+export async function listUpstreamLimits(db: PgQueryable): Promise<UpstreamLimitRow[]> {
+  const { rows } = await db.query<UpstreamLimitRow>('select upstream, resource, remaining from upstream_limits');
+  return rows;
 }

@@ -22,9 +22,15 @@ export async function storePageBody(db: PgQueryable, sha256: string, contentType
   );
 }
 
+interface PageBodyRow {
+  body: Buffer;
+  encoding: string;
+  content_type: string;
+}
+
 /** The stored bytes of a page, or undefined when they were never kept. */
 export async function loadPageBody(db: PgQueryable, sha256: string): Promise<{ body: Buffer; contentType: string } | undefined> {
-  const { rows } = await db.query<{ body: Buffer; encoding: string; content_type: string }>(
+  const { rows } = await db.query<PageBodyRow>(
     'select body, encoding, content_type from page_bodies where sha256 = $1',
     [sha256],
   );

@@ -25,6 +25,11 @@ export interface UpsertPapersResult {
   observedChanges: PaperRecord[];
 }
 
+/** What an upsert's `returning (xmax = 0) as inserted` says of each row it wrote: inserted, else updated. */
+interface UpsertedRow {
+  inserted: boolean;
+}
+
 interface PreparedRow {
   paper: PaperRecord;
   rawJson: string;
@@ -68,7 +73,7 @@ export async function upsertPapers(
     }
   }
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: prepared.length };
-  const tally = ({ rows }: { rows: Array<{ inserted: boolean }> }) => {
+  const tally = ({ rows }: { rows: UpsertedRow[] }) => {
     for (const row of rows) {
       if (row.inserted) counts.inserted += 1;
       else counts.updated += 1;
@@ -83,7 +88,7 @@ export async function upsertPapers(
     const values = [observedAt, ...batch.flatMap(toParameters)];
     await inFlight;
     inFlight = db
-      .query<{ inserted: boolean }>({
+      .query<UpsertedRow>({
         // Full batches reuse one prepared statement per connection: planning a
         // 7,500-parameter insert costs milliseconds every time otherwise.
         name: batch.length === ROWS_PER_STATEMENT ? `paperboy_upsert_papers_${ROWS_PER_STATEMENT}` : undefined,
@@ -101,6 +106,12 @@ interface StoredVersion {
   observedAt: Date;
 }
 
+interface StoredVersionRow {
+  id: string;
+  content_hash: Buffer;
+  observed_at: Date;
+}
+
 /**
  * Reads the stored hash and observation time of existing rows, locking them
  * (in id order) until the transaction ends. The lock is what prevents a lost
@@ -110,7 +121,7 @@ interface StoredVersion {
  * metrics rows keep referencing the paper meanwhile.
  */
 async function lockStoredVersions(db: PgQueryable, ids: string[]): Promise<Map<string, StoredVersion>> {
-  const { rows } = await db.query<{ id: string; content_hash: Buffer; observed_at: Date }>(
+  const { rows } = await db.query<StoredVersionRow>(
     `select id, content_hash, observed_at from papers where id = any($1::text[]) order by id for no key update`,
     [ids],
   );
@@ -206,7 +217,7 @@ export async function upsertCardSightings(
 ): Promise<UpsertCounts> {
   if (cards.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
   const sorted = inLockOrder(cards, (card) => card.id);
-  const { rows } = await db.query<{ inserted: boolean }>(
+  const { rows } = await db.query<UpsertedRow>(
     `insert into papers as p (id, title, upvotes, num_comments, raw, content_hash, observed_at)
      select i.id, i.title, i.upvotes, i.num_comments, jsonb_build_object('card', i.card), '\\x'::bytea, $1
      from unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::jsonb[])
@@ -232,4 +243,15 @@ export async function upsertCardSightings(
   );
   const inserted = rows.filter((row) => row.inserted).length;
   return { inserted, updated: rows.length - inserted, unchanged: cards.length - rows.length };
+}
+
+/** count(*) is a bigint: pg returns it as text. */
+interface PaperCountRow {
+  n: string;
+}
+
+/** How many papers the database holds. */
+export async function countPapers(db: PgQueryable): Promise<number> {
+  const { rows } = await db.query<PaperCountRow>('select count(*) as n from papers');
+  return Number(rows[0]?.n ?? 0);
 }

@@ -38,7 +38,8 @@ export interface PaperRow {
   repo_license: string | null;
 }
 
-const PAPER_COLUMNS = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
+/** The SQL select list that yields a PaperRow from the overview aliased `o`. */
+const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
   o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
 /** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
@@ -106,7 +107,7 @@ export async function listPapers(db: PgQueryable, filters: PaperFilters, page: {
          and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
        order by o.upvotes desc, o.id
        limit $${n})
-     select ${PAPER_COLUMNS}
+     select ${PAPER_ROW_SELECT_LIST}
      from chosen c join paper_overview o on o.id = c.id
      order by c.upvotes desc, c.id`,
     params,
@@ -156,7 +157,7 @@ export async function searchPapers(db: PgQueryable, text: string, filters: Paper
        from candidates c join papers p on p.id = c.id
        order by rank desc, c.upvotes desc, c.id
        limit $${n})
-     select ${PAPER_COLUMNS}, round(h.rank::numeric, 4)::float8 as rank
+     select ${PAPER_ROW_SELECT_LIST}, round(h.rank::numeric, 4)::float8 as rank
      from hits h join paper_overview o on o.id = h.id
      order by h.rank desc, h.upvotes desc, h.id`,
     params,
@@ -164,25 +165,71 @@ export async function searchPapers(db: PgQueryable, text: string, filters: Paper
   return rows;
 }
 
+/** A paper's whole overview row, with the text the list rows leave out. */
+export interface PaperDetailRow extends PaperRow {
+  organization: string | null;
+  ai_keywords: string[] | null;
+  last_listed_at: Date | null;
+  repo_archived: boolean | null;
+  repo_pushed_at: Date | null;
+  abstract: string | null;
+  authors: string[] | null;
+  ai_summary: string | null;
+  project_page: string | null;
+  submitted_by: string | null;
+}
+
+export interface PaperListingRow {
+  source: string;
+  kind: string;
+  key: string;
+  rank: number;
+  upvotes: number;
+  first_listed_at: Date;
+  last_listed_at: Date;
+}
+
+export interface UpvoteObservationRow {
+  observed_at: Date;
+  upvotes: number;
+  num_comments: number | null;
+}
+
+/** A reference of the paper and, once resolved, its repository (null columns until then). */
+export interface PaperRepoRow {
+  ref: string;
+  source: string;
+  status: string;
+  full_name: string | null;
+  stars: number | null;
+  forks: number | null;
+  language: string | null;
+  license_spdx: string | null;
+  archived: boolean | null;
+  pushed_at: Date | null;
+  /** Built as JSON in the query, so its times arrive as ISO strings. */
+  star_history: Array<{ observed_at: string; stars: number; forks: number }>;
+}
+
 export interface PaperDetail {
-  paper: Record<string, unknown>;
-  listings: Array<Record<string, unknown>>;
-  upvoteHistory: Array<Record<string, unknown>>;
-  repos: Array<Record<string, unknown>>;
+  paper: PaperDetailRow;
+  listings: PaperListingRow[];
+  upvoteHistory: UpvoteObservationRow[];
+  repos: PaperRepoRow[];
 }
 
 /** Everything about one paper: its row, where it was listed, its upvote history, its repositories and their star history. */
 export async function getPaperDetail(db: PgQueryable, id: string): Promise<PaperDetail | undefined> {
   // All four are keyed by the id: asked together, one round trip's wait instead of two.
   const [paper, listings, history, repos] = await Promise.all([
-    db.query(
+    db.query<PaperDetailRow>(
       `select o.*, p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
        from paper_overview o join papers p on p.id = o.id where o.id = $1`,
       [id],
     ),
-    db.query(`select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`, [id]),
-    db.query(`select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`, [id]),
-    db.query(
+    db.query<PaperListingRow>(`select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`, [id]),
+    db.query<UpvoteObservationRow>(`select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`, [id]),
+    db.query<PaperRepoRow>(
       `select pr.ref, pr.source, f.status, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
               coalesce((select json_agg(json_build_object('observed_at', s.observed_at, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
                         from repo_snapshots s where s.repo_id = r.id), '[]') as star_history

@@ -1,5 +1,5 @@
+import type { GithubRepo } from '../domain/github-repo.ts';
 import type { RepoRef } from '../domain/repo-refs.ts';
-import type { GithubRepo } from '../http/github-client.ts';
 import { inLockOrder } from './lock-order.ts';
 import type { PgQueryable } from './queryable.ts';
 
@@ -29,6 +29,14 @@ export interface DueRef {
   etag: string | null;
 }
 
+/** repo_id is a bigint: pg returns it as text. */
+interface DueRefRow {
+  ref: string;
+  display: string;
+  repo_id: string | null;
+  etag: string | null;
+}
+
 /** References to resolve: the given ones, the never-resolved ones, or those whose next check is due (oldest first). */
 export async function findRefsToCheck(
   db: PgQueryable,
@@ -36,7 +44,7 @@ export async function findRefsToCheck(
 ): Promise<DueRef[]> {
   const skipSeconds = Math.floor((options.skipCheckedWithinMs ?? 0) / 1000);
   const select = `select r.ref, r.display, r.repo_id, p.etag from repo_refs r left join repos p on p.id = r.repo_id`;
-  const { rows } = await db.query<{ ref: string; display: string; repo_id: string | null; etag: string | null }>(
+  const { rows } = await db.query<DueRefRow>(
     options.refs
       ? `${select}
          where r.ref = any($2::text[]) and (r.checked_at is null or r.checked_at < now() - make_interval(secs => $3::int))
@@ -49,6 +57,11 @@ export async function findRefsToCheck(
   return rows.map((row) => ({ ref: row.ref, display: row.display, repoId: row.repo_id === null ? null : Number(row.repo_id), etag: row.etag }));
 }
 
+/** Present (true) only when the upsert wrote a new row version. */
+interface RepoChangedRow {
+  changed: boolean;
+}
+
 /**
  * Stores a repository by its GitHub id (a rename updates full_name on the
  * same row), points the reference at it, and appends a star/fork snapshot
@@ -57,7 +70,7 @@ export async function findRefsToCheck(
 export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: GithubRepo, etag: string | null, observedAt: Date): Promise<boolean> {
   // A different repository that used to carry this name was renamed away: free the name for this one.
   await db.query(`update repos set full_name = full_name || ' (renamed, id ' || id || ')' where lower(full_name) = lower($1) and id <> $2`, [repo.fullName, repo.id]);
-  const { rows } = await db.query<{ changed: boolean }>(
+  const { rows } = await db.query<RepoChangedRow>(
     `insert into repos as r (id, full_name, description, stars, forks, open_issues, language, license_spdx, topics, archived, fork,
                              default_branch, homepage, created_at, pushed_at, etag, status, fetched_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'ok', $17)
@@ -105,7 +118,7 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
 }
 
 /** A 304: nothing changed upstream; only the time of the check moves (on the reference: the repository row is not rewritten). */
-export async function touchRepo(db: PgQueryable, ref: string, repoId: number, observedAt: Date): Promise<void> {
+export async function markRefChecked(db: PgQueryable, ref: string, repoId: number, observedAt: Date): Promise<void> {
   await markRef(db, ref, { repoId, status: 'resolved', observedAt });
 }
 

@@ -1,33 +1,8 @@
 import { z } from 'zod';
+import type { GithubRepo } from '../domain/github-repo.ts';
+import type { UpstreamLimit } from '../domain/upstream-limit.ts';
 import { InvalidPayloadError, PermanentError, RateLimitedError, TransientError } from '../errors.ts';
 import { DEFAULT_RATE_LIMIT_WAIT_MS, parseRetryAfter, type HttpClient, type HttpResponse } from './http-client.ts';
-
-/** What paperboy keeps of a GitHub repository, from either API. */
-export interface GithubRepo {
-  id: number;
-  fullName: string;
-  description: string | null;
-  stars: number;
-  forks: number;
-  openIssues: number | null;
-  language: string | null;
-  licenseSpdx: string | null;
-  topics: string[];
-  archived: boolean;
-  fork: boolean;
-  defaultBranch: string | null;
-  homepage: string | null;
-  createdAt: string | null;
-  pushedAt: string | null;
-}
-
-/** The rate-limit budget an upstream reported with a response. */
-export interface UpstreamLimit {
-  upstream: string;
-  resource: string;
-  remaining: number;
-  resetAt: Date | null;
-}
 
 /** Reads `x-ratelimit-*` response headers, if the upstream sent them. */
 export function limitFromHeaders(upstream: string, headers: Record<string, string>): UpstreamLimit | undefined {
@@ -103,27 +78,52 @@ function spdxOrNull(spdx: string | null | undefined): string | null {
   return spdx && spdx !== 'NOASSERTION' ? spdx : null;
 }
 
-function fromRest(json: unknown, url: string): GithubRepo {
-  const parsed = restRepoSchema.safeParse(json);
-  if (!parsed.success) throw new InvalidPayloadError(`${url}: not a repository: ${parsed.error.issues[0]?.message}`);
-  const r = parsed.data;
+/** Every repository has these; either API may leave out or null any other field. */
+type EssentialField = 'id' | 'fullName' | 'stars' | 'forks';
+
+/** A repository's fields under paperboy's names, as either API gives them. */
+type RepoFields = Pick<GithubRepo, EssentialField> & { [Field in Exclude<keyof GithubRepo, EssentialField>]?: GithubRepo[Field] | null };
+
+/**
+ * The one mapping to GithubRepo, for REST and GraphQL alike: what GitHub
+ * leaves out is null (no topics, flags false), and an empty homepage or an
+ * unidentified license is no value either.
+ */
+function toRepo(fields: RepoFields): GithubRepo {
   return {
-    id: r.id,
-    fullName: r.full_name,
-    description: r.description ?? null,
-    stars: r.stargazers_count,
-    forks: r.forks_count,
-    openIssues: r.open_issues_count ?? null,
-    language: r.language ?? null,
-    licenseSpdx: spdxOrNull(r.license?.spdx_id),
-    topics: r.topics ?? [],
-    archived: r.archived ?? false,
-    fork: r.fork ?? false,
-    defaultBranch: r.default_branch ?? null,
-    homepage: r.homepage || null,
-    createdAt: r.created_at ?? null,
-    pushedAt: r.pushed_at ?? null,
+    id: fields.id,
+    fullName: fields.fullName,
+    description: fields.description ?? null,
+    stars: fields.stars,
+    forks: fields.forks,
+    openIssues: fields.openIssues ?? null,
+    language: fields.language ?? null,
+    licenseSpdx: spdxOrNull(fields.licenseSpdx),
+    topics: fields.topics ?? [],
+    archived: fields.archived ?? false,
+    fork: fields.fork ?? false,
+    defaultBranch: fields.defaultBranch ?? null,
+    homepage: fields.homepage || null,
+    createdAt: fields.createdAt ?? null,
+    pushedAt: fields.pushedAt ?? null,
   };
+}
+
+/** @throws InvalidPayloadError when `value` is not a repository object of the API `schema` describes. */
+function parseRepoPayload<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidPayloadError(`${where}: not a repository: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function fromRest(json: unknown, url: string): GithubRepo {
+  const r = parseRepoPayload(restRepoSchema, json, url);
+  return toRepo({
+    id: r.id, fullName: r.full_name, description: r.description, homepage: r.homepage,
+    stars: r.stargazers_count, forks: r.forks_count, openIssues: r.open_issues_count,
+    language: r.language, licenseSpdx: r.license?.spdx_id, topics: r.topics, defaultBranch: r.default_branch,
+    archived: r.archived, fork: r.fork, createdAt: r.created_at, pushedAt: r.pushed_at,
+  });
 }
 
 export type RestRepoResult =
@@ -241,26 +241,14 @@ export async function getReposGraphql(
 }
 
 function fromGraphql(node: unknown, where: string): GithubRepo {
-  const parsed = graphqlRepoSchema.safeParse(node);
-  if (!parsed.success) throw new InvalidPayloadError(`${where}: not a repository: ${parsed.error.issues[0]?.message}`);
-  const r = parsed.data;
-  return {
-    id: r.databaseId,
-    fullName: r.nameWithOwner,
-    description: r.description ?? null,
-    stars: r.stargazerCount,
-    forks: r.forkCount,
-    openIssues: r.issues?.totalCount ?? null,
-    language: r.primaryLanguage?.name ?? null,
-    licenseSpdx: spdxOrNull(r.licenseInfo?.spdxId),
-    topics: r.repositoryTopics?.nodes.map((node) => node.topic.name) ?? [],
-    archived: r.isArchived,
-    fork: r.isFork,
-    defaultBranch: r.defaultBranchRef?.name ?? null,
-    homepage: r.homepageUrl || null,
-    createdAt: r.createdAt ?? null,
-    pushedAt: r.pushedAt ?? null,
-  };
+  const r = parseRepoPayload(graphqlRepoSchema, node, where);
+  return toRepo({
+    id: r.databaseId, fullName: r.nameWithOwner, description: r.description, homepage: r.homepageUrl,
+    stars: r.stargazerCount, forks: r.forkCount, openIssues: r.issues?.totalCount,
+    language: r.primaryLanguage?.name, licenseSpdx: r.licenseInfo?.spdxId, defaultBranch: r.defaultBranchRef?.name,
+    topics: r.repositoryTopics?.nodes.map((node) => node.topic.name),
+    archived: r.isArchived, fork: r.isFork, createdAt: r.createdAt, pushedAt: r.pushedAt,
+  });
 }
 
 function parseJson(response: HttpResponse): unknown {

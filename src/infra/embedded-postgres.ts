@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { createDatabaseIfMissing, pingDatabase } from '../db/database.repository.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { findFreePort, isProcessAlive, spawnService, waitUntilReady, type SpawnedService } from './local-process.ts';
@@ -165,7 +166,7 @@ async function canConnect(credentials: Credentials, port: number, database: stri
   client.on('error', () => undefined);
   try {
     await client.connect();
-    await client.query('select 1');
+    await pingDatabase(client);
     return true;
   } finally {
     await client.end().catch(() => undefined);
@@ -176,13 +177,7 @@ async function ensureDatabase(credentials: Credentials, port: number): Promise<s
   const client = new pg.Client({ connectionString: urlFor(credentials, port, 'postgres') });
   await client.connect();
   try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [DATABASE]);
-    if (rowCount === 0) {
-      await client.query(`create database ${DATABASE}`).catch((error: { code?: string }) => {
-        // Another paperboy process created it between our check and our create.
-        if (error.code !== '42P04') throw error;
-      });
-    }
+    await createDatabaseIfMissing(client, DATABASE);
   } finally {
     await client.end();
   }

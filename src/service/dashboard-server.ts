@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
+import { pingDatabase } from '../db/database.repository.ts';
 import type { Logger } from '../logger.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
@@ -118,7 +119,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 async function healthChecks(pool: pg.Pool, redis: Redis): Promise<Record<'postgres' | 'redis', string>> {
   const within = <T>(work: Promise<T>) =>
     Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref())]);
-  const [postgres, redisCheck] = await Promise.allSettled([within(pool.query('select 1')), within(redis.ping())]);
+  const [postgres, redisCheck] = await Promise.allSettled([within(pingDatabase(pool)), within(redis.ping())]);
   const describe = (result: PromiseSettledResult<unknown>) => (result.status === 'fulfilled' ? 'ok' : `down: ${(result.reason as Error).message}`);
   return { postgres: describe(postgres), redis: describe(redisCheck) };
 }

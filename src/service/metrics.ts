@@ -1,6 +1,9 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { Gauge, Registry } from 'prom-client';
+import { countFetchesByOutcome, findLastSuccessfulFetchTimes, findRecentFetchDurations } from '../db/fetches.repository.ts';
+import { listUpstreamLimits } from '../db/limits.repository.ts';
+import { countPapers } from '../db/papers.repository.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
 
 /**
@@ -30,10 +33,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await pool.query<{ kind: string; outcome: string; n: string }>(
-        'select kind, outcome, count(*) as n from digest_fetches group by kind, outcome',
-      );
-      for (const row of rows) this.set({ kind: row.kind, outcome: row.outcome }, Number(row.n));
+      for (const row of await countFetchesByOutcome(pool)) this.set({ kind: row.kind, outcome: row.outcome }, row.count);
     },
   });
   new Gauge({
@@ -43,17 +43,9 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await pool.query<{ kind: string; p50: number; p95: number }>(
-        `select kind,
-                percentile_cont(0.5) within group (order by duration_ms) / 1000.0 as p50,
-                percentile_cont(0.95) within group (order by duration_ms) / 1000.0 as p95
-         from digest_fetches
-         where fetched_at > now() - interval '1 hour' and duration_ms is not null and reparse_of is null
-         group by kind`,
-      );
-      for (const row of rows) {
-        this.set({ kind: row.kind, quantile: '0.5' }, Number(row.p50));
-        this.set({ kind: row.kind, quantile: '0.95' }, Number(row.p95));
+      for (const row of await findRecentFetchDurations(pool)) {
+        this.set({ kind: row.kind, quantile: '0.5' }, row.p50Seconds);
+        this.set({ kind: row.kind, quantile: '0.95' }, row.p95Seconds);
       }
     },
   });
@@ -64,10 +56,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await pool.query<{ kind: string; at: number }>(
-        `select kind, extract(epoch from max(fetched_at))::float8 as at from digest_fetches where outcome <> 'failed' and reparse_of is null group by kind`,
-      );
-      for (const row of rows) this.set({ kind: row.kind }, Number(row.at));
+      for (const row of await findLastSuccessfulFetchTimes(pool)) this.set({ kind: row.kind }, row.epochSeconds);
     },
   });
   new Gauge({
@@ -77,8 +66,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      const { rows } = await pool.query<{ upstream: string; resource: string; remaining: number }>('select upstream, resource, remaining from upstream_limits');
-      for (const row of rows) this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
+      for (const row of await listUpstreamLimits(pool)) this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
       for (const state of await budget.read()) {
         if (state.remaining !== undefined) this.set({ upstream: 'hf', resource: state.bucket }, state.remaining);
       }
@@ -122,8 +110,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     help: 'Papers in the database',
     registers: [registry],
     async collect() {
-      const { rows } = await pool.query<{ n: string }>('select count(*) as n from papers');
-      this.set(Number(rows[0]?.n ?? 0));
+      this.set(await countPapers(pool));
     },
   });
   return registry;

@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, touchRepo, type DueRef } from '../db/repos.repository.ts';
+import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, markRefChecked, type DueRef } from '../db/repos.repository.ts';
 import { recordUpstreamLimit } from '../db/limits.repository.ts';
 import { PermanentError, RateLimitedError } from '../errors.ts';
-import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget, type UpstreamLimit } from '../http/github-client.ts';
+import type { UpstreamLimit } from '../domain/upstream-limit.ts';
+import { getRepoRest, getReposGraphql, GRAPHQL_BATCH, type GithubTarget } from '../http/github-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
 
@@ -89,7 +90,7 @@ async function checkOneRest(deps: EnrichDependencies, ref: DueRef, summary: Enri
     const changed = await saveResolvedRepo(deps.pool, ref.ref, result.repo, result.etag, observedAt);
     count(summary, changed ? 'changed' : 'resolved');
   } else if (result.kind === 'not_modified' && ref.repoId !== null) {
-    await touchRepo(deps.pool, ref.ref, ref.repoId, observedAt);
+    await markRefChecked(deps.pool, ref.ref, ref.repoId, observedAt);
     count(summary, 'notModified');
   } else {
     await markRefNotFound(deps.pool, ref.ref, ref.repoId, observedAt);

@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import { findLatestKeptFetches } from '../db/fetches.repository.ts';
 import { loadPageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
 import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
+import { PARSER_VERSION, parseDigestBody } from '../domain/parse-digest.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { loadDigest } from './load-digest.ts';
@@ -24,21 +25,6 @@ export interface ReparseSummary {
   counts: UpsertCounts;
 }
 
-interface StoredFetch {
-  id: string;
-  kind: DigestKind;
-  key: string;
-  url: string;
-  http_status: number | null;
-  etag: string | null;
-  last_modified: string | null;
-  content_sha256: string;
-  transport: Transport;
-  fetched_at: Date;
-  parser_version: number | null;
-  outcome: string;
-}
-
 /**
  * Runs the current parser over the stored bytes of each matching digest's
  * latest kept page, without fetching anything, and loads the result as an
@@ -48,20 +34,7 @@ interface StoredFetch {
  * twice changes nothing the second time but the audit trail.
  */
 export async function reparseDigests(pool: pg.Pool, filter: ReparseFilter, logger: Logger): Promise<ReparseSummary> {
-  const { rows } = await pool.query<StoredFetch>(
-    `select distinct on (f.kind, f.key)
-            f.id, f.kind, f.key, f.url, f.http_status, f.etag, f.last_modified, f.content_sha256, f.transport, f.fetched_at,
-            f.parser_version, f.outcome
-     from digest_fetches f
-     where f.source = $1
-       and f.content_sha256 is not null
-       and exists (select 1 from page_bodies b where b.sha256 = f.content_sha256)
-       and ($2::text is null or f.kind = $2)
-       and ($3::text is null or f.key >= $3)
-       and ($4::text is null or f.key <= $4)
-     order by f.kind, f.key, f.fetched_at desc, f.id desc`,
-    [DIGEST_SOURCE_HF, filter.kind ?? null, filter.from ?? null, filter.to ?? null],
-  );
+  const rows = await findLatestKeptFetches(pool, DIGEST_SOURCE_HF, filter);
   const due = rows.filter((row) => filter.all || row.parser_version !== PARSER_VERSION || row.outcome === 'failed');
   const summary: ReparseSummary = { considered: rows.length, loaded: 0, empty: 0, failed: [], counts: { inserted: 0, updated: 0, unchanged: 0 } };
   for (const row of due) {

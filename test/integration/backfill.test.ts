@@ -1,59 +1,41 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
 import { cancelBackfill } from '../../src/queue/backfill-flow.ts';
 import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, EMPTY_DAYS, LOADED_DAYS, routeBackfillDays } from '../support/backfill-days.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { runCli } from '../support/cli.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
-import { UpstreamServer } from '../support/upstream-server.ts';
+import { serviceSuite } from '../support/service-suite.ts';
 
-const logger = createLogger({ level: 'silent', pretty: false });
 // The days are served as HTML pages (a weekend that redirects, a page whose layout is gone).
 const TEN_DAYS = { kind: 'day', from: BACKFILL_FROM, to: BACKFILL_TO, via: 'html' };
 
 describe('backfills: one job fanning out a fetch per key', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
+  const suite = serviceSuite();
+  const { hf } = suite;
   let expected: Map<string, string[]>;
-  const running: RunningService[] = [];
-  const closers: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    await hf.start();
+  beforeAll(() => {
     expected = routeBackfillDays(hf);
   });
 
-  beforeEach(async () => {
-    db = await createTestDatabase();
+  beforeEach(() => {
     hf.requests.length = 0;
-  });
-
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-    for (const service of running.splice(0)) await service.shutdown('test over');
-    await db.drop();
-  });
-
-  afterAll(async () => {
-    await hf.stop();
   });
 
   /** A worker service and a producer handle on its backfills and digests queues. */
   async function startWorker(extra: Record<string, string> = {}) {
-    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_WORKER_CONCURRENCY: '4', ...extra });
-    running.push(await startService(new Set(['worker']), configOf(env), logger));
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { PAPERBOY_WORKER_CONCURRENCY: '4', ...extra });
+    await suite.startService(['worker'], env);
     const backfills = await openQueue(configOf(env), QUEUES.backfills);
     const digests = await openQueue(configOf(env), QUEUES.digests);
     const digestsApi = await openQueue(configOf(env), QUEUES.digestsApi);
-    closers.push(backfills.close, digests.close, digestsApi.close);
+    suite.closeAfterTest(backfills.close, digests.close, digestsApi.close);
     return { env, backfills, digests, digestsApi };
   }
 
   async function listedDays(): Promise<Map<string, string[]>> {
-    const { rows } = await db.pool.query<{ key: string; ids: string[] }>(
+    const { rows } = await suite.db.pool.query<{ key: string; ids: string[] }>(
       `select key, array_agg(paper_id order by paper_id) as ids from listings where kind = 'day' group by key`,
     );
     return new Map(rows.map((row) => [row.key, row.ids]));
@@ -75,7 +57,7 @@ describe('backfills: one job fanning out a fetch per key', () => {
     for (const day of LOADED_DAYS) expect(listed.get(day)).toEqual([...expected.get(day)!].sort());
     // The broken page was fetched once (a layout change is not retried) and nothing of it loaded.
     expect(hf.requestsTo(`/papers/date/${BROKEN_DAY}`)).toHaveLength(1);
-    const { rows } = await db.pool.query(`select outcome, excerpt is not null as has_excerpt from digest_fetches where key = $1`, [BROKEN_DAY]);
+    const { rows } = await suite.db.pool.query(`select outcome, excerpt is not null as has_excerpt from digest_fetches where key = $1`, [BROKEN_DAY]);
     expect(rows).toEqual([{ outcome: 'failed', has_excerpt: true }]);
   });
 
@@ -92,7 +74,7 @@ describe('backfills: one job fanning out a fetch per key', () => {
     // Forced: fetched again; the bytes are the same, so nothing is rewritten.
     expect(forced.returnvalue).toMatchObject({ skipped: [], loaded: ['2024-08-01', '2024-08-02'] });
     expect(hf.requestsTo('/papers/date/2024-08-01')).toHaveLength(2);
-    const { rows } = await db.pool.query(`select count(*)::int as n from listings where kind = 'day'`);
+    const { rows } = await suite.db.pool.query(`select count(*)::int as n from listings where kind = 'day'`);
     expect(rows[0].n).toBe(expected.get('2024-08-01')!.length + expected.get('2024-08-02')!.length);
   });
 

@@ -1,50 +1,28 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { createLogger } from '../../src/logger.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { BROKEN_DAY, routeBackfillDays } from '../support/backfill-days.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
-import { UpstreamServer } from '../support/upstream-server.ts';
+import { serviceSuite } from '../support/service-suite.ts';
 
-const logger = createLogger({ level: 'silent', pretty: false });
 const USER = 'operator';
 const PASSWORD = 'correct horse battery';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const AUTH = { authorization: basic(USER, PASSWORD) };
 
 describe('the dashboard: Bull Board, /backfills and their guards', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
-  const running: RunningService[] = [];
-  const closers: Array<() => Promise<void>> = [];
+  const suite = serviceSuite();
+  const { hf } = suite;
 
-  beforeAll(async () => {
-    await hf.start();
+  beforeAll(() => {
     routeBackfillDays(hf);
   });
 
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-    for (const service of running.splice(0)) await service.shutdown('test over');
-    await db.drop();
-  });
-
-  afterAll(async () => {
-    await hf.stop();
-  });
-
   async function startDashboard(extra: Record<string, string> = {}, roles: Array<'worker' | 'dashboard'> = ['dashboard']) {
-    const env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD, ...extra });
-    const service = await startService(new Set(roles), configOf(env), logger);
-    running.push(service);
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD, ...extra });
+    const service = await suite.startService(roles, env);
     const backfills = await openQueue(configOf(env), QUEUES.backfills);
-    closers.push(backfills.close);
+    suite.closeAfterTest(backfills.close);
     const url = service.dashboardUrl!;
     return { url, backfills, origin: url };
   }
@@ -189,8 +167,8 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
   });
 
   it('refuses to start on a non-loopback address without credentials', async () => {
-    const env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_HOST: '0.0.0.0' });
-    const error = await startService(new Set(['dashboard']), configOf(env), logger).then(
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { DASHBOARD_HOST: '0.0.0.0' });
+    const error = await suite.startService(['dashboard'], env).then(
       () => undefined,
       (failure: unknown) => failure,
     );
@@ -199,9 +177,8 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
   });
 
   it('without credentials, answers only to localhost names (no DNS rebinding)', async () => {
-    const env = serviceEnv(db.url, hf.baseUrl);
-    const service = await startService(new Set(['dashboard']), configOf(env), logger);
-    running.push(service);
+    const env = serviceEnv(suite.db.url, hf.baseUrl);
+    const service = await suite.startService(['dashboard'], env);
     const port = new URL(service.dashboardUrl!).port;
     const get = (host: string) =>
       new Promise<number>((resolve, reject) => {

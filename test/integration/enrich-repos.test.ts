@@ -6,7 +6,6 @@ import { RateLimitedError, TransientError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetricsRegistry } from '../../src/service/metrics.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { enrichRepos, type EnrichDependencies } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { runCli } from '../support/cli.ts';
@@ -15,7 +14,8 @@ import { realApiEntries } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { configOf, openQueue, serviceEnv, settledIn } from '../support/service.ts';
-import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { serviceSuite } from '../support/service-suite.ts';
+import { readFixture } from '../support/upstream-server.ts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -176,30 +176,18 @@ describe('repository enrichment against a GitHub stand-in built from real captur
 });
 
 describe('enrichment in the service and the CLI', () => {
+  const suite = serviceSuite();
+  const { hf } = suite;
   const github = new FakeGithub();
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
-  const running: RunningService[] = [];
 
   beforeAll(async () => {
     await github.start();
-    await hf.start();
     const entries = JSON.parse(readFixture('hf-api/hf-api-daily_papers-2025-10-08.json').toString());
     hf.route('/papers/date/2025-10-08', { body: buildListPage({ entries, date: '2025-10-08' }) });
   });
 
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    for (const service of running.splice(0)) await service.shutdown('test over');
-    await db.drop();
-  });
-
   afterAll(async () => {
     await github.stop();
-    await hf.stop();
   });
 
   async function unresolvedGithubRepoPapers(pool: pg.Pool) {
@@ -215,20 +203,20 @@ describe('enrichment in the service and the CLI', () => {
   it.each([['REST', {}], ['GraphQL', { GITHUB_TOKEN: 'ghp_test' }]] as const)(
     '`paperboy ingest day 2025-10-08` links every paper with a githubRepo to a resolved repository (%s)',
     async (_api, extra) => {
-      const result = await runCli(['ingest', 'day', '2025-10-08'], { DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, GITHUB_API_URL: github.baseUrl, LOG_LEVEL: 'warn', ...extra });
+      const result = await runCli(['ingest', 'day', '2025-10-08'], { DATABASE_URL: suite.db.url, HF_BASE_URL: hf.baseUrl, GITHUB_API_URL: github.baseUrl, LOG_LEVEL: 'warn', ...extra });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^day 2025-10-08: loaded, 23 papers/);
       expect(result.stdout).toMatch(/repositories: \d+ checked in \d+ request\(s\): \d+ resolved/);
-      const { rows } = await db.pool.query(`select count(*)::int as n from papers where raw->'paper' ? 'githubRepo'`);
+      const { rows } = await suite.db.pool.query(`select count(*)::int as n from papers where raw->'paper' ? 'githubRepo'`);
       expect(rows[0].n).toBeGreaterThan(5);
-      expect(await unresolvedGithubRepoPapers(db.pool)).toEqual([]);
+      expect(await unresolvedGithubRepoPapers(suite.db.pool)).toEqual([]);
     },
   );
 
   it('a digest load enqueues enrichment; a GitHub 429 pauses the repos queue for its Retry-After, then the job completes', async () => {
-    const env = serviceEnv(db.url, hf.baseUrl, { GITHUB_API_URL: github.baseUrl, GITHUB_TOKEN: 'ghp_test' });
-    running.push(await startService(new Set(['worker']), configOf(env), logger));
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { GITHUB_API_URL: github.baseUrl, GITHUB_TOKEN: 'ghp_test' });
+    await suite.startService(['worker'], env);
     github.requests.length = 0;
     github.rateLimitNext = { status: 429, seconds: 1 };
     const { queue, settled, close } = await openQueue(configOf(env));
@@ -247,7 +235,7 @@ describe('enrichment in the service and the CLI', () => {
       expect(done.attemptsMade).toBe(1);
       expect(github.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /graphql', 'POST /graphql']);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
-      expect(await unresolvedGithubRepoPapers(db.pool)).toEqual([]);
+      expect(await unresolvedGithubRepoPapers(suite.db.pool)).toEqual([]);
     } finally {
       await repos.close();
       connection.disconnect();

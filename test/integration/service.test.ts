@@ -1,14 +1,15 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SCHEDULER_PREFIX } from '../../src/queue/contracts.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import { startService } from '../../src/service/run-service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2024_08_01, apiEntries, captureWithoutBlobOrCards } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { configOf, openQueue, serviceEnv, spawnRole, waitFor } from '../support/service.ts';
+import { serviceSuite } from '../support/service-suite.ts';
 import { runCli } from '../support/cli.ts';
-import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { readFixture } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
@@ -16,35 +17,11 @@ const layoutGone = captureWithoutBlobOrCards();
 const fetchDay = (key: string) => ({ source: 'hf', kind: 'day', key, force: false });
 
 describe('the service on real Redis, Postgres and BullMQ', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
-  const running: RunningService[] = [];
-
-  beforeAll(async () => {
-    await hf.start();
-  });
-
-  beforeEach(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    for (const service of running.splice(0)) await service.shutdown('test over');
-    await db.drop();
-  });
-
-  afterAll(async () => {
-    await hf.stop();
-  });
-
-  async function start(roles: Array<'worker' | 'schedule' | 'dashboard'>, env: Record<string, string>) {
-    const service = await startService(new Set(roles), configOf(env), logger);
-    running.push(service);
-    return service;
-  }
+  const suite = serviceSuite();
+  const { hf } = suite;
 
   it('registers each schedule once however often it starts, and removes one dropped from config', async () => {
-    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_SAVED_SEARCHES: 'lightweight' });
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { PAPERBOY_SAVED_SEARCHES: 'lightweight' });
     for (let start = 0; start < 3; start += 1) await (await startService(new Set(['schedule']), configOf(env), logger)).shutdown('again');
     const { queue, close } = await openQueue(configOf(env));
     try {
@@ -66,13 +43,13 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
   it('a scheduled tick fetches and loads', async () => {
     hf.route('/papers/trending', { body: buildListPage({ entries: apiEntries(API_2024_08_01), date: '2024-08-01' }) });
     hf.route('/papers', { body: buildListPage({ entries: apiEntries(API_2024_08_01).slice(0, 5), date: '2024-08-01' }) });
-    const env = serviceEnv(db.url, hf.baseUrl, {
+    const env = serviceEnv(suite.db.url, hf.baseUrl, {
       PAPERBOY_SCHEDULES: JSON.stringify({ 'daily-recent': null, periods: null, 'refetch-recent': null, 'repos-refresh': null, trending: 'every:500' }),
     });
-    await start(['worker', 'schedule'], env);
+    await suite.startService(['worker', 'schedule'], env);
     const rows = await waitFor(
       async () => {
-        const { rows } = await db.pool.query(`select kind, count(*)::int as n from listings group by kind order by kind`);
+        const { rows } = await suite.db.pool.query(`select kind, count(*)::int as n from listings group by kind order by kind`);
         return rows.length === 2 && rows;
       },
       15_000,
@@ -86,15 +63,15 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 
   it('retries a 503 with backoff and then loads', async () => {
     hf.route('/papers/date/2024-08-01', { status: 503, body: 'busy' }, { body: capture });
-    const env = serviceEnv(db.url, hf.baseUrl);
-    await start(['worker'], env);
+    const env = serviceEnv(suite.db.url, hf.baseUrl);
+    await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const job = await settled(await queue.add('fetch-digest', fetchDay('2024-08-01'), { attempts: 3, backoff: { type: 'exponential', delay: 100 } }));
       expect(await job.getState()).toBe('completed');
       expect(job.attemptsMade).toBe(2);
       expect(job.returnvalue).toMatchObject({ outcome: 'loaded', papers: 13, inserted: 13 });
-      const { rows } = await db.pool.query(`select outcome, http_status from digest_fetches order by id`);
+      const { rows } = await suite.db.pool.query(`select outcome, http_status from digest_fetches order by id`);
       expect(rows).toEqual([
         { outcome: 'failed', http_status: null },
         { outcome: 'loaded', http_status: 200 },
@@ -106,8 +83,8 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 
   it('fails a changed layout once, with no retries', async () => {
     hf.route('/papers/date/2024-08-05', { body: layoutGone });
-    const env = serviceEnv(db.url, hf.baseUrl);
-    await start(['worker'], env);
+    const env = serviceEnv(suite.db.url, hf.baseUrl);
+    await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const job = await settled(await queue.add('fetch-digest', fetchDay('2024-08-05'), { attempts: 5, backoff: { type: 'fixed', delay: 50 } }));
@@ -124,8 +101,8 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 
   it('pauses the queue for a 429 Retry-After and then completes, without using an attempt', async () => {
     hf.route('/papers/date/2024-08-06', { status: 429, headers: { 'retry-after': '1' } }, { body: capture });
-    const env = serviceEnv(db.url, hf.baseUrl);
-    await start(['worker'], env);
+    const env = serviceEnv(suite.db.url, hf.baseUrl);
+    await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const started = Date.now();
@@ -151,9 +128,9 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
       });
     }
     // 3 requests per second for the whole queue; two worker processes with concurrency 2 each.
-    const env = serviceEnv(db.url, hf.baseUrl, { PAPERBOY_HF_PAGES_RATE_MAX: '3', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000' });
-    await start(['worker'], env);
-    await start(['worker'], env);
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { PAPERBOY_HF_PAGES_RATE_MAX: '3', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000' });
+    await suite.startService(['worker'], env);
+    await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
       const jobs = await Promise.all(days.map((day) => queue.add('fetch-digest', fetchDay(day))));
@@ -174,8 +151,8 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 
   it('serves /healthz and /metrics', async () => {
     hf.route('/papers/date/2024-08-07', { body: capture });
-    const env = serviceEnv(db.url, hf.baseUrl);
-    const service = await start(['worker', 'dashboard'], env);
+    const env = serviceEnv(suite.db.url, hf.baseUrl);
+    const service = await suite.startService(['worker', 'dashboard'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
       await settled(await queue.add('fetch-digest', fetchDay('2024-08-07')));
@@ -194,14 +171,13 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 });
 
 describe('worker processes stopped mid-job', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
+  const suite = serviceSuite();
+  const { hf } = suite;
   let reference: pg.Pool;
   let referenceDb: TestDatabase;
   let slowFirst = true;
 
   beforeAll(async () => {
-    await hf.start();
     // The first request hangs (a job in flight); every later one answers at once.
     hf.route('/papers/date/2024-08-01', (_request, response) => {
       if (slowFirst) {
@@ -215,18 +191,12 @@ describe('worker processes stopped mid-job', () => {
     reference = referenceDb.pool;
   });
 
-  beforeEach(async () => {
+  beforeEach(() => {
     slowFirst = true;
-    db = await createTestDatabase();
-  });
-
-  afterEach(async () => {
-    await db.drop();
   });
 
   afterAll(async () => {
     await referenceDb.drop();
-    await hf.stop();
   });
 
   async function paperRows(pool: pg.Pool) {
@@ -235,7 +205,7 @@ describe('worker processes stopped mid-job', () => {
   }
 
   it.each(['SIGTERM', 'SIGKILL'] as const)('after %s the job completes on the next worker, with the rows of an undisturbed run', async (signal) => {
-    const env = serviceEnv(db.url, hf.baseUrl, { LOG_LEVEL: 'info' });
+    const env = serviceEnv(suite.db.url, hf.baseUrl, { LOG_LEVEL: 'info' });
     const config = configOf(env);
     const { queue, settled, close } = await openQueue(config);
     try {
@@ -265,7 +235,7 @@ describe('worker processes stopped mid-job', () => {
         expect(await second.exited).toBe(0);
       }
       await ingestReference();
-      expect(await paperRows(db.pool)).toEqual(await paperRows(reference));
+      expect(await paperRows(suite.db.pool)).toEqual(await paperRows(reference));
     } finally {
       await close();
     }

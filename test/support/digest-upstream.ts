@@ -1,8 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { utcDay } from '../../src/domain/digest-key.ts';
 import { buildListPage } from './page-builder.ts';
 import { apiCaptureFiles, apiEntries } from './digests.ts';
+import { startLocalServer, type LocalServer } from './local-server.ts';
 import type { QuotaGate } from './quota-gate.ts';
 
 const DAY_PATH = /^\/papers\/date\/(\d{4}-\d{2}-\d{2})$/;
@@ -31,7 +30,7 @@ export class DigestUpstream {
   delayMs = 0;
   private readonly payloads = apiCaptureFiles().map((file) => apiEntries(file));
   private readonly pages = new Map<string, Buffer>();
-  private server: http.Server | undefined;
+  private server: LocalServer | undefined;
   /** Enforces per-bucket quotas and sends rate-limit headers when set. */
   gate: QuotaGate | undefined;
   /** Days that list every capture's papers at once (over 300: several API pages). */
@@ -69,7 +68,7 @@ export class DigestUpstream {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((request, response) => {
+    this.server = await startLocalServer((request, response) => {
       this.arrivals.push(performance.now());
       if (this.gate && !this.gate.admit(request, response)) return;
       const url = request.url ?? '';
@@ -82,13 +81,11 @@ export class DigestUpstream {
       if (this.delayMs > 0) setTimeout(answer, this.delayMs);
       else answer();
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = this.server.baseUrl;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
   }
 }

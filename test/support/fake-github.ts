@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLocalServer, type LocalServer } from './local-server.ts';
 import { readFixture } from './upstream-server.ts';
 
 /**
@@ -55,23 +55,21 @@ export class FakeGithub {
   readonly unprocessable = new Set<string>();
   /** When set, the next request of any kind is refused with this status and a reset in `seconds`. */
   rateLimitNext: { status: 403 | 429; seconds: number } | undefined;
-  private server: http.Server | undefined;
+  private server: LocalServer | undefined;
   baseUrl = '';
 
   async start(): Promise<this> {
-    this.server = http.createServer((request, response) => {
+    this.server = await startLocalServer((request, response) => {
       let body = '';
       request.on('data', (chunk) => (body += chunk));
       request.on('end', () => this.handle(request, response, body));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = this.server.baseUrl;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
   }
 
   /** The repository object served for a name: a real one, re-keyed (stable id per canonical name). */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startLocalServer, type LocalServer } from './local-server.ts';
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for Hugging Face or GitHub. It
@@ -33,7 +33,7 @@ export interface RecordedRequest {
 export class UpstreamServer {
   readonly requests: RecordedRequest[] = [];
   private readonly routes = new Map<string, RouteHandler | CannedResponse[]>();
-  private server: http.Server | undefined;
+  private server: LocalServer | undefined;
 
   /** When set, canned responses to a path wait this many milliseconds (a slow upstream). */
   delay: ((pathAndQuery: string) => number) | undefined;
@@ -56,17 +56,13 @@ export class UpstreamServer {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((request, response) => this.handle(request, response));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.server = await startLocalServer((request, response) => this.handle(request, response));
+    this.baseUrl = this.server.baseUrl;
     return this;
   }
 
   async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.server?.close();
   }
 
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
