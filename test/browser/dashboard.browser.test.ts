@@ -73,7 +73,7 @@ describe('the dashboard in a browser', () => {
 
   it('logs in, runs a 10-day backfill from /backfills and watches it reach 100%', async () => {
     await page.goto(`${service.dashboardUrl}/`);
-    await expect.poll(() => page.url()).toBe(`${service.dashboardUrl}/backfills`);
+    await expect.poll(() => page.url(), { timeout: 10_000 }).toBe(`${service.dashboardUrl}/backfills`);
     await page.selectOption('#kind', 'day');
     await page.fill('#from', BACKFILL_FROM);
     await page.fill('#to', BACKFILL_TO);
@@ -82,7 +82,7 @@ describe('the dashboard in a browser', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/backfills\?created=\d+$/);
     const id = new URL(page.url()).searchParams.get('created')!;
-    await expect.poll(() => page.locator('p.notice').textContent()).toBe(`Backfill #${id} queued.`);
+    await expect.poll(() => page.locator('p.notice').textContent(), { timeout: 10_000 }).toBe(`Backfill #${id} queued.`);
 
     // The page refreshes its list by itself: no reload here.
     const card = page.locator(`li.backfill[data-id="${id}"]`);
@@ -113,7 +113,8 @@ describe('the dashboard in a browser', () => {
       await page.getByRole('menuitem', { name: 'Add job' }).click();
       const dialog = page.getByRole('dialog');
       const editor = dialog.locator('.cm-content').first();
-      await expect.poll(() => editor.textContent()).toMatch(/"kind": "day",\s*"from": "\d{4}-\d{2}-\d{2}",\s*"to": "\d{4}-\d{2}-\d{2}",\s*"force": false/);
+      // Bull Board fetches the queue's schema after the dialog opens: on a loaded machine that takes a while.
+      await expect.poll(() => editor.textContent(), { timeout: 15_000 }).toMatch(/"kind": "day",\s*"from": "\d{4}-\d{2}-\d{2}",\s*"to": "\d{4}-\d{2}-\d{2}",\s*"force": false/);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board-add-job.png') });
 
       await dialog.locator('#job-name').fill('backfill');
@@ -123,7 +124,7 @@ describe('the dashboard in a browser', () => {
       await dialog.getByRole('button', { name: 'Add', exact: true }).click();
       await dialog.waitFor({ state: 'hidden' });
 
-      await expect.poll(() => backfills.queue.getJobCountByTypes(...ALL)).toBe(before + 1);
+      await expect.poll(() => backfills.queue.getJobCountByTypes(...ALL), { timeout: 10_000 }).toBe(before + 1);
       const [job] = (await backfills.queue.getJobs([...ALL])).sort((a, b) => b.timestamp - a.timestamp);
       const done = await backfills.settled(job!, 60_000);
       expect(done.name).toBe('backfill');

@@ -106,7 +106,7 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
   it('shows a finished backfill with its counts and failed keys, and Bull Board lists the four queues', async () => {
     const { url, backfills, origin } = await startDashboard({}, ['worker', 'dashboard']);
     const token = await formToken(url);
-    await postForm(url, '/backfills', { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10' }, { ...AUTH, origin });
+    await postForm(url, '/backfills', { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10', via: 'html' }, { ...AUTH, origin });
     const [job] = await backfills.queue.getJobs(['waiting', 'active', 'waiting-children']);
     await backfills.settled(job!, 60_000);
 
