@@ -25,7 +25,7 @@ export function benchParse(options: { repeats: number; log: (line: string) => vo
   for (const page of pages) {
     const ours = parseListPage(page.html, { url: page.name });
     const theirs = regexBaseline(page.html);
-    const count = ours.source === 'cards' ? ours.cards.length : ours.papers.length;
+    const count = ours.origin === 'cards' ? ours.cards.length : ours.papers.length;
     if (count !== theirs.length) throw new Error(`parse bench: ${page.name}: parser found ${count} papers, baseline ${theirs.length}`);
   }
   const rate = (run: (html: string) => unknown) => {

@@ -4,7 +4,7 @@ import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
 import { digestRef, LIST_KINDS, type DigestKind, type DigestRef } from './domain/digest-key.ts';
-import type { Transport } from './domain/parse-digest.ts';
+import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createUpstreamClient, resolveDatabase } from './runtime.ts';
@@ -99,7 +99,7 @@ function keyOf(kind: DigestKind) {
 const forceOption = () => new Option('-f, --force', 'fetch unconditionally and reload even if the page is unchanged');
 const noEnrichOption = () => new Option('--no-enrich', "don't resolve the papers' GitHub repositories after loading");
 const viaOption = () =>
-  new Option('--via <transport>', 'fetch the HTML page or the JSON API (default: PAPERBOY_HF_TRANSPORT, else html)').choices(['html', 'api']);
+  new Option('--via <transport>', 'fetch the HTML page or the JSON API (default: PAPERBOY_HF_TRANSPORT, else html)').choices(TRANSPORTS);
 
 function buildProgram(context: () => CommandContext): Command {
   const program = new Command('paperboy')

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import type { ConfiguredBudget, HfBucket } from './domain/request-budget.ts';
 import { ConfigError } from './errors.ts';
 
@@ -40,7 +41,7 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
   ),
-  PAPERBOY_HF_TRANSPORT: z.preprocess(emptyAsUndefined, z.enum(['html', 'api']).default('html')),
+  PAPERBOY_HF_TRANSPORT: z.preprocess(emptyAsUndefined, z.enum(TRANSPORTS).default('html')),
   PAPERBOY_TZ: z.preprocess(emptyAsUndefined, z.string().default('UTC')),
   PAPERBOY_SCHEDULES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_SAVED_SEARCHES: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -83,7 +84,7 @@ export type Config = Readonly<{
    * `transport`: how scheduled day/week/month digests are fetched unless a command says otherwise.
    * `budgets`: requests per window for each of Hugging Face's buckets, all workers together.
    */
-  hf: Readonly<{ baseUrl: string; token: string | undefined; transport: 'html' | 'api'; budgets: Readonly<Record<HfBucket, ConfiguredBudget>> }>;
+  hf: Readonly<{ baseUrl: string; token: string | undefined; transport: Transport; budgets: Readonly<Record<HfBucket, ConfiguredBudget>> }>;
   github: Readonly<{ apiUrl: string; token: string | undefined }>;
   http: Readonly<{ userAgent: string; timeoutMs: number; maxBodyBytes: number }>;
   service: Readonly<{

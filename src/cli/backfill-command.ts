@@ -10,6 +10,7 @@ import { QUEUES } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { RedisRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
 import { formatDuration } from '../domain/request-budget.ts';
+import { TRANSPORTS } from '../domain/digest-key.ts';
 import { resolveRedis } from '../runtime.ts';
 
 /**
@@ -41,7 +42,7 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
     .option('-f, --force', 'fetch keys already loaded too')
     .addOption(
       new Option('--via <transport>', 'api: the JSON API (its budget is five times the pages budget); html: the HTML pages')
-        .choices(['api', 'html'])
+        .choices(TRANSPORTS)
         .default('api'),
     )
     .option('--wait', 'follow the backfill with a progress bar; exit 1 if keys failed')

@@ -1,5 +1,5 @@
 import type { DigestKind, DigestRef } from '../domain/digest-key.ts';
-import type { Transport } from '../domain/parse-digest.ts';
+import type { Transport } from '../domain/digest-key.ts';
 import type { PgQueryable } from './queryable.ts';
 
 export type FetchOutcome = 'loaded' | 'empty' | 'not_modified' | 'failed';
@@ -19,7 +19,7 @@ export interface FetchRecord {
   warnings?: readonly string[];
   /** The start of the page's text when parsing failed. */
   excerpt?: string | null;
-  transport?: 'html' | 'api';
+  transport?: Transport;
   /** Set by `paperboy reparse`: the fetch whose stored bytes were parsed again. */
   reparseOf?: number | null;
   /** When the response was received; defaults to the database's now(). */

@@ -50,8 +50,8 @@ function parameterIn(params: unknown[]): (value: unknown) => string {
   };
 }
 
-/** Repository filters need the overview to choose rows; the others read papers (and listings) only. */
-function filterSource(filters: PaperFilters): 'paper_overview' | 'papers' {
+/** The relation the filters read: repository filters need the overview to choose rows; the others read papers (and listings) only. */
+function relationToFilter(filters: PaperFilters): 'paper_overview' | 'papers' {
   return filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
 }
 
@@ -98,11 +98,11 @@ export async function listPapers(db: PgQueryable, filters: PaperFilters, page: {
   const where = filterClause(filters, params, { listingsJoined: true });
   params.push(page.after?.upvotes ?? null, page.after?.id ?? null, page.limit);
   const n = params.length;
-  const source = filterSource(filters);
+  const relation = relationToFilter(filters);
   const { rows } = await db.query<PaperRow>(
     `with ${listed} chosen as (
        select o.id, o.upvotes
-       from ${source} o ${listed ? 'join listed on listed.paper_id = o.id' : ''}
+       from ${relation} o ${listed ? 'join listed on listed.paper_id = o.id' : ''}
        where ${where}
          and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
        order by o.upvotes desc, o.id
@@ -142,7 +142,7 @@ export async function searchPapers(db: PgQueryable, text: string, filters: Paper
   const n = params.length;
   // With no repository filter, `o` is papers itself: no second lookup of each row walked.
   const matches =
-    filterSource(filters) === 'papers'
+    relationToFilter(filters) === 'papers'
       ? 'join papers o on o.search @@ q.query'
       : 'join papers p on p.search @@ q.query join paper_overview o on o.id = p.id';
   const { rows } = await db.query<SearchRow>(

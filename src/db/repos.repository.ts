@@ -17,7 +17,7 @@ export async function linkPaperRepos(db: PgQueryable, links: ReadonlyArray<{ pap
     `insert into paper_repos (paper_id, ref, source)
      select * from unnest($1::text[], $2::text[], $3::text[])
      on conflict (paper_id, ref) do nothing`,
-    [sorted.map((link) => link.paperId), sorted.map((link) => link.ref.ref), sorted.map((link) => link.ref.source)],
+    [sorted.map((link) => link.paperId), sorted.map((link) => link.ref.ref), sorted.map((link) => link.ref.foundIn)],
   );
   return rowCount ?? 0;
 }

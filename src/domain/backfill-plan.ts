@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { daysBefore, digestRef, periodKey, type PeriodKind } from './digest-key.ts';
+import { daysBefore, digestRef, periodKey, TRANSPORTS, type PeriodKind } from './digest-key.ts';
 
 /**
  * What a backfill is (a kind and an inclusive range of keys) and which keys
@@ -23,7 +23,7 @@ export const backfillRequestSchema = z.strictObject({
   to: backfillKey.describe('last key, inclusive'),
   force: z.boolean().default(false).describe('fetch keys that are already loaded too'),
   via: z
-    .enum(['api', 'html'])
+    .enum(TRANSPORTS)
     .default('api')
     .describe('api (default): the JSON API, whose budget is five times the pages budget; html: the HTML pages'),
 });

@@ -155,7 +155,11 @@ export function isPeriodKind(kind: DigestKind): kind is PeriodKind {
   return kind === 'day' || kind === 'week' || kind === 'month';
 }
 
+/** How a digest is fetched: its HTML page, or the JSON API's entries (period digests only). */
+export const TRANSPORTS = ['html', 'api'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
 /** The JSON API serves period digests only: other kinds are always fetched as HTML pages. */
-export function transportFor(kind: DigestKind, configured: 'html' | 'api'): 'html' | 'api' {
+export function transportFor(kind: DigestKind, configured: Transport): Transport {
   return isPeriodKind(kind) ? configured : 'html';
 }

@@ -1,5 +1,6 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { z } from 'zod';
+import type { Transport } from './digest-key.ts';
 import { InvalidPayloadError, LayoutChangedError, TransientError } from '../errors.ts';
 import { dedupeListedPapers } from './dedupe.ts';
 import { storableJson, TooDeepError } from './storable-json.ts';
@@ -19,14 +20,15 @@ export interface ParseContext {
 }
 
 /**
- * A parsed list page. `full`: records from the data blob (the normal case).
- * `cards`: the blob was missing but the page's paper cards were readable:
+ * A parsed list page, by where its records came from (`origin`): `blob`,
+ * the page's data blob (the normal case), or `api`, the JSON API's entries:
+ * full records. `cards`: the blob was missing but the page's paper cards were readable:
  * ids, titles and upvotes only. Either list may be empty: a page that lists
  * nothing is not an error.
  */
 export type ParsedDigest =
-  | { source: 'blob' | 'api'; papers: ListedPaper[]; warnings: string[] }
-  | { source: 'cards'; cards: ListedCard[]; warnings: string[] };
+  | { origin: 'blob' | 'api'; papers: ListedPaper[]; warnings: string[] }
+  | { origin: 'cards'; cards: ListedCard[]; warnings: string[] };
 
 /**
  * The page ends before its closing </html> tag: the body was cut off in
@@ -78,7 +80,7 @@ export function parseListPage(html: string, context: ParseContext): ParsedDigest
       );
     }
     return {
-      source: 'cards',
+      origin: 'cards',
       cards,
       warnings: [`no DailyPapers blob: ${cards.length} papers read from the page's cards (ids, titles, upvotes only)`, ...cardWarnings],
     };
@@ -88,7 +90,7 @@ export function parseListPage(html: string, context: ParseContext): ParsedDigest
 }
 
 /** Parses the (already entity-decoded) JSON text of a DailyPapers `data-props` attribute. */
-export function parseDailyPapersProps(propsText: string, context: ParseContext): Extract<ParsedDigest, { source: 'blob' | 'api' }> {
+export function parseDailyPapersProps(propsText: string, context: ParseContext): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
   let props: unknown;
   try {
     props = JSON.parse(propsText);
@@ -99,11 +101,11 @@ export function parseDailyPapersProps(propsText: string, context: ParseContext):
   if (!shape.success) {
     throw new InvalidPayloadError(`DailyPapers blob on ${context.url} has no dailyPapers array: ${summarizeIssues(shape.error)}`);
   }
-  return { ...parseDailyPaperEntries(shape.data.dailyPapers, context), source: 'blob' };
+  return { ...parseDailyPaperEntries(shape.data.dailyPapers, context), origin: 'blob' };
 }
 
 /** Validates and maps a daily-papers array (the blob's `dailyPapers`, or the API's body). */
-export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): Extract<ParsedDigest, { source: 'blob' | 'api' }> {
+export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
   let storable: unknown;
   try {
     storable = storableJson(entries);
@@ -118,7 +120,7 @@ export function parseDailyPaperEntries(entries: readonly unknown[], context: Par
   const listed = validated.data.map((entry, index) => ({ rank: index + 1, paper: toPaperRecord(entry) }));
   const papers = dedupeListedPapers(listed);
   const warnings = papers.length === listed.length ? [] : [`${listed.length - papers.length} duplicate entries merged`];
-  return { source: 'api', papers, warnings };
+  return { origin: 'api', papers, warnings };
 }
 
 function findListProps($: CheerioAPI): string | undefined {
@@ -154,9 +156,6 @@ function excerptOf($: CheerioAPI): string {
   const text = $('main').text() || $('body').text() || $.root().text();
   return text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
 }
-
-/** How a digest was fetched: its HTML page, or the JSON API's entries. */
-export type Transport = 'html' | 'api';
 
 /**
  * Parses a fetched (or stored) body by transport: what `ingest` does after a

@@ -11,14 +11,15 @@ import type { PaperRecord } from './paper.ts';
  * user page, GitHub Pages) is rejected, never guessed at.
  */
 
-export type RepoRefSource = 'github_repo' | 'project_page' | 'abstract';
+/** Where in a paper's record the reference was found (stored as `paper_repos.source`). */
+export type RepoRefFoundIn = 'github_repo' | 'project_page' | 'abstract';
 
 export interface RepoRef {
   /** Lower-cased `owner/repo`: GitHub names are case-insensitive, so this is the key. */
   ref: string;
   /** `owner/repo` as written, for display until GitHub returns the canonical name. */
   display: string;
-  source: RepoRefSource;
+  foundIn: RepoRefFoundIn;
 }
 
 const GITHUB_URL = /^(?:https?:)?\/*(?:www\.)?github\.com\/+(.*)$/i;
@@ -36,7 +37,7 @@ const RESERVED_OWNERS = new Set([
  * @returns `{ ref, display }` for a GitHub repository URL (or `github.com/owner/repo`
  * without scheme), or undefined when the value is not a repository.
  */
-export function normalizeGithubRepo(value: string): Omit<RepoRef, 'source'> | undefined {
+export function normalizeGithubRepo(value: string): Omit<RepoRef, 'foundIn'> | undefined {
   const compact = value.replace(/\s+/g, '');
   const match = GITHUB_URL.exec(compact);
   if (!match) return undefined;
@@ -51,18 +52,18 @@ export function normalizeGithubRepo(value: string): Omit<RepoRef, 'source'> | un
 // A github.com link inside running text; an arXiv line wrap may sit right after "github.com/".
 const LINK_IN_TEXT = /(?:https?:\/\/)?(?:www\.)?(?<![\w.-])github\.com\/+\s*[^\s/]+\/+[^\s]+/gi;
 
-/** Every repository a paper points to, each once (the first source listed wins). */
+/** Every repository a paper points to, each once (the first place listed wins). */
 export function extractRepoRefs(paper: Pick<PaperRecord, 'raw' | 'projectPage' | 'abstract'>): RepoRef[] {
   const raw = paper.raw as { paper?: { githubRepo?: unknown; summary?: unknown } } | undefined;
-  const candidates: Array<[string, RepoRefSource]> = [];
+  const candidates: Array<[string, RepoRefFoundIn]> = [];
   if (typeof raw?.paper?.githubRepo === 'string') candidates.push([raw.paper.githubRepo, 'github_repo']);
   if (paper.projectPage) candidates.push([paper.projectPage, 'project_page']);
   const text = typeof raw?.paper?.summary === 'string' ? raw.paper.summary : (paper.abstract ?? '');
   for (const link of text.match(LINK_IN_TEXT) ?? []) candidates.push([link, 'abstract']);
   const refs = new Map<string, RepoRef>();
-  for (const [value, source] of candidates) {
+  for (const [value, foundIn] of candidates) {
     const normalized = normalizeGithubRepo(value);
-    if (normalized && !refs.has(normalized.ref)) refs.set(normalized.ref, { ...normalized, source });
+    if (normalized && !refs.has(normalized.ref)) refs.set(normalized.ref, { ...normalized, foundIn });
   }
   return [...refs.values()];
 }

@@ -1,7 +1,6 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { LIST_KINDS, type DigestRef } from '../domain/digest-key.ts';
-import type { Transport } from '../domain/parse-digest.ts';
+import { LIST_KINDS, TRANSPORTS, type DigestRef } from '../domain/digest-key.ts';
 import { SCHEDULE_NAMES } from '../domain/schedule-plan.ts';
 
 /** Queue names, job names and payload schemas: the one contract between producers and workers. */
@@ -19,10 +18,7 @@ export const QUEUES = { digests: 'digests', digestsApi: 'digests-api', repos: 'r
 /** A process's producer handles on every queue, by the keys of QUEUES. */
 export type PaperboyQueues = Readonly<Record<keyof typeof QUEUES, Queue>>;
 
-/** The queue of a fetch by its transport: the HTML pages bucket or the API bucket. */
-export function digestQueueName(transport: Transport): (typeof QUEUES)['digests' | 'digestsApi'] {
-  return transport === 'api' ? QUEUES.digestsApi : QUEUES.digests;
-}
+
 
 export const JOBS = {
   fetchDigest: 'fetch-digest',
@@ -36,7 +32,7 @@ export const fetchDigestPayload = z.object({
   kind: z.enum(LIST_KINDS),
   key: z.string().min(1).max(200),
   force: z.boolean().default(false),
-  via: z.enum(['html', 'api']).optional(),
+  via: z.enum(TRANSPORTS).optional(),
 });
 export type FetchDigestPayload = z.infer<typeof fetchDigestPayload>;
 

@@ -1,6 +1,5 @@
 import type { Queue } from 'bullmq';
-import { transportFor, type DigestRef } from '../domain/digest-key.ts';
-import type { Transport } from '../domain/parse-digest.ts';
+import { transportFor, type DigestRef, type Transport } from '../domain/digest-key.ts';
 import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from './contracts.ts';
 
 /** The queue a fetch by this transport runs on: each Hugging Face budget bucket has its own. */

@@ -9,8 +9,8 @@ import {
 } from '../db/fetches.repository.ts';
 import { storePageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
-import { digestUrl, isPeriodKind, transportFor, type DigestRef } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDigestBody, type Transport } from '../domain/parse-digest.ts';
+import { digestUrl, isPeriodKind, transportFor, type DigestRef, type Transport } from '../domain/digest-key.ts';
+import { PARSER_VERSION, parseDigestBody } from '../domain/parse-digest.ts';
 import { LayoutChangedError, PermanentError } from '../errors.ts';
 import { fetchDailyPapersApi } from '../http/hf-api-client.ts';
 import { HfClient } from '../http/hf-client.ts';

@@ -40,11 +40,11 @@ export interface LoadDigestResult {
 export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise<LoadDigestResult> {
   const { parsed, observedAt } = input;
   const listings: ListingRow[] =
-    parsed.source === 'cards'
+    parsed.origin === 'cards'
       ? parsed.cards.map(({ rank, card }) => ({ paperId: card.id, rank, upvotes: card.upvotes }))
       : parsed.papers.map(({ rank, paper }) => ({ paperId: paper.id, rank, upvotes: paper.upvotes }));
   // Computed once, outside the transaction: withTransaction may run it again after a deadlock.
-  const links = parsed.source === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
+  const links = parsed.origin === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
   return withTransaction(pool, async (tx) => {
     const { counts, observed } = await writePapers(tx, parsed, observedAt);
     const metricsAppended = await appendPaperMetrics(tx, observed, observedAt);
@@ -65,7 +65,7 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
 
 /** Full records replace what they describe; card sightings only refresh what a card shows. */
 async function writePapers(tx: PgQueryable, parsed: ParsedDigest, observedAt: Date): Promise<{ counts: UpsertCounts; observed: MetricObservation[] }> {
-  if (parsed.source === 'cards') {
+  if (parsed.origin === 'cards') {
     const cards = parsed.cards.map((item) => item.card);
     return { counts: await upsertCardSightings(tx, cards, observedAt), observed: cards };
   }

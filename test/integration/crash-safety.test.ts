@@ -215,5 +215,5 @@ function fetchedWhole(result: BackfillResult): string[] {
 /** The number of papers the upstream lists for a day, read by the production parser. */
 function upstreamPaperCount(upstream: DigestUpstream, day: string): number {
   const parsed = parseListPage(upstream.page(day).toString('utf8'), { url: day });
-  return parsed.source === 'cards' ? parsed.cards.length : parsed.papers.length;
+  return parsed.origin === 'cards' ? parsed.cards.length : parsed.papers.length;
 }

@@ -24,7 +24,7 @@ const T3 = new Date('2026-08-03T12:00:00Z');
 function load(pool: pg.Pool, digest: DigestRef, listed: ListedPaper[], observedAt: Date) {
   return loadDigest(pool, {
     digest,
-    parsed: { source: 'api', papers: listed, warnings: [] },
+    parsed: { origin: 'api', papers: listed, warnings: [] },
     observedAt,
     fetch: { url: `test:${digest.kind}/${digest.key}`, httpStatus: 200, error: null },
   });

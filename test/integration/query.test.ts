@@ -25,7 +25,7 @@ describe('querying the database', () => {
   let http: HttpClient;
 
   async function load(kind: 'day', key: string, listed: ReturnType<typeof listedFromApi>, at: Date) {
-    await loadDigest(pool, { digest: { source: 'hf', kind, key }, parsed: { source: 'api', papers: listed, warnings: [] }, observedAt: at, fetch: { url: 'test', httpStatus: 200, error: null } });
+    await loadDigest(pool, { digest: { source: 'hf', kind, key }, parsed: { origin: 'api', papers: listed, warnings: [] }, observedAt: at, fetch: { url: 'test', httpStatus: 200, error: null } });
   }
 
   beforeAll(async () => {

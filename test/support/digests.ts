@@ -29,7 +29,7 @@ export function listedFromHtml2024(): ListedPaper[] {
 
 /** The full records of a parse that must have come from a blob or the API (not from cards). */
 export function fullRecords(parsed: ParsedDigest): ListedPaper[] {
-  if (parsed.source === 'cards') throw new Error(`expected full records, got ${parsed.cards.length} card sightings`);
+  if (parsed.origin === 'cards') throw new Error(`expected full records, got ${parsed.cards.length} card sightings`);
   return parsed.papers;
 }
 

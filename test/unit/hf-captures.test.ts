@@ -92,7 +92,7 @@ describe('pages built from a real shell and real payloads of other dates', () =>
     const date = /(\d{4}-\d{2}-\d{2})/.exec(file)![1]!;
     const page = buildListPage({ entries: apiEntries(file), date, layout });
     const parsed = parseListPage(page, { url: `https://huggingface.co/papers/date/${date}` });
-    expect(parsed.source).toBe('blob');
+    expect(parsed.origin).toBe('blob');
     expect(parsed.warnings).toEqual([]);
     expect(fullRecords(parsed)).toEqual(listedFromApi(file));
   });

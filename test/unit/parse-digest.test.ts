@@ -13,7 +13,7 @@ describe('parseListPage on the real 2024-08-01 capture', () => {
   const { warnings } = parsed;
 
   it('reads the DailyPapers blob, and its cards agree with it', () => {
-    expect(parsed.source).toBe('blob');
+    expect(parsed.origin).toBe('blob');
     expect(warnings).toEqual([]);
   });
 
@@ -85,7 +85,7 @@ describe('parseListPage finds the blob whatever its markup', () => {
       `<!--[--><style>.svelte-1x2y{color:red}</style><div data-target=DailyPapers data-props="${props}" class="contents"><!--]-->`],
   ])('%s', (_label, rewrite) => {
     const parsed = parseListPage(withBlobTag(rewrite), { url: URL_2024_08_01 });
-    expect(parsed.source).toBe('blob');
+    expect(parsed.origin).toBe('blob');
     const papers = fullRecords(parsed);
     expect(papers).toHaveLength(13);
     expect(papers[0]!.paper).toMatchObject({ id: '2407.21783', title: 'The Llama 3 Herd of Models', upvotes: 94 });
@@ -97,8 +97,8 @@ describe('parseListPage on damaged versions of the capture', () => {
   it('falls back to the article cards when the blob is gone, and says so', () => {
     const papers = fullRecords(parseListPage(page, { url: URL_2024_08_01 }));
     const parsed = parseListPage(withoutBlob, { url: URL_2024_08_01 });
-    expect(parsed.source).toBe('cards');
-    if (parsed.source !== 'cards') return;
+    expect(parsed.origin).toBe('cards');
+    if (parsed.origin !== 'cards') return;
     expect(parsed.cards.map((item) => item.card.id)).toEqual(papers.map((item) => item.paper.id));
     expect(parsed.cards[0]).toEqual({ rank: 1, card: { id: '2407.21783', title: 'The Llama 3 Herd of Models', upvotes: 94, numComments: 5 } });
     expect(parsed.cards[12]!.card).toMatchObject({ id: '2404.01300', upvotes: 3, numComments: 2 });
@@ -112,7 +112,7 @@ describe('parseListPage on damaged versions of the capture', () => {
     const secondCard = page.indexOf('<article', firstCard + 1);
     const withoutFirstCard = page.slice(0, firstCard) + page.slice(secondCard);
     const parsed = parseListPage(withoutFirstCard, { url: URL_2024_08_01 });
-    expect(parsed.source).toBe('blob');
+    expect(parsed.origin).toBe('blob');
     expect(fullRecords(parsed)).toHaveLength(13);
     expect(parsed.warnings).toEqual(['blob and cards disagree: 1 only in the blob (2407.21783), 0 only on cards ()']);
   });

@@ -167,7 +167,7 @@ interface Outcome {
 function parseCase(transport: 'html' | 'api', body: string, what: string): Outcome {
   try {
     const parsed = parseDigestBody(transport, Buffer.from(body), { url: `fuzz:${what}` });
-    return { kind: 'papers', papers: parsed.source === 'cards' ? [] : parsed.papers.map((listed) => listed.paper) };
+    return { kind: 'papers', papers: parsed.origin === 'cards' ? [] : parsed.papers.map((listed) => listed.paper) };
   } catch (error) {
     if (TYPED_ERRORS.some((type) => error instanceof type)) return { kind: 'typed-error', papers: [] };
     throw new Error(`case "${what}": untyped ${(error as Error).name}: ${(error as Error).message}`);
@@ -215,7 +215,7 @@ describe(`parser fuzzing (${FUZZ_CASES} mutated captures)`, () => {
     const title = entries[0]!.paper.title as string;
     entries[0]!.paper.title = `${title}\u0000\ud800 '); DROP TABLE papers; --`;
     const parsed = parseDigestBody('api', Buffer.from(JSON.stringify(entries)), { url: 'fuzz' });
-    if (parsed.source === 'cards') throw new Error('expected records');
+    if (parsed.origin === 'cards') throw new Error('expected records');
     const paper = parsed.papers.find((listed) => listed.paper.id === String(entries[0]!.paper.id))!.paper;
     expect((paper.raw as { paper: { title: string } }).paper.title).toBe(`${title}\ufffd\ufffd '); DROP TABLE papers; --`);
   });

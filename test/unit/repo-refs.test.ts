@@ -45,7 +45,7 @@ describe('extractRepoRefs on real papers', () => {
     expect(withRepo.length).toBe(96);
     for (const paper of withRepo) {
       const refs = extractRepoRefs(paper);
-      const fromField = refs.find((ref) => ref.source === 'github_repo');
+      const fromField = refs.find((ref) => ref.foundIn === 'github_repo');
       expect(fromField, `${paper.id}: ${(paper.raw as { paper: { githubRepo: string } }).paper.githubRepo}`).toBeDefined();
       expect(fromField!.ref).toMatch(/^[a-z0-9-]+\/[a-z0-9._-]+$/);
     }
@@ -54,9 +54,9 @@ describe('extractRepoRefs on real papers', () => {
   it('collects the field, a github.com project page and links in the abstract, each once', () => {
     const byId = new Map(listedFromApi('hf-api-daily_papers-2025-10-08.json').map((item) => [item.paper.id, item.paper]));
     const newline = extractRepoRefs(byId.get('2510.05342')!);
-    expect(newline[0]).toMatchObject({ source: 'github_repo' });
+    expect(newline[0]).toMatchObject({ foundIn: 'github_repo' });
     expect(newline[0]!.ref).not.toMatch(/\s/);
     const all = listedFromApi('hf-api-daily_papers-2025-10-08.json').flatMap((item) => extractRepoRefs(item.paper));
-    expect(all.some((ref) => ref.source === 'abstract')).toBe(true);
+    expect(all.some((ref) => ref.foundIn === 'abstract')).toBe(true);
   });
 });

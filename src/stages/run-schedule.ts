@@ -1,0 +1,39 @@
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import { findFetchedDays } from '../db/fetches.repository.ts';
+import { daysBefore, type Transport } from '../domain/digest-key.ts';
+import { CATCH_UP_DAYS, planSchedule, type ScheduleName } from '../domain/schedule-plan.ts';
+import { JOBS, type EnrichReposPayload, type PaperboyQueues } from '../queue/contracts.ts';
+import { enqueueDigestFetches } from '../queue/enqueue.ts';
+
+export interface ScheduleDependencies {
+  pool: pg.Pool;
+  queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'> & { repos: Queue };
+  savedSearches: readonly string[];
+  /** How scheduled day/week/month digests are fetched (HTML unless PAPERBOY_HF_TRANSPORT=api). */
+  transport: Transport;
+}
+
+export interface ScheduleSummary {
+  schedule: ScheduleName;
+  /** The ids of the jobs it enqueued (digest ids, or the enrichment's deduplication id). */
+  enqueued: string[];
+}
+
+/**
+ * A scheduler fired: enqueue what it stands for. Digest schedules plan their
+ * digests (the daily one also the days of the last week never fetched: a
+ * scheduler never replays missed ticks) and enqueue one fetch each;
+ * `repos-refresh` enqueues one enrichment of every repository due.
+ */
+export async function runSchedule(deps: ScheduleDependencies, schedule: ScheduleName, now = new Date()): Promise<ScheduleSummary> {
+  if (schedule === 'repos-refresh') {
+    const payload: EnrichReposPayload = { stale: true };
+    await deps.queues.repos.add(JOBS.enrichRepos, payload, { deduplication: { id: 'enrich-repos-stale' } });
+    return { schedule, enqueued: ['enrich-repos-stale'] };
+  }
+  // Only the daily schedule catches up on missed days; the others need no database read.
+  const fetchedDays = schedule === 'daily-recent' ? await findFetchedDays(deps.pool, daysBefore(now, CATCH_UP_DAYS)) : new Set<string>();
+  const refs = planSchedule(schedule, { now, savedSearches: deps.savedSearches, fetchedDays });
+  return { schedule, enqueued: await enqueueDigestFetches(deps.queues, refs, deps.transport) };
+}
