@@ -1,13 +1,9 @@
-import { DelayedError, ErrorCode, Job, WaitingChildrenError, type Queue } from 'bullmq';
-import type pg from 'pg';
+import { ErrorCode, Job, type Queue } from 'bullmq';
 import { z } from 'zod';
-import { backfillKeys, BackfillRangeError, backfillRequestSchema, type BackfillKind, type BackfillRequest } from '../domain/backfill-plan.ts';
+import { backfillRequestSchema, type BackfillKind, type BackfillRequest } from '../domain/backfill-plan.ts';
 import { digestRef } from '../domain/digest-key.ts';
-import { findFetchedKeys, findLatestOutcomes } from '../db/fetches.repository.ts';
-import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from './contracts.ts';
-import { digestQueue } from './enqueue.ts';
 
 /**
  * A backfill is one job on the `backfills` queue whose children are the
@@ -30,7 +26,7 @@ import { digestQueue } from './enqueue.ts';
 /** Children added per checkpoint. */
 const FAN_OUT_CHUNK = 100;
 /** How often a backfill waiting on keys fetched by another one looks again. */
-const SHARED_RECHECK_MS = 2_000;
+export const SHARED_RECHECK_MS = 2_000;
 
 const backfillStateSchema = z.object({
   step: z.enum(['fan-out', 'collect']),
@@ -66,65 +62,11 @@ export interface BackfillResult {
   cancelled: string[];
 }
 
-export interface BackfillDeps {
-  pool: pg.Pool;
-  /** Children go to the queue of the backfill's transport (digests-api unless via html). */
-  queues: Pick<PaperboyQueues, 'digests' | 'digestsApi' | 'backfills'>;
-  maxKeys: number;
-  log: Logger;
-  now?: () => Date;
-}
-
-/** Runs one step of a backfill job; throws BullMQ's WaitingChildrenError or DelayedError to come back later. */
-export async function runBackfill(job: Job, token: string | undefined, deps: BackfillDeps): Promise<BackfillResult> {
-  const { state: saved, ...request } = backfillJobData.parse(job.data);
-  const now = deps.now?.() ?? new Date();
-  let state = saved ?? (await plan(request, deps, now));
-  if (!saved) {
-    await job.updateData({ ...request, state });
-    await job.log(`planned ${state.total} key(s): ${state.skipped.length} already loaded, ${state.pending.length} to fetch`);
-  }
-  const { backfills } = deps.queues;
-  const children = digestQueue(deps.queues, request.via);
-  let cancelled = await isCancelRequested(backfills, job.id!);
-  while (state.step === 'fan-out' && !cancelled) {
-    state = await addChildren(job, request, state, children, deps.log);
-    await job.updateData({ ...request, state });
-    await job.updateProgress(await backfillProgress(job, state));
-    cancelled = await isCancelRequested(backfills, job.id!);
-  }
-  if (cancelled) await removeWaitingChildren(job, deps.queues);
-  if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-  if (await sharedKeysInFlight(children, request.kind, state.shared)) {
-    await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
-    throw new DelayedError();
-  }
-  const result = await collectResult(job, request, state, deps.pool);
-  await job.updateProgress(100);
-  return result;
-}
-
-async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Promise<BackfillState> {
-  let keys: string[];
-  try {
-    keys = backfillKeys(request, { today: now, maxKeys: deps.maxKeys });
-  } catch (error) {
-    if (error instanceof BackfillRangeError) throw new PermanentError(`bad backfill range: ${error.message}`);
-    throw error;
-  }
-  const loaded = request.force ? new Set<string>() : await findFetchedKeys(deps.pool, request.kind, keys);
-  return {
-    step: 'fan-out',
-    startedAt: now.toISOString(),
-    total: keys.length,
-    skipped: keys.filter((key) => loaded.has(key)),
-    pending: keys.filter((key) => !loaded.has(key)),
-    cursor: 0,
-    shared: [],
-  };
-}
-
-async function addChildren(job: Job, request: BackfillRequest, state: BackfillState, children: Queue, log: Logger): Promise<BackfillState> {
+/**
+ * Adds the next chunk of children (one fetch-digest per key) to `children`;
+ * returns the state with its cursor moved past them.
+ */
+export async function addChildren(job: Job, request: BackfillRequest, state: BackfillState, children: Queue, log: Logger): Promise<BackfillState> {
   const chunk = state.pending.slice(state.cursor, state.cursor + FAN_OUT_CHUNK);
   const shared = [...state.shared];
   for (const key of chunk) {
@@ -150,38 +92,13 @@ async function addChildren(job: Job, request: BackfillRequest, state: BackfillSt
 }
 
 /** True while any of the keys is still waiting, delayed or running as someone else's child. */
-async function sharedKeysInFlight(digests: Queue, kind: BackfillKind, keys: readonly string[]): Promise<boolean> {
+export async function sharedKeysInFlight(digests: Queue, kind: BackfillKind, keys: readonly string[]): Promise<boolean> {
   for (const key of keys) {
     const job = await Job.fromId(digests, digestJobId(digestRef(kind, key)));
     const state = job && (await job.getState());
     if (state && state !== 'completed' && state !== 'failed') return true;
   }
   return false;
-}
-
-async function collectResult(job: Job, request: BackfillRequest, state: BackfillState, pool: pg.Pool): Promise<BackfillResult> {
-  const { outcomes, failures } = await childOutcomes(job, request.kind, state);
-  const result: BackfillResult = {
-    ...request,
-    total: state.total,
-    skipped: state.skipped,
-    loaded: [],
-    empty: [],
-    not_modified: [],
-    failed: [],
-    cancelled: [],
-  };
-  // Usually no key was shared with another backfill: no query then.
-  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> = state.shared.length === 0 ? new Map() : await findLatestOutcomes(pool, request.kind, state.shared, new Date(state.startedAt));
-  for (const key of state.pending) {
-    const shared = sharedOutcomes.get(key);
-    const outcome = outcomes.get(key) ?? (shared?.outcome === 'failed' ? undefined : shared?.outcome);
-    const failure = failures.get(key) ?? (shared?.outcome === 'failed' ? (shared.error ?? 'failed') : undefined);
-    if (outcome) result[outcome].push(key);
-    else if (failure !== undefined) result.failed.push({ key, error: failure });
-    else result.cancelled.push(key);
-  }
-  return result;
 }
 
 /** Each child's outcome (from its return value) or failure reason, by key, and how many children have settled. */
@@ -204,7 +121,7 @@ export async function childOutcomes(job: Job, kind: BackfillKind, state: Pick<Ba
 }
 
 /** Percent of the keys done (skipped, fetched or failed), from the children's counts alone. */
-async function backfillProgress(job: Job, state: BackfillState): Promise<number> {
+export async function backfillProgress(job: Job, state: BackfillState): Promise<number> {
   const counts = await job.getDependenciesCount({ processed: true, ignored: true });
   const done = state.skipped.length + (counts.processed ?? 0) + (counts.ignored ?? 0);
   return state.total === 0 ? 100 : Math.floor((100 * done) / state.total);
@@ -231,7 +148,7 @@ export async function isCancelRequested(backfills: Queue, id: string): Promise<b
 }
 
 /** Removes the children that have not started; running ones finish. */
-async function removeWaitingChildren(job: Job, queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>): Promise<void> {
+export async function removeWaitingChildren(job: Job, queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>): Promise<void> {
   let cursor: number | undefined = 0;
   const jobKeys: string[] = [];
   do {
