@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { HttpClient } from './http/http-client.ts';
+import { allowedOrigins } from './upstreams/index.ts';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.ts';
 import { startEmbeddedRedis } from './infra/embedded-redis.ts';
 import { redactUrl, type Logger } from './logger.ts';
@@ -10,9 +11,9 @@ export interface ServiceHandle {
   close(): Promise<void>;
 }
 
-/** The one HTTP client for the upstreams: only the hosts of HF_BASE_URL and GITHUB_API_URL are allowed. */
+/** The one HTTP client for the upstreams: only their declared origins (HF_BASE_URL, GITHUB_API_URL) are allowed. */
 export function createUpstreamClient(config: Config): HttpClient {
-  return new HttpClient({ ...config.http, allowedOrigins: [config.hf.baseUrl, config.github.apiUrl] });
+  return new HttpClient({ ...config.http, allowedOrigins: allowedOrigins(config) });
 }
 
 /** DATABASE_URL when set; otherwise the embedded Postgres in PAPERBOY_DATA_DIR. */

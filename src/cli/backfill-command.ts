@@ -8,7 +8,7 @@ import { backfillStatus, enqueueBackfill, type BackfillStatus } from '../queue/b
 import { producerConnection } from '../queue/connection.ts';
 import { QUEUES } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
-import { RedisRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
+import { hfRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
 import { formatDuration } from '../domain/request-budget.ts';
 import { TRANSPORTS } from '../domain/digest-key.ts';
 import { resolveRedis } from '../runtime.ts';
@@ -60,7 +60,7 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
         if ((await queue.getWorkersCount()) === 0) {
           process.stderr.write('paperboy: no worker is running on the backfills queue yet: the backfill starts when `paperboy worker` or `paperboy start` runs\n');
         }
-        const budget = new RedisRequestBudget(connection, config.service.queuePrefix, config.hf.budgets, logger);
+        const budget = hfRequestBudget(connection, config, logger);
         const status = await follow(queue, id, budget);
         process.stdout.write(describeFinished(status));
         if (status.state !== 'completed' || status.counts.failed > 0) process.exitCode = EXIT_FAILED;

@@ -110,20 +110,20 @@ interface DigestKeyRow {
   key: string;
 }
 
-/** Days (YYYY-MM-DD keys) since `since` whose daily page was fetched without failing. */
-export async function findFetchedDays(db: PgQueryable, since: string): Promise<Set<string>> {
+/** Days (YYYY-MM-DD keys) since `since` whose daily page from `source` was fetched without failing. */
+export async function findFetchedDays(db: PgQueryable, source: DigestRef['source'], since: string): Promise<Set<string>> {
   const { rows } = await db.query<DigestKeyRow>(
-    `select distinct key from digest_fetches where source = 'hf' and kind = 'day' and outcome <> 'failed' and key >= $1`,
-    [since],
+    `select distinct key from digest_fetches where source = $1 and kind = 'day' and outcome <> 'failed' and key >= $2`,
+    [source, since],
   );
   return new Set(rows.map((row) => row.key));
 }
 
 /** Those of `keys` (of one kind) that have been fetched without failing at least once. */
-export async function findFetchedKeys(db: PgQueryable, kind: DigestRef['kind'], keys: readonly string[]): Promise<Set<string>> {
+export async function findFetchedKeys(db: PgQueryable, source: DigestRef['source'], kind: DigestRef['kind'], keys: readonly string[]): Promise<Set<string>> {
   const { rows } = await db.query<DigestKeyRow>(
-    `select distinct key from digest_fetches where source = 'hf' and kind = $1 and key = any($2::text[]) and outcome <> 'failed'`,
-    [kind, keys],
+    `select distinct key from digest_fetches where source = $1 and kind = $2 and key = any($3::text[]) and outcome <> 'failed'`,
+    [source, kind, keys],
   );
   return new Set(rows.map((row) => row.key));
 }
@@ -137,6 +137,7 @@ interface LatestOutcomeRow {
 /** The latest fetch outcome (and error) of each of `keys` recorded since `since`. */
 export async function findLatestOutcomes(
   db: PgQueryable,
+  source: DigestRef['source'],
   kind: DigestRef['kind'],
   keys: readonly string[],
   since: Date,
@@ -144,9 +145,9 @@ export async function findLatestOutcomes(
   const { rows } = await db.query<LatestOutcomeRow>(
     `select distinct on (key) key, outcome, error
      from digest_fetches
-     where source = 'hf' and kind = $1 and key = any($2::text[]) and fetched_at >= $3 and reparse_of is null
+     where source = $1 and kind = $2 and key = any($3::text[]) and fetched_at >= $4 and reparse_of is null
      order by key, fetched_at desc, id desc`,
-    [kind, keys, since],
+    [source, kind, keys, since],
   );
   return new Map(rows.map((row) => [row.key, { outcome: row.outcome, error: row.error }]));
 }

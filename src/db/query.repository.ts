@@ -1,4 +1,5 @@
 import type { PgQueryable } from './queryable.ts';
+import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
 
 /**
  * The read side: what users ask of the database, as parameterised SQL over
@@ -74,7 +75,8 @@ function hasListingFilter(filters: PaperFilters): boolean {
 }
 
 function listingConditions(filters: PaperFilters, param: (value: unknown) => string): string {
-  const conditions = [`l.source = 'hf'`, `l.kind = 'day'`];
+  // The paper filters' days are Hugging Face's daily listings.
+  const conditions = [`l.source = ${param(DIGEST_SOURCE_HF)}`, `l.kind = 'day'`];
   if (filters.day !== undefined) conditions.push(`l.key = ${param(filters.day)}`);
   if (filters.since !== undefined) conditions.push(`l.key >= ${param(filters.since)}`);
   if (filters.until !== undefined) conditions.push(`l.key <= ${param(filters.until)}`);

@@ -14,17 +14,17 @@ export type HfBucket = (typeof HF_BUCKETS)[number];
  * What an upstream client asks of a budget before and after each request
  * (implemented on Redis in queue/request-budget.ts, shared by every worker).
  */
-export interface RequestBudget {
+export interface RequestBudget<B extends string = HfBucket> {
   /**
    * Waits for the bucket's next slot.
    * @throws RateLimitedError when that slot is further away than a job should hold its worker:
    * the job runner then pauses the bucket's queue for that long, without using an attempt.
    */
-  acquire(bucket: HfBucket): Promise<void>;
+  acquire(bucket: B): Promise<void>;
   /** Reads the rate-limit headers of any response of the bucket's (200, 304, 3xx alike). */
-  observe(bucket: HfBucket, headers: Record<string, string>): Promise<void>;
+  observe(bucket: B, headers: Record<string, string>): Promise<void>;
   /** The bucket answered 429: pause it for the wait the answer asked for, and return the error to throw. */
-  refused(bucket: HfBucket, error: RateLimitedError): Promise<RateLimitedError>;
+  refused(bucket: B, error: RateLimitedError): Promise<RateLimitedError>;
 }
 
 /** No budget: one-off commands (`paperboy ingest`) that make a request or three and need no Redis. */

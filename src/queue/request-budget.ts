@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
 import {
   followedPolicy,
-  HF_BUCKETS,
   parseRateLimit,
   parseRateLimitPolicy,
   spacingMs,
@@ -14,8 +14,10 @@ import { RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /** Where a bucket stands, for /metrics, estimates and the dashboard. */
-export interface BucketState {
-  bucket: HfBucket;
+export interface BucketState<B extends string = HfBucket> {
+  /** The upstream whose bucket it is (its id: `hf`). */
+  upstream: string;
+  bucket: B;
   /** The budget followed now: the configured one, or the server's policy. */
   policy: BudgetPolicy;
   /** From the server's last `RateLimit` header, when it sent one. */
@@ -26,9 +28,9 @@ export interface BucketState {
 }
 
 /** Reading where the buckets stand (the dashboard, `backfill --wait`, /metrics). */
-export interface BudgetReader {
-  read(): Promise<BucketState[]>;
-  readBucket(bucket: HfBucket): Promise<BucketState>;
+export interface BudgetReader<B extends string = HfBucket> {
+  read(): Promise<Array<BucketState<B>>>;
+  readBucket(bucket: B): Promise<BucketState<B>>;
 }
 
 /** Longest a request waits for its slot inside its job; longer, and the job goes back to the queue. */
@@ -81,60 +83,69 @@ return 1
  * adopted for the bucket (see followedPolicy: an explicitly configured
  * budget stays a ceiling); a 429 pauses the bucket for its Retry-After.
  */
-export class RedisRequestBudget implements RequestBudget, BudgetReader {
+export class RedisRequestBudget<B extends string = HfBucket> implements RequestBudget<B>, BudgetReader<B> {
   /** The last policy header seen per bucket, so an unchanged header costs no Redis round trip. */
-  private readonly lastPolicyHeader = new Map<HfBucket, string>();
+  private readonly lastPolicyHeader = new Map<B, string>();
+  private readonly buckets: readonly B[];
 
+  /**
+   * @param upstream the upstream's id (`hf`): its buckets' Redis keys and metrics labels.
+   * @param configured each bucket's configured budget.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-    private readonly configured: Readonly<Record<HfBucket, ConfiguredBudget>>,
+    private readonly upstream: string,
+    private readonly configured: Readonly<Record<B, ConfiguredBudget>>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.buckets = Object.keys(configured) as B[];
+  }
 
-  async acquire(bucket: HfBucket): Promise<void> {
+  async acquire(bucket: B): Promise<void> {
     const spacing = spacingMs(this.configured[bucket]);
     const maxWait = Math.max(MAX_INLINE_WAIT_MS, 2 * spacing);
     const [reserved, wait] = (await this.redis.eval(ACQUIRE_SCRIPT, 1, this.key(bucket), String(spacing), this.fingerprint(bucket), String(maxWait))) as [number, string];
     const waitMs = Math.max(0, Math.ceil(Number(wait)));
     if (reserved !== 1) {
-      throw new RateLimitedError(`Hugging Face ${bucket} budget: the next request may leave in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+      throw new RateLimitedError(`${this.upstream} ${bucket} budget: the next request may leave in ${Math.ceil(waitMs / 1000)} s`, waitMs);
     }
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
-  async observe(bucket: HfBucket, headers: Record<string, string>): Promise<void> {
+  async observe(bucket: B, headers: Record<string, string>): Promise<void> {
     const state = parseRateLimit(headers['ratelimit']);
     const policy = parseRateLimitPolicy(headers['ratelimit-policy']);
-    if (policy) await this.followPolicy(knownBucket(policy.bucket) ?? bucket, policy);
+    if (policy) await this.followPolicy(this.knownBucket(policy.bucket) ?? bucket, policy);
     if (!state) return;
-    const target = knownBucket(state.bucket) ?? bucket;
+    const target = this.knownBucket(state.bucket) ?? bucket;
     const pauseMs = state.remaining === 0 ? state.resetMs : 0;
-    if (pauseMs > 0) this.logger.warn({ bucket: target, pauseMs }, `Hugging Face ${target} budget used up (RateLimit r=0): pausing it for ${Math.ceil(pauseMs / 1000)} s`);
+    if (pauseMs > 0) this.logger.warn({ bucket: target, pauseMs }, `${this.upstream} ${target} budget used up (RateLimit r=0): pausing it for ${Math.ceil(pauseMs / 1000)} s`);
     await this.redis.eval(OBSERVE_SCRIPT, 1, this.key(target), String(state.remaining), String(state.resetMs), String(pauseMs));
   }
 
-  async refused(bucket: HfBucket, error: RateLimitedError): Promise<RateLimitedError> {
+  async refused(bucket: B, error: RateLimitedError): Promise<RateLimitedError> {
     const { headers } = error;
     const state = parseRateLimit(headers['ratelimit']);
     const policy = parseRateLimitPolicy(headers['ratelimit-policy']);
-    if (policy) await this.followPolicy(knownBucket(policy.bucket) ?? bucket, policy);
+    if (policy) await this.followPolicy(this.knownBucket(policy.bucket) ?? bucket, policy);
     // Retry-After when the server sent one; else the reset of the bucket's window; else the client's default.
     const waitMs = headers['retry-after'] === undefined && state ? state.resetMs : error.retryAfterMs;
     await this.redis.eval(OBSERVE_SCRIPT, 1, this.key(bucket), state ? String(state.remaining) : '', state ? String(state.resetMs) : '0', String(waitMs));
-    return new RateLimitedError(`${error.message} (Hugging Face ${bucket} budget paused for ${Math.ceil(waitMs / 1000)} s)`, waitMs);
+    return new RateLimitedError(`${error.message} (${this.upstream} ${bucket} budget paused for ${Math.ceil(waitMs / 1000)} s)`, waitMs);
   }
 
   /** Where each bucket stands now. */
-  async read(): Promise<BucketState[]> {
-    return Promise.all(HF_BUCKETS.map((bucket) => this.readBucket(bucket)));
+  async read(): Promise<Array<BucketState<B>>> {
+    return Promise.all(this.buckets.map((bucket) => this.readBucket(bucket)));
   }
 
-  async readBucket(bucket: HfBucket): Promise<BucketState> {
+  async readBucket(bucket: B): Promise<BucketState<B>> {
     const [quota, windowMs, config, remaining, resetAt, pausedUntil] = (await this.redis.hmget(this.key(bucket), 'quota', 'window', 'config', 'remaining', 'reset_at', 'paused_until')) as Array<string | null>;
     const adopted = config === this.fingerprint(bucket) && quota && windowMs;
     const time = (value: string | null | undefined) => (value && Number(value) > Date.now() ? new Date(Number(value)) : undefined);
     return {
+      upstream: this.upstream,
       bucket,
       policy: adopted ? { quota: Number(quota), windowMs: Number(windowMs) } : { quota: this.configured[bucket].quota, windowMs: this.configured[bucket].windowMs },
       remaining: remaining == null ? undefined : Number(remaining),
@@ -144,7 +155,7 @@ export class RedisRequestBudget implements RequestBudget, BudgetReader {
   }
 
   /** Adopts the server's policy for a bucket (within an explicit configuration's ceiling), once per change. */
-  private async followPolicy(bucket: HfBucket, server: BudgetPolicy): Promise<void> {
+  private async followPolicy(bucket: B, server: BudgetPolicy): Promise<void> {
     const header = `${server.quota}/${server.windowMs}`;
     if (this.lastPolicyHeader.get(bucket) === header) return;
     this.lastPolicyHeader.set(bucket, header);
@@ -160,21 +171,29 @@ export class RedisRequestBudget implements RequestBudget, BudgetReader {
     });
     this.logger.info(
       { bucket, server, configured: { quota: configured.quota, windowMs: configured.windowMs, explicit: configured.explicit }, followed },
-      `Hugging Face ${bucket} budget now ${followed.quota} requests per ${followed.windowMs / 1000} s (server policy ${server.quota} per ${server.windowMs / 1000} s${configured.explicit ? ', configured ceiling ' + configured.quota + ' per ' + configured.windowMs / 1000 + ' s' : ''})`,
+      `${this.upstream} ${bucket} budget now ${followed.quota} requests per ${followed.windowMs / 1000} s (server policy ${server.quota} per ${server.windowMs / 1000} s${configured.explicit ? ', configured ceiling ' + configured.quota + ' per ' + configured.windowMs / 1000 + ' s' : ''})`,
     );
   }
 
-  private key(bucket: HfBucket): string {
-    return `${this.keyPrefix}:budget:hf:${bucket}`;
+  /** A bucket named in a header, if it is one of ours (Hugging Face also has `resolvers`, which we never use). */
+  private knownBucket(name: string | undefined): B | undefined {
+    return this.buckets.find((bucket) => bucket === name);
+  }
+
+  private key(bucket: B): string {
+    return `${this.keyPrefix}:budget:${this.upstream}:${bucket}`;
   }
 
   /** An adopted policy holds only for the configuration it was adopted under. */
-  private fingerprint(bucket: HfBucket): string {
+  private fingerprint(bucket: B): string {
     const { quota, windowMs, explicit } = this.configured[bucket];
     return `${quota}/${windowMs}/${explicit ? 'explicit' : 'default'}`;
   }
 }
 
-function knownBucket(name: string | undefined): HfBucket | undefined {
-  return HF_BUCKETS.find((bucket) => bucket === name);
+
+
+/** Hugging Face's budgets (`pages`, `api`) as configured, on the queues' Redis under their prefix. */
+export function hfRequestBudget(redis: Redis, config: Config, logger: Logger): RedisRequestBudget<HfBucket> {
+  return new RedisRequestBudget(redis, config.service.queuePrefix, 'hf', config.hf.budgets, logger);
 }

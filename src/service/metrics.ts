@@ -11,7 +11,7 @@ import type { BudgetReader } from '../queue/request-budget.ts';
  * queues, the Postgres audit trail), so the figures are the same whichever
  * process serves them and however many workers run.
  */
-export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], budget: Pick<BudgetReader, 'read'>): Registry {
+export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], budget: Pick<BudgetReader<string>, 'read'>): Registry {
   const registry = new Registry();
   new Gauge({
     name: 'paperboy_queue_jobs',
@@ -68,7 +68,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
       this.reset();
       for (const row of await listUpstreamLimits(pool)) this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
       for (const state of await budget.read()) {
-        if (state.remaining !== undefined) this.set({ upstream: 'hf', resource: state.bucket }, state.remaining);
+        if (state.remaining !== undefined) this.set({ upstream: state.upstream, resource: state.bucket }, state.remaining);
       }
     },
   });
@@ -79,7 +79,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      for (const state of await budget.read()) this.set({ upstream: 'hf', resource: state.bucket }, state.policy.quota);
+      for (const state of await budget.read()) this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.quota);
     },
   });
   new Gauge({
@@ -89,7 +89,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      for (const state of await budget.read()) this.set({ upstream: 'hf', resource: state.bucket }, state.policy.windowMs / 1000);
+      for (const state of await budget.read()) this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.windowMs / 1000);
     },
   });
   new Gauge({
@@ -101,7 +101,7 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
       this.reset();
       for (const state of await budget.read()) {
         const left = state.pausedUntil ? Math.max(0, (state.pausedUntil.getTime() - Date.now()) / 1000) : 0;
-        this.set({ upstream: 'hf', resource: state.bucket }, left);
+        this.set({ upstream: state.upstream, resource: state.bucket }, left);
       }
     },
   });

@@ -21,6 +21,8 @@ export interface QueueWorkerOptions {
 
 export interface QueueWorker {
   worker: Worker;
+  /** True when this worker runs jobs of that name. */
+  handles(jobName: string): boolean;
   /**
    * Stops taking new jobs and waits for active ones to finish, up to
    * `graceMs`. Past it, their requests are aborted and the worker closes
@@ -83,6 +85,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   };
   return {
     worker,
+    handles: (jobName) => jobName in options.handlers,
     async close(graceMs: number) {
       await worker.pause(true);
       if (!(await whenIdle(graceMs))) {

@@ -1,27 +1,22 @@
-import { Queue, type Job, type Worker } from 'bullmq';
+import { Queue, type Job, type QueueOptions, type Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { producerConnection } from '../queue/connection.ts';
-import { JOBS, QUEUES, type PlanSchedulePayload } from '../queue/contracts.ts';
+import { JOBS, QUEUES, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
 import type { DashboardServer } from './dashboard-server.ts';
 import { assertSafeBinding } from './dashboard-security.ts';
-import { enrichReposJob } from '../../jobs/enrich-repos.ts';
-import { fetchDigest } from '../../jobs/fetch-digest.ts';
-import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { backfillJob } from '../../jobs/backfill.ts';
+import { upstreamQueues } from '../upstreams/index.ts';
 import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
 import { startQueueWorker } from './queue-worker.ts';
-import { RedisRequestBudget } from '../queue/request-budget.ts';
+import { hfRequestBudget } from '../queue/request-budget.ts';
 
 export type Role = 'worker' | 'schedule' | 'dashboard';
-
-/** Enrichment jobs started per minute across all workers; GitHub's own headers are the real brake. */
-const GITHUB_JOBS_PER_MINUTE = 30;
 
 export interface RunningService {
   /** The dashboard's base URL, when this process serves it. */
@@ -55,11 +50,9 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     const queueConnection = producerConnection(redis.url);
     cleanups.push(async () => queueConnection.disconnect());
     const options = queueOptions(config, queueConnection);
-    const digests = new Queue(QUEUES.digests, options);
-    const digestsApi = new Queue(QUEUES.digestsApi, options);
-    const repos = new Queue(QUEUES.repos, options);
-    const backfills = new Queue(QUEUES.backfills, options);
-    cleanups.push(() => digests.close(), () => digestsApi.close(), () => repos.close(), () => backfills.close());
+    const queues = openQueues(options);
+    const { digests, backfills } = queues;
+    cleanups.push(...Object.values(queues).map((queue) => () => queue.close()));
 
     if (roles.has('schedule')) {
       const definitions = scheduleDefinitions(config);
@@ -74,42 +67,22 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
       // Only workers reach upstream; the dashboard and the schedule role need no HTTP client.
       const http = createUpstreamClient(config);
       cleanups.push(() => http.close());
-      const budget = new RedisRequestBudget(queueConnection, config.service.queuePrefix, config.hf.budgets, logger);
-      const context = { config, pool, http, budget, digests, digestsApi, repos, backfills };
-      // One worker per budget bucket: a paused bucket holds back only its own queue.
-      const digestWorkers = [
+      const budget = hfRequestBudget(queueConnection, config, logger);
+      const context = { config, pool, http, budget, ...queues };
+      // Each upstream's queues, as its declaration says (src/upstreams/): one worker per queue.
+      const upstreamWorkers = upstreamQueues().map((declared) =>
         startQueueWorker({
           redisUrl: redis.url,
-          queue: digests,
-          handlers: { [JOBS.fetchDigest]: fetchDigest, [JOBS.planSchedule]: planScheduleJob },
+          queue: queueNamed(queues, declared.name),
+          handlers: declared.handlers,
           context,
           logger,
-          concurrency: config.service.concurrency,
-          limiter: PAUSABLE,
+          concurrency: declared.concurrency(config),
+          ...(declared.limiter ? { limiter: declared.limiter } : {}),
         }),
-        startQueueWorker({
-          redisUrl: redis.url,
-          queue: digestsApi,
-          handlers: { [JOBS.fetchDigest]: fetchDigest },
-          context,
-          logger,
-          concurrency: config.service.concurrency,
-          limiter: PAUSABLE,
-        }),
-      ];
+      );
       const workers = [
-        ...digestWorkers,
-        startQueueWorker({
-          redisUrl: redis.url,
-          queue: repos,
-          handlers: { [JOBS.enrichRepos]: enrichReposJob },
-          context,
-          logger,
-          // One enrichment at a time: GitHub's secondary limits punish concurrency, and its
-          // rate-limit headers pause the queue anyway.
-          concurrency: 1,
-          limiter: { max: GITHUB_JOBS_PER_MINUTE, duration: 60_000 },
-        }),
+        ...upstreamWorkers,
         startQueueWorker({
           redisUrl: redis.url,
           queue: backfills,
@@ -117,12 +90,14 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           handlers: { [JOBS.backfill]: backfillJob, __default__: backfillJob },
           context,
           logger,
-          // A backfill only plans and adds children; its fetches obey the digests queue's budget.
+          // A backfill only plans and adds children; its fetches obey their bucket's budget.
           concurrency: 2,
         }),
       ];
+      // Backfill children are fetch-digest jobs: their workers keep the backfills' progress current.
+      const fetchWorkers = upstreamWorkers.filter((queueWorker) => queueWorker.handles(JOBS.fetchDigest));
       const stopProgress = reportBackfillProgress(
-        digestWorkers.map((queueWorker) => queueWorker.worker),
+        fetchWorkers.map((queueWorker) => queueWorker.worker),
         backfills,
         logger,
       );
@@ -140,15 +115,15 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     if (roles.has('dashboard')) {
       // Loaded here only: a worker process never needs Express, Bull Board or prom-client in memory.
       const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('./dashboard-server.ts'), import('./metrics.ts')]);
-      const budgetReader = new RedisRequestBudget(queueConnection, config.service.queuePrefix, config.hf.budgets, logger);
+      const budgetReader = hfRequestBudget(queueConnection, config, logger);
       dashboard = await startDashboardServer({
         ...config.dashboard,
         backfillMaxKeys: config.service.backfillMaxKeys,
         pool,
         redis: queueConnection,
-        queues: { digests, digestsApi, repos, backfills },
+        queues,
         budget: budgetReader,
-        metrics: createMetricsRegistry(pool, [digests, digestsApi, repos, backfills], budgetReader),
+        metrics: createMetricsRegistry(pool, Object.values(queues), budgetReader),
         logger,
       });
       cleanups.push(() => dashboard!.close());
@@ -168,13 +143,17 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
   }
 }
 
-/**
- * The digest queues are paced by the request budget, not by BullMQ's
- * limiter; a limiter is set only because BullMQ honours `queue.rateLimit`
- * (how a bucket's pause stops its queue on every worker) on queues that
- * have one. Its own bound is far above any budget.
- */
-const PAUSABLE = { max: 1_000, duration: 1_000 };
+/** A producer handle on every queue of QUEUES. */
+function openQueues(options: QueueOptions): PaperboyQueues {
+  const entries = Object.entries(QUEUES).map(([key, name]) => [key, new Queue(name, options)] as const);
+  return Object.fromEntries(entries) as unknown as PaperboyQueues;
+}
+
+function queueNamed(queues: PaperboyQueues, name: string): Queue {
+  const queue = Object.values(queues).find((candidate) => candidate.name === name);
+  if (!queue) throw new Error(`an upstream declares the queue "${name}", which is not in QUEUES`);
+  return queue;
+}
 
 /** How often, at most, a running backfill's progress is rewritten. */
 const PROGRESS_EVERY_MS = 1_000;

@@ -2,6 +2,7 @@ import { DelayedError, WaitingChildrenError, type Job } from 'bullmq';
 import type pg from 'pg';
 import { findFetchedKeys, findLatestOutcomes } from '../db/fetches.repository.ts';
 import { backfillKeys, BackfillRangeError, type BackfillRequest } from '../domain/backfill-plan.ts';
+import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import {
@@ -72,7 +73,7 @@ async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Pr
     if (error instanceof BackfillRangeError) throw new PermanentError(`bad backfill range: ${error.message}`);
     throw error;
   }
-  const loaded = request.force ? new Set<string>() : await findFetchedKeys(deps.pool, request.kind, keys);
+  const loaded = request.force ? new Set<string>() : await findFetchedKeys(deps.pool, DIGEST_SOURCE_HF, request.kind, keys);
   return {
     step: 'fan-out',
     startedAt: now.toISOString(),
@@ -97,7 +98,7 @@ async function collectResult(job: Job, request: BackfillRequest, state: Backfill
     cancelled: [],
   };
   // Usually no key was shared with another backfill: no query then.
-  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> = state.shared.length === 0 ? new Map() : await findLatestOutcomes(pool, request.kind, state.shared, new Date(state.startedAt));
+  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> = state.shared.length === 0 ? new Map() : await findLatestOutcomes(pool, DIGEST_SOURCE_HF, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
     const shared = sharedOutcomes.get(key);
     const outcome = outcomes.get(key) ?? (shared?.outcome === 'failed' ? undefined : shared?.outcome);

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { findFetchedDays } from '../db/fetches.repository.ts';
-import { daysBefore, type Transport } from '../domain/digest-key.ts';
+import { daysBefore, DIGEST_SOURCE_HF, type Transport } from '../domain/digest-key.ts';
 import { CATCH_UP_DAYS, planSchedule, type ScheduleName } from '../domain/schedule-plan.ts';
 import { JOBS, type EnrichReposPayload, type PaperboyQueues } from '../queue/contracts.ts';
 import { enqueueDigestFetches } from '../queue/enqueue.ts';
@@ -33,7 +33,7 @@ export async function runSchedule(deps: ScheduleDependencies, schedule: Schedule
     return { schedule, enqueued: ['enrich-repos-stale'] };
   }
   // Only the daily schedule catches up on missed days; the others need no database read.
-  const fetchedDays = schedule === 'daily-recent' ? await findFetchedDays(deps.pool, daysBefore(now, CATCH_UP_DAYS)) : new Set<string>();
+  const fetchedDays = schedule === 'daily-recent' ? await findFetchedDays(deps.pool, DIGEST_SOURCE_HF, daysBefore(now, CATCH_UP_DAYS)) : new Set<string>();
   const refs = planSchedule(schedule, { now, savedSearches: deps.savedSearches, fetchedDays });
   return { schedule, enqueued: await enqueueDigestFetches(deps.queues, refs, deps.transport) };
 }

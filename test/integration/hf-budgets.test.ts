@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createLogger } from '../../src/logger.ts';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
 import { JOBS, QUEUES, type FetchDigestPayload } from '../../src/queue/contracts.ts';
-import { RedisRequestBudget } from '../../src/queue/request-budget.ts';
+import { hfRequestBudget } from '../../src/queue/request-budget.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { dayRange, DigestUpstream } from '../support/digest-upstream.ts';
@@ -67,7 +67,7 @@ describe("Hugging Face's budgets, per bucket", () => {
     const digests = await openQueue(config, QUEUES.digests);
     const redis = new Redis(config.redisUrl!, { maxRetriesPerRequest: null });
     closers.push(backfills.close, digests.close, async () => void redis.disconnect());
-    const budget = new RedisRequestBudget(redis, config.service.queuePrefix, config.hf.budgets, logger);
+    const budget = hfRequestBudget(redis, config, logger);
     return { gate: upstream.gate, backfills, digests, budget, dashboardUrl: service.dashboardUrl };
   }
 

@@ -89,8 +89,8 @@ describe('the /backfills page', () => {
 
   it("states what a year of days takes at each bucket's pace, and offers both transports with the API first", () => {
     const budgets = [
-      { bucket: 'pages' as const, policy: { quota: 100, windowMs: 300_000 }, remaining: undefined, resetAt: undefined, pausedUntil: undefined },
-      { bucket: 'api' as const, policy: { quota: 500, windowMs: 300_000 }, remaining: undefined, resetAt: undefined, pausedUntil: undefined },
+      { upstream: 'hf', bucket: 'pages' as const, policy: { quota: 100, windowMs: 300_000 }, remaining: undefined, resetAt: undefined, pausedUntil: undefined },
+      { upstream: 'hf', bucket: 'api' as const, policy: { quota: 500, windowMs: 300_000 }, remaining: undefined, resetAt: undefined, pausedUntil: undefined },
     ];
     const page = renderBackfillsPage({ backfills: [], budgets, csrfToken: 'token', readOnly: false, maxKeys: 1000 });
     // 365 requests spaced 300 s / 499 apart, and 300 s / 99 apart.

@@ -1,0 +1,37 @@
+import type { Config } from '../config.ts';
+import type { ConfiguredBudget } from '../domain/request-budget.ts';
+import type { QUEUES } from '../queue/contracts.ts';
+import type { JobHandler } from '../service/queue-worker.ts';
+
+/**
+ * An upstream paperboy reads from, declared in one place: the hosts its
+ * requests may go to, its request budgets, the queues its jobs run on (and
+ * how), and for a digest site, how stored pages are parsed again. The
+ * service wires workers, the HTTP allow-list, Bull Board and /metrics from
+ * these declarations (src/upstreams/index.ts lists them), so a new upstream
+ * is a declaration plus one line there; see README "Adding an upstream".
+ */
+export interface Upstream {
+  /** Short id: the `source` of its digests, the `upstream` label of its metrics. */
+  id: string;
+  /** For people: logs and the dashboard. */
+  name: string;
+  /** The origins (scheme://host:port) its requests may go to: the HTTP client allows these and nothing else. */
+  origins(config: Config): string[];
+  /** Request budgets by bucket, kept in Redis for all workers together (see queue/request-budget.ts). */
+  budgets?(config: Config): Readonly<Record<string, ConfiguredBudget>>;
+  /** The queues its jobs run on. */
+  queues: readonly UpstreamQueue[];
+}
+
+export interface UpstreamQueue {
+  name: (typeof QUEUES)[keyof typeof QUEUES];
+  /** What Bull Board says about the queue. */
+  description: string;
+  /** Job name → handler. */
+  handlers: Readonly<Record<string, JobHandler>>;
+  /** Jobs one worker process runs at once. */
+  concurrency(config: Config): number;
+  /** BullMQ's limiter on the queue's jobs (each upstream says why it has one). */
+  limiter?: { max: number; duration: number };
+}
