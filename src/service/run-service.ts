@@ -8,14 +8,14 @@ import { JOBS, QUEUES, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
-import type { DashboardServer } from './dashboard-server.ts';
-import { assertSafeBinding } from './dashboard-security.ts';
+import type { DashboardServer } from '../dashboard/server.ts';
+import { assertSafeBinding } from '../dashboard/security.ts';
 import { enrichReposJob } from '../../jobs/enrich-repos.ts';
 import { fetchDigest } from '../../jobs/fetch-digest.ts';
 import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { backfillJob } from '../../jobs/backfill.ts';
 import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
-import { startQueueWorker } from './queue-worker.ts';
+import { startQueueWorker } from '../queue/queue-worker.ts';
 import { RedisRequestBudget } from '../queue/request-budget.ts';
 
 export type Role = 'worker' | 'schedule' | 'dashboard';
@@ -139,7 +139,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
       // Loaded here only: a worker process never needs Express, Bull Board or prom-client in memory.
-      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('./dashboard-server.ts'), import('./metrics.ts')]);
+      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('../dashboard/server.ts'), import('../dashboard/metrics.ts')]);
       const budgetReader = new RedisRequestBudget(queueConnection, config.service.queuePrefix, config.hf.budgets, logger);
       dashboard = await startDashboardServer({
         ...config.dashboard,
