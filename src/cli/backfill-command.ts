@@ -10,7 +10,7 @@ import { QUEUES } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { RedisRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
 import { formatDuration } from '../domain/request-budget.ts';
-import { resolveRedis } from '../runtime.ts';
+import { resolveRedis } from '../infra/resolve-services.ts';
 
 /**
  * `paperboy backfill`: the same job the dashboard creates, added from the
@@ -48,7 +48,7 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
     .action(async (options: BackfillOptions) => {
       const { config, logger } = context();
       const request = validRequest(options, config.service.backfillMaxKeys);
-      const redis = await resolveRedis(config, logger);
+      const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
       const connection = producerConnection(redis.url);
       const queue = new Queue(QUEUES.backfills, queueOptions(config, connection));
       try {

@@ -7,7 +7,8 @@ import { producerConnection } from '../queue/connection.ts';
 import { JOBS, QUEUES, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
-import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
+import { resolveDatabase, resolveRedis } from '../infra/resolve-services.ts';
+import { createUpstreamClient } from '../runtime.ts';
 import type { DashboardServer } from '../dashboard/server.ts';
 import { assertSafeBinding } from '../dashboard/security.ts';
 import { enrichReposJob } from '../../jobs/enrich-repos.ts';
@@ -45,9 +46,9 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
   try {
     // Before anything starts: an unsafe dashboard binding is a configuration error.
     if (roles.has('dashboard')) assertSafeBinding(config.dashboard.host, config.dashboard);
-    const database = await resolveDatabase(config, logger);
+    const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
     cleanups.push(database.close);
-    const redis = await resolveRedis(config, logger);
+    const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
     cleanups.push(redis.close);
     await migrateUp(database.url, logger);
     const pool = createPool(database.url, logger);
