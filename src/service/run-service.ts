@@ -12,7 +12,7 @@ import { createUpstreamClient } from '../runtime.ts';
 import type { DashboardServer } from '../dashboard/server.ts';
 import { assertSafeBinding } from '../dashboard/security.ts';
 import { enrichReposJob } from '../../jobs/enrich-repos.ts';
-import { fetchDigest } from '../../jobs/fetch-digest.ts';
+import { fetchDigestJob } from '../../jobs/fetch-digest.ts';
 import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { backfillJob } from '../../jobs/backfill.ts';
 import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
@@ -82,7 +82,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         startQueueWorker({
           redisUrl: redis.url,
           queue: digests,
-          handlers: { [JOBS.fetchDigest]: fetchDigest, [JOBS.planSchedule]: planScheduleJob },
+          handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.planSchedule]: planScheduleJob },
           context,
           logger,
           concurrency: config.service.concurrency,
@@ -91,7 +91,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         startQueueWorker({
           redisUrl: redis.url,
           queue: digestsApi,
-          handlers: { [JOBS.fetchDigest]: fetchDigest },
+          handlers: { [JOBS.fetchDigest]: fetchDigestJob },
           context,
           logger,
           concurrency: config.service.concurrency,
