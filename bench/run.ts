@@ -5,11 +5,10 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrateUp } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
+import { resolveDatabase, resolveRedis } from '../src/infra/resolve-services.ts';
 import { createLogger } from '../src/logger.ts';
 import { formatTable, machineFacts, writeResults, type Figure } from './harness.ts';
 import { Redis } from 'ioredis';
-import { startEmbeddedRedis } from '../src/infra/embedded-redis.ts';
 import { benchEnrich } from './enrich.bench.ts';
 import { benchLoad } from './load.bench.ts';
 import { benchParse } from './parse.bench.ts';
@@ -52,18 +51,13 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-bench-'));
 await chmod(dataDir, 0o755);
 const stops: Array<() => Promise<void>> = [];
 try {
-  let databaseUrl = process.env.PAPERBOY_BENCH_DATABASE_URL;
-  if (!databaseUrl) {
-    const embedded = await startEmbeddedPostgres(dataDir, logger);
-    stops.push(embedded.stop);
-    databaseUrl = embedded.databaseUrl;
-  }
-  let redisUrl = process.env.PAPERBOY_BENCH_REDIS_URL;
-  if (!redisUrl) {
-    const redis = await startEmbeddedRedis(dataDir, logger);
-    stops.push(redis.stop);
-    redisUrl = redis.redisUrl;
-  }
+  const { PAPERBOY_BENCH_DATABASE_URL, PAPERBOY_BENCH_REDIS_URL } = process.env;
+  const database = await resolveDatabase(PAPERBOY_BENCH_DATABASE_URL, dataDir, logger, 'PAPERBOY_BENCH_DATABASE_URL');
+  stops.push(database.close);
+  const redis = await resolveRedis(PAPERBOY_BENCH_REDIS_URL, dataDir, logger, 'PAPERBOY_BENCH_REDIS_URL');
+  stops.push(redis.close);
+  const { url: databaseUrl } = database;
+  const { url: redisUrl } = redis;
   await migrateUp(databaseUrl, logger);
   const pool = createPool(databaseUrl, logger, 4);
   stops.unshift(() => pool.end());

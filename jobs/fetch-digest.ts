@@ -5,7 +5,7 @@ import type { JobContext } from '../src/queue/job-context.ts';
 import { ingestDigest } from '../src/stages/ingest-digest.ts';
 
 /** fetch-digest {source, kind, key, force, via}: one digest through fetch → parse → load. */
-export async function fetchDigest(job: Job, context: JobContext, log: Logger) {
+export async function fetchDigestJob(job: Job, context: JobContext, log: Logger) {
   const payload = fetchDigestPayload.parse(job.data);
   const digest = { source: payload.source, kind: payload.kind, key: payload.key };
   const result = await ingestDigest({ http: context.http, pool: context.pool, hf: context.config.hf, budget: context.budget, logger: log }, digest, {

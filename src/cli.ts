@@ -7,7 +7,8 @@ import { digestRef, LIST_KINDS, type DigestKind, type DigestRef } from './domain
 import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createUpstreamClient, resolveDatabase } from './runtime.ts';
+import { resolveDatabase } from './infra/resolve-services.ts';
+import { createUpstreamClient } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
 import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
@@ -26,7 +27,7 @@ interface CommandContext {
 
 /** Opens the database (migrated) for one command and closes everything after it, whatever happens. */
 async function withDatabase<T>(context: CommandContext, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const database = await resolveDatabase(context.config, context.logger);
+  const database = await resolveDatabase(context.config.databaseUrl, context.config.dataDir, context.logger);
   const pool = createPool(database.url, context.logger);
   try {
     await migrateUp(database.url, context.logger);
@@ -118,7 +119,7 @@ function buildProgram(context: () => CommandContext): Command {
     .description('apply pending database migrations (safe to run concurrently and repeatedly)')
     .action(async () => {
       const { config, logger } = context();
-      const database = await resolveDatabase(config, logger);
+      const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
       try {
         const applied = await migrateUp(database.url, logger);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');

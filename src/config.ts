@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import type { ConfiguredBudget, HfBucket } from './domain/request-budget.ts';
+import { listIssues } from './domain/zod-issues.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -123,7 +124,7 @@ export const PAPERBOY_VERSION = '0.1.0';
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success ? [] : listIssues(parsed.error);
   if ((emptyAsUndefined(env.DASHBOARD_USER) === undefined) !== (emptyAsUndefined(env.DASHBOARD_PASSWORD) === undefined)) {
     problems.push('DASHBOARD_USER and DASHBOARD_PASSWORD: set both (the dashboard then asks for them) or neither');
   }

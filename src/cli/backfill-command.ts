@@ -11,7 +11,7 @@ import { queueOptions } from '../queue/job-options.ts';
 import { hfRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
 import { formatDuration } from '../domain/request-budget.ts';
 import { TRANSPORTS } from '../domain/digest-key.ts';
-import { resolveRedis } from '../runtime.ts';
+import { resolveRedis } from '../infra/resolve-services.ts';
 
 /**
  * `paperboy backfill`: the same job the dashboard creates, added from the
@@ -49,7 +49,7 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
     .action(async (options: BackfillOptions) => {
       const { config, logger } = context();
       const request = validRequest(options, config.service.backfillMaxKeys);
-      const redis = await resolveRedis(config, logger);
+      const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
       const connection = producerConnection(redis.url);
       const queue = new Queue(QUEUES.backfills, queueOptions(config, connection));
       try {

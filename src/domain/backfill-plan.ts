@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { daysBefore, digestRef, periodKey, TRANSPORTS, type PeriodKind } from './digest-key.ts';
+import { describeIssues } from './zod-issues.ts';
 
 /**
  * What a backfill is (a kind and an inclusive range of keys) and which keys
@@ -102,9 +103,7 @@ export type CheckedBackfill = { ok: true; request: BackfillRequest; keys: string
  */
 export function checkBackfillRequest(input: unknown, options: { today: Date; maxKeys: number; fieldPrefix?: string }): CheckedBackfill {
   const parsed = backfillRequestSchema.safeParse(input);
-  if (!parsed.success) {
-    return { ok: false, problem: parsed.error.issues.map((issue) => `${options.fieldPrefix ?? ''}${issue.path.join('.')}: ${issue.message}`).join('; ') };
-  }
+  if (!parsed.success) return { ok: false, problem: describeIssues(parsed.error, { prefix: options.fieldPrefix }) };
   try {
     return { ok: true, request: parsed.data, keys: backfillKeys(parsed.data, options) };
   } catch (error) {

@@ -6,6 +6,7 @@ import { dedupeListedPapers } from './dedupe.ts';
 import { storableJson, TooDeepError } from './storable-json.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
 import { parsePaperCards } from './parse-cards.ts';
+import { describeIssues } from './zod-issues.ts';
 import { toPaperRecord, type ListedCard, type ListedPaper } from './paper.ts';
 
 /**
@@ -43,6 +44,8 @@ const dailyPaperEntriesSchema = z.array(hfDailyPaperEntrySchema);
 /** data-target values of the component that carries a paper list. */
 const LIST_TARGETS = ['DailyPapers'];
 const EXCERPT_CHARS = 300;
+/** A validation error names its first three issues, then how many more: a page failing everywhere stays one line. */
+const ISSUES_SHOWN = { rootName: '(root)', max: 3 };
 const CLOSING_HTML = /<\/html>\s*$/i;
 
 /**
@@ -99,7 +102,7 @@ export function parseDailyPapersProps(propsText: string, context: ParseContext):
   }
   const shape = hfDailyPapersPropsSchema.safeParse(props);
   if (!shape.success) {
-    throw new InvalidPayloadError(`DailyPapers blob on ${context.url} has no dailyPapers array: ${summarizeIssues(shape.error)}`);
+    throw new InvalidPayloadError(`DailyPapers blob on ${context.url} has no dailyPapers array: ${describeIssues(shape.error, ISSUES_SHOWN)}`);
   }
   return { ...parseDailyPaperEntries(shape.data.dailyPapers, context), origin: 'blob' };
 }
@@ -115,7 +118,7 @@ export function parseDailyPaperEntries(entries: readonly unknown[], context: Par
   }
   const validated = dailyPaperEntriesSchema.safeParse(storable);
   if (!validated.success) {
-    throw new InvalidPayloadError(`daily papers on ${context.url} failed validation: ${summarizeIssues(validated.error)}`);
+    throw new InvalidPayloadError(`daily papers on ${context.url} failed validation: ${describeIssues(validated.error, ISSUES_SHOWN)}`);
   }
   const listed = validated.data.map((entry, index) => ({ rank: index + 1, paper: toPaperRecord(entry) }));
   const papers = dedupeListedPapers(listed);
@@ -143,12 +146,6 @@ function crossCheck(papers: readonly ListedPaper[], cards: readonly ListedCard[]
     `blob and cards disagree: ${onlyInBlob.length} only in the blob (${onlyInBlob.slice(0, 5).join(', ')}), ` +
       `${onlyOnCards.length} only on cards (${onlyOnCards.slice(0, 5).join(', ')})`,
   ];
-}
-
-function summarizeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return shown.join('; ') + more;
 }
 
 /** The start of what the page says (its main text, else its body text): enough to see what came back. */

@@ -1,5 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import { ZodError } from 'zod';
+import { describeIssues } from '../domain/zod-issues.ts';
 import { PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -26,7 +27,7 @@ export async function runJob<T>(job: Job, queue: Queue, logger: Logger, handler:
       throw Worker.RateLimitError();
     }
     if (error instanceof PermanentError || error instanceof ZodError) {
-      const message = error instanceof ZodError ? `invalid job payload: ${error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}` : error.message;
+      const message = error instanceof ZodError ? `invalid job payload: ${describeIssues(error)}` : error.message;
       log.error({ err: error }, `permanent failure, not retried: ${message}`);
       throw new UnrecoverableError(message);
     }

@@ -7,13 +7,14 @@ import { producerConnection } from '../queue/connection.ts';
 import { JOBS, QUEUES, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
-import { createUpstreamClient, resolveDatabase, resolveRedis } from '../runtime.ts';
-import type { DashboardServer } from './dashboard-server.ts';
-import { assertSafeBinding } from './dashboard-security.ts';
+import { resolveDatabase, resolveRedis } from '../infra/resolve-services.ts';
+import { createUpstreamClient } from '../runtime.ts';
+import type { DashboardServer } from '../dashboard/server.ts';
+import { assertSafeBinding } from '../dashboard/security.ts';
 import { backfillJob } from '../../jobs/backfill.ts';
 import { upstreamQueues } from '../upstreams/index.ts';
 import { refreshBackfillProgress } from '../queue/backfill-flow.ts';
-import { startQueueWorker } from './queue-worker.ts';
+import { startQueueWorker } from '../queue/queue-worker.ts';
 import { hfRequestBudget } from '../queue/request-budget.ts';
 
 export type Role = 'worker' | 'schedule' | 'dashboard';
@@ -40,9 +41,9 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
   try {
     // Before anything starts: an unsafe dashboard binding is a configuration error.
     if (roles.has('dashboard')) assertSafeBinding(config.dashboard.host, config.dashboard);
-    const database = await resolveDatabase(config, logger);
+    const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
     cleanups.push(database.close);
-    const redis = await resolveRedis(config, logger);
+    const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
     cleanups.push(redis.close);
     await migrateUp(database.url, logger);
     const pool = createPool(database.url, logger);
@@ -114,7 +115,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
       // Loaded here only: a worker process never needs Express, Bull Board or prom-client in memory.
-      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('./dashboard-server.ts'), import('./metrics.ts')]);
+      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('../dashboard/server.ts'), import('../dashboard/metrics.ts')]);
       const budgetReader = hfRequestBudget(queueConnection, config, logger);
       dashboard = await startDashboardServer({
         ...config.dashboard,

@@ -90,7 +90,7 @@ export async function ingestDigest(
   const timings: StageTimings = { fetchMs: 0, parseMs: 0, loadMs: 0 };
   try {
     const previous = options.force ? undefined : await findLatestGoodFetch(deps.pool, digest);
-    const fetched = await fetchDigest(deps, digest, transport, previous);
+    const fetched = await requestDigest(deps, digest, transport, previous);
     timings.fetchMs = elapsed();
     const fetchedAt = new Date();
     audit = { ...audit, url: fetched.url, httpStatus: fetched.status, fetchedAt };
@@ -149,7 +149,8 @@ export async function ingestDigest(
   }
 }
 
-async function fetchDigest(deps: IngestDependencies, digest: DigestRef, transport: Transport, previous: PreviousFetch | undefined): Promise<Fetched> {
+/** The HTTP request for one digest: the JSON API, or the HTML page, conditional on the previous fetch's validators. */
+async function requestDigest(deps: IngestDependencies, digest: DigestRef, transport: Transport, previous: PreviousFetch | undefined): Promise<Fetched> {
   const hf = new HfClient(deps.http, deps.hf.token, deps.budget);
   if (transport === 'api') {
     if (!isPeriodKind(digest.kind)) {

@@ -1,4 +1,4 @@
-import { fetchDigest } from '../../jobs/fetch-digest.ts';
+import { fetchDigestJob } from '../../jobs/fetch-digest.ts';
 import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { JOBS, QUEUES } from '../queue/contracts.ts';
 import type { Upstream } from './upstream.ts';
@@ -27,14 +27,14 @@ export const huggingFace: Upstream = {
     {
       name: QUEUES.digests,
       description: 'Hugging Face HTML page fetches (fetch-digest; the pages budget) and schedule plans (plan-schedule)',
-      handlers: { [JOBS.fetchDigest]: fetchDigest, [JOBS.planSchedule]: planScheduleJob },
+      handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.planSchedule]: planScheduleJob },
       concurrency: (config) => config.service.concurrency,
       limiter: PAUSABLE,
     },
     {
       name: QUEUES.digestsApi,
       description: 'Hugging Face JSON API fetches (fetch-digest; the API budget): backfills by default',
-      handlers: { [JOBS.fetchDigest]: fetchDigest },
+      handlers: { [JOBS.fetchDigest]: fetchDigestJob },
       concurrency: (config) => config.service.concurrency,
       limiter: PAUSABLE,
     },

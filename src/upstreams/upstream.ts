@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { ConfiguredBudget } from '../domain/request-budget.ts';
 import type { QUEUES } from '../queue/contracts.ts';
-import type { JobHandler } from '../service/queue-worker.ts';
+import type { JobHandler } from '../queue/queue-worker.ts';
 
 /**
  * An upstream paperboy reads from, declared in one place: the hosts its

@@ -5,7 +5,7 @@ import { parseDailyPaperEntries } from '../../src/domain/parse-digest.ts';
 import { RateLimitedError, TransientError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createMetricsRegistry } from '../../src/service/metrics.ts';
+import { createMetricsRegistry } from '../../src/dashboard/metrics.ts';
 import { enrichRepos, type EnrichDependencies } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { runCli } from '../support/cli.ts';

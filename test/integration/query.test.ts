@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/logger.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
-import { handleApiRequest } from '../../src/service/api-routes.ts';
+import { handleApiRequest } from '../../src/dashboard/api-routes.ts';
 import { enrichRepos } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { runCli } from '../support/cli.ts';

@@ -2,8 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
-import { startEmbeddedRedis } from '../../src/infra/embedded-redis.ts';
+import { resolveDatabase, resolveRedis } from '../../src/infra/resolve-services.ts';
 import { createLogger } from '../../src/logger.ts';
 
 declare module 'vitest' {
@@ -28,21 +27,14 @@ export default async function setup(project: TestProject) {
   await chmod(dataDir, 0o755);
   const stops: Array<() => Promise<void>> = [];
 
-  let postgresAdminUrl = process.env.PAPERBOY_TEST_DATABASE_URL;
-  if (!postgresAdminUrl) {
-    const embedded = await startEmbeddedPostgres(dataDir, logger);
-    stops.push(embedded.stop);
-    postgresAdminUrl = embedded.databaseUrl;
-  }
-  let redisUrl = process.env.PAPERBOY_TEST_REDIS_URL;
-  if (!redisUrl) {
-    const embedded = await startEmbeddedRedis(dataDir, logger);
-    stops.push(embedded.stop);
-    redisUrl = embedded.redisUrl;
-  }
+  const { PAPERBOY_TEST_DATABASE_URL, PAPERBOY_TEST_REDIS_URL } = process.env;
+  const postgres = await resolveDatabase(PAPERBOY_TEST_DATABASE_URL, dataDir, logger, 'PAPERBOY_TEST_DATABASE_URL');
+  stops.push(postgres.close);
+  const redis = await resolveRedis(PAPERBOY_TEST_REDIS_URL, dataDir, logger, 'PAPERBOY_TEST_REDIS_URL');
+  stops.push(redis.close);
 
-  project.provide('postgresAdminUrl', postgresAdminUrl);
-  project.provide('redisUrl', redisUrl);
+  project.provide('postgresAdminUrl', postgres.url);
+  project.provide('redisUrl', redis.url);
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

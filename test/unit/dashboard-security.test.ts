@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { renderBackfillsPage } from '../../src/service/backfill-page.ts';
-import { assertSafeBinding, checkCredentials, checkWrite, createCsrfTokens, isLoopbackHost } from '../../src/service/dashboard-security.ts';
+import { renderBackfillsPage } from '../../src/dashboard/backfill-page.ts';
+import { assertSafeBinding, checkCredentials, checkWrite, createCsrfTokens, isLoopbackHost } from '../../src/dashboard/security.ts';
 import type { BackfillStatus } from '../../src/queue/backfill-status.ts';
 
 const request = (headers: Record<string, string>, method = 'POST') => ({ method, headers }) as unknown as IncomingMessage;

@@ -1,9 +1,9 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { workerConnection } from '../queue/connection.ts';
-import type { JobContext } from '../queue/job-context.ts';
-import { runJob } from '../queue/run-job.ts';
+import { workerConnection } from './connection.ts';
+import type { JobContext } from './job-context.ts';
+import { runJob } from './run-job.ts';
 
 /** `token` is the job's lock token: step jobs need it to move themselves to waiting-children or delayed. */
 export type JobHandler = (job: Job, context: JobContext, log: Logger, token: string | undefined) => Promise<unknown>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getPaperDetail, listPapers, listRepos } from '../db/query.repository.ts';
 import { isCalendarDate } from '../domain/digest-key.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
+import { describeIssues } from '../domain/zod-issues.ts';
 
 /**
  * The read-only JSON API: `/api/papers`, `/api/papers/:id`, `/api/repos`.
@@ -67,9 +68,7 @@ function parseQuery<T>(schema: z.ZodType<T>, params: URLSearchParams): T {
     raw[key] = value;
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new BadRequest(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; '));
-  }
+  if (!parsed.success) throw new BadRequest(describeIssues(parsed.error, { rootName: 'query' }));
   return parsed.data;
 }
 

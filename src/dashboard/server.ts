@@ -10,7 +10,7 @@ import type { BudgetReader } from '../queue/request-budget.ts';
 import { handleApiRequest } from './api-routes.ts';
 import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from './backfill-routes.ts';
 import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
-import { assertSafeBinding, checkCredentials, checkWrite, createCsrfTokens, isWrite, type DashboardAccess } from './dashboard-security.ts';
+import { assertSafeBinding, checkCredentials, checkWrite, createCsrfTokens, isWrite, type DashboardAccess } from './security.ts';
 
 export interface DashboardServer {
   url: string;

@@ -1,0 +1,51 @@
+import { redactUrl, type Logger } from '../logger.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { startEmbeddedRedis } from './embedded-redis.ts';
+
+/** A connection URL and how to release what was started to provide it. */
+export interface ServiceHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `url` when set (named `variable` in the debug log); otherwise the embedded
+ * Postgres in `dataDir`. Used by the service and CLI (DATABASE_URL), the test
+ * set-up and the benchmark (their own variables).
+ */
+export async function resolveDatabase(
+  url: string | undefined,
+  dataDir: string,
+  logger: Logger,
+  variable = 'DATABASE_URL',
+): Promise<ServiceHandle> {
+  return configuredOr(url, { variable, field: 'databaseUrl' }, logger, async () => {
+    const embedded = await startEmbeddedPostgres(dataDir, logger);
+    return { url: embedded.databaseUrl, close: embedded.stop };
+  });
+}
+
+/** `url` when set (named `variable` in the debug log); otherwise a redis-server from PATH, its data in `dataDir`. */
+export async function resolveRedis(
+  url: string | undefined,
+  dataDir: string,
+  logger: Logger,
+  variable = 'REDIS_URL',
+): Promise<ServiceHandle> {
+  return configuredOr(url, { variable, field: 'redisUrl' }, logger, async () => {
+    const embedded = await startEmbeddedRedis(dataDir, logger);
+    return { url: embedded.redisUrl, close: embedded.stop };
+  });
+}
+
+/** A configured URL is someone else's server: nothing to close. */
+async function configuredOr(
+  url: string | undefined,
+  name: { variable: string; field: string },
+  logger: Logger,
+  start: () => Promise<ServiceHandle>,
+): Promise<ServiceHandle> {
+  if (!url) return start();
+  logger.debug({ [name.field]: redactUrl(url) }, `using ${name.variable}`);
+  return { url, close: async () => undefined };
+}
