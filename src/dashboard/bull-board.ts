@@ -4,7 +4,8 @@ import { ExpressAdapter } from '@bull-board/express';
 import express from 'express';
 import type { RequestListener } from 'node:http';
 import { backfillJsonSchema } from '../domain/backfill-plan.ts';
-import { JOBS, type PaperboyQueues } from '../queue/contracts.ts';
+import { JOBS, queueNamed, type PaperboyQueues } from '../queue/contracts.ts';
+import { upstreamQueues } from '../upstreams/index.ts';
 
 export const BULL_BOARD_PATH = '/queues';
 
@@ -21,9 +22,8 @@ export function createBullBoardListener(queues: PaperboyQueues, options: { readO
   const common = { readOnlyMode: options.readOnly, allowRetries: !options.readOnly };
   createBullBoard({
     queues: [
-      new BullMQAdapter(queues.digests, { ...common, description: 'Hugging Face HTML page fetches (fetch-digest; the pages budget) and schedule plans (plan-schedule)' }),
-      new BullMQAdapter(queues.digestsApi, { ...common, description: 'Hugging Face JSON API fetches (fetch-digest; the API budget): backfills by default' }),
-      new BullMQAdapter(queues.repos, { ...common, description: 'GitHub repository enrichment (enrich-repos)' }),
+      // Each upstream's queues, as its declaration describes them (src/upstreams/).
+      ...upstreamQueues().map((declared) => new BullMQAdapter(queueNamed(queues, declared.name), { ...common, description: declared.description })),
       new BullMQAdapter(queues.backfills, {
         ...common,
         description: `backfills: add a job (name "${JOBS.backfill}" or empty) with data {kind, from, to, force, via}; it fans out one fetch-digest per key`,

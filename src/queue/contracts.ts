@@ -18,6 +18,13 @@ export const QUEUES = { digests: 'digests', digestsApi: 'digests-api', repos: 'r
 /** A process's producer handles on every queue, by the keys of QUEUES. */
 export type PaperboyQueues = Readonly<Record<keyof typeof QUEUES, Queue>>;
 
+/** The handle of the queue of that name. */
+export function queueNamed(queues: PaperboyQueues, name: string): Queue {
+  const queue = Object.values(queues).find((candidate) => candidate.name === name);
+  if (!queue) throw new Error(`no queue "${name}" in QUEUES`);
+  return queue;
+}
+
 
 
 export const JOBS = {

@@ -4,7 +4,7 @@ import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { producerConnection } from '../queue/connection.ts';
-import { JOBS, QUEUES, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
+import { JOBS, QUEUES, queueNamed, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { resolveDatabase, resolveRedis } from '../infra/resolve-services.ts';
@@ -150,11 +150,6 @@ function openQueues(options: QueueOptions): PaperboyQueues {
   return Object.fromEntries(entries) as unknown as PaperboyQueues;
 }
 
-function queueNamed(queues: PaperboyQueues, name: string): Queue {
-  const queue = Object.values(queues).find((candidate) => candidate.name === name);
-  if (!queue) throw new Error(`an upstream declares the queue "${name}", which is not in QUEUES`);
-  return queue;
-}
 
 /** How often, at most, a running backfill's progress is rewritten. */
 const PROGRESS_EVERY_MS = 1_000;
