@@ -15,39 +15,59 @@ import { realEntries } from './synthetic-papers.ts';
  * in the same run; then a second pass over the same N with nothing changed,
  * which must write no repository or snapshot row.
  */
-export async function benchEnrich(pool: pg.Pool, options: { count: number; repeats: number; logger: Logger; log: (line: string) => void }): Promise<Figure[]> {
+export async function benchEnrich(
+  pool: pg.Pool,
+  options: { count: number; repeats: number; logger: Logger; log: (line: string) => void },
+): Promise<Figure[]> {
   const github = await new FakeGithub().start();
-  const http = new HttpClient({ userAgent: 'paperboy-bench', timeoutMs: 30_000, maxBodyBytes: 20_000_000, allowedOrigins: [github.baseUrl] });
+  const http = new HttpClient({
+    userAgent: 'paperboy-bench',
+    timeoutMs: 30_000,
+    maxBodyBytes: 20_000_000,
+    allowedOrigins: [github.baseUrl],
+  });
   const refs = distinctRefs(options.count);
-  const deps = (token: string | undefined) => ({ http, pool, github: { apiUrl: github.baseUrl, token }, logger: options.logger });
+  const deps = (token: string | undefined) => ({
+    http,
+    pool,
+    github: { apiUrl: github.baseUrl, token },
+    logger: options.logger,
+  });
   try {
     const graphqlRates: number[] = [];
     const restRates: number[] = [];
     let graphqlRequests = 0;
     let firstPassWrites = 0;
     for (let round = 0; round < options.repeats; round += 1) {
-      for (const [token, rates] of [[undefined, restRates], ['ghp_bench', graphqlRates]] as const) {
+      for (const [token, rates] of [
+        [undefined, restRates],
+        ['ghp_bench', graphqlRates],
+      ] as const) {
         await reset(pool, refs);
         const versionsBefore = await rowVersions(pool);
         github.requests.length = 0;
         const started = performance.now();
         const summary = await enrichRepos(deps(token), { pendingOnly: true, limit: refs.length });
         const seconds = (performance.now() - started) / 1000;
-        if (summary.resolved !== refs.length) throw new Error(`enrich bench: ${JSON.stringify(summary)} for ${refs.length} references`);
+        if (summary.resolved !== refs.length)
+          throw new Error(`enrich bench: ${JSON.stringify(summary)} for ${refs.length} references`);
         rates.push(refs.length / seconds);
         if (token) graphqlRequests = github.requests.length;
         firstPassWrites = writtenSince(versionsBefore, await rowVersions(pool));
       }
     }
     // A first pass writes a repository and a snapshot each: the count below would see writes if there were any.
-    if (firstPassWrites !== 2 * refs.length) throw new Error(`enrich bench: a first pass of ${refs.length} wrote ${firstPassWrites} rows`);
+    if (firstPassWrites !== 2 * refs.length)
+      throw new Error(`enrich bench: a first pass of ${refs.length} wrote ${firstPassWrites} rows`);
     // Second pass, nothing changed upstream: every reference due again.
     await pool.query(`update repo_refs set next_check_at = now() - interval '1 second'`);
     const before = await rowVersions(pool);
     github.requests.length = 0;
     const again = await enrichRepos(deps('ghp_bench'), { limit: refs.length * 2 });
     const written = writtenSince(before, await rowVersions(pool));
-    options.log(`enrich: second pass checked ${again.checked} references in ${github.requests.length} requests; repository and snapshot rows written: ${written}`);
+    options.log(
+      `enrich: second pass checked ${again.checked} references in ${github.requests.length} requests; repository and snapshot rows written: ${written}`,
+    );
 
     const graphqlRate = median(graphqlRates);
     const restRate = median(restRates);
@@ -92,13 +112,24 @@ export async function benchEnrich(pool: pg.Pool, options: { count: number; repea
 
 /** N distinct `owner/repo` references shaped like the real ones: the captures' own, then numbered variants of them. */
 function distinctRefs(count: number): string[] {
-  const real = [...new Set(parseDailyPaperEntries(realEntries(), { url: 'bench' }).papers.flatMap((listed) => extractRepoRefs(listed.paper).map((ref) => ref.display)))];
-  return Array.from({ length: count }, (_, i) => (i < real.length ? real[i]! : `${real[i % real.length]!}-${Math.floor(i / real.length)}`));
+  const real = [
+    ...new Set(
+      parseDailyPaperEntries(realEntries(), { url: 'bench' }).papers.flatMap((listed) =>
+        extractRepoRefs(listed.paper).map((ref) => ref.display),
+      ),
+    ),
+  ];
+  return Array.from({ length: count }, (_, i) =>
+    i < real.length ? real[i]! : `${real[i % real.length]!}-${Math.floor(i / real.length)}`,
+  );
 }
 
 async function reset(pool: pg.Pool, refs: readonly string[]) {
   await pool.query('truncate repos, repo_refs, paper_repos, repo_snapshots cascade');
-  await pool.query(`insert into repo_refs (ref, display) select lower(display), display from unnest($1::text[]) as display`, [refs]);
+  await pool.query(
+    `insert into repo_refs (ref, display) select lower(display), display from unnest($1::text[]) as display`,
+    [refs],
+  );
 }
 
 /** Every repository's row version (xmin) and the snapshot rows: what a pass wrote is the difference. */
@@ -108,7 +139,10 @@ async function rowVersions(pool: pg.Pool): Promise<{ repos: Map<string, string>;
   return { repos: new Map(repos.rows.map((row) => [row.id, row.xmin])), snapshots: snapshots.rows[0]!.n };
 }
 
-function writtenSince(before: Awaited<ReturnType<typeof rowVersions>>, after: Awaited<ReturnType<typeof rowVersions>>): number {
+function writtenSince(
+  before: Awaited<ReturnType<typeof rowVersions>>,
+  after: Awaited<ReturnType<typeof rowVersions>>,
+): number {
   let rewritten = 0;
   for (const [id, xmin] of after.repos) if (before.repos.get(id) !== xmin) rewritten += 1;
   return rewritten + (after.snapshots - before.snapshots);

@@ -97,5 +97,7 @@ function round(value: number): string {
 
 /** Empties every table a benchmark fills, so each round starts from the same database. */
 export async function emptyDatabase(pool: pg.Pool): Promise<void> {
-  await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade');
+  await pool.query(
+    'truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade',
+  );
 }

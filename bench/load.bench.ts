@@ -10,8 +10,22 @@ import { median, timeMs, type Figure } from './harness.ts';
 import { syntheticPapers } from './synthetic-papers.ts';
 
 const COPY_COLUMNS = [
-  'id', 'title', 'abstract', 'authors', 'published_at', 'upvotes', 'num_comments', 'ai_summary', 'ai_keywords',
-  'project_page', 'organization', 'submitted_by', 'thumbnail', 'raw', 'content_hash', 'observed_at',
+  'id',
+  'title',
+  'abstract',
+  'authors',
+  'published_at',
+  'upvotes',
+  'num_comments',
+  'ai_summary',
+  'ai_keywords',
+  'project_page',
+  'organization',
+  'submitted_by',
+  'thumbnail',
+  'raw',
+  'content_hash',
+  'observed_at',
 ];
 
 /**
@@ -19,7 +33,10 @@ const COPY_COLUMNS = [
  * transaction) for `count` papers, against COPY of the same rows into the
  * same table in the same run; then an all-conflict re-run of unchanged data.
  */
-export async function benchLoad(pool: pg.Pool, options: { count: number; repeats: number; log: (line: string) => void }): Promise<Figure[]> {
+export async function benchLoad(
+  pool: pg.Pool,
+  options: { count: number; repeats: number; log: (line: string) => void },
+): Promise<Figure[]> {
   const papers = syntheticPapers(options.count);
   const observedAt = new Date('2026-01-01T00:00:00Z');
   const sample = papers.slice(0, 1_000).map((paper) => copyLine(paper, observedAt));
@@ -49,7 +66,9 @@ export async function benchLoad(pool: pg.Pool, options: { count: number; repeats
     );
     const after = await tupleCounters(pool);
     rerunUpdated.push(Math.max(updated, after.n_tup_upd - before.n_tup_upd, after.n_tup_ins - before.n_tup_ins));
-    options.log(`load round ${round}: copy ${copyMs.at(-1)!.toFixed(0)} ms, upsert ${freshMs.at(-1)!.toFixed(0)} ms, re-run ${rerunMs.at(-1)!.toFixed(0)} ms`);
+    options.log(
+      `load round ${round}: copy ${copyMs.at(-1)!.toFixed(0)} ms, upsert ${freshMs.at(-1)!.toFixed(0)} ms, re-run ${rerunMs.at(-1)!.toFixed(0)} ms`,
+    );
   }
   const rowsPerSecond = (ms: number) => options.count / (ms / 1000);
   const copyRate = rowsPerSecond(median(copyMs));
@@ -97,13 +116,19 @@ async function truncate(pool: pg.Pool) {
 async function copyRows(pool: pg.Pool, papers: readonly PaperRecord[], observedAt: Date) {
   function* chunks() {
     for (let start = 0; start < papers.length; start += 500) {
-      yield papers.slice(start, start + 500).map((paper) => copyLine(paper, observedAt)).join('');
+      yield papers
+        .slice(start, start + 500)
+        .map((paper) => copyLine(paper, observedAt))
+        .join('');
     }
   }
   const client = await pool.connect();
   try {
     await client.query('begin');
-    await pipeline(Readable.from(chunks()), client.query(copyFrom(`copy papers (${COPY_COLUMNS.join(', ')}) from stdin`)));
+    await pipeline(
+      Readable.from(chunks()),
+      client.query(copyFrom(`copy papers (${COPY_COLUMNS.join(', ')}) from stdin`)),
+    );
     await client.query('commit');
   } finally {
     client.release();
@@ -116,7 +141,9 @@ async function tupleCounters(pool: pg.Pool): Promise<{ n_tup_upd: number; n_tup_
   const client = await pool.connect();
   try {
     await client.query('select pg_stat_clear_snapshot()');
-    const { rows } = await client.query(`select n_tup_upd::int, n_tup_ins::int from pg_stat_user_tables where relname = 'papers'`);
+    const { rows } = await client.query(
+      `select n_tup_upd::int, n_tup_ins::int from pg_stat_user_tables where relname = 'papers'`,
+    );
     return rows[0];
   } finally {
     client.release();
@@ -127,10 +154,22 @@ async function tupleCounters(pool: pg.Pool): Promise<{ n_tup_upd: number; n_tup_
 function copyLine(paper: PaperRecord, observedAt: Date): string {
   const rawJson = JSON.stringify(paper.raw);
   const values = [
-    paper.id, paper.title, paper.abstract, textArrayLiteral(paper.authors), paper.publishedAt, String(paper.upvotes),
-    nullable(paper.numComments), paper.aiSummary, textArrayLiteral(paper.aiKeywords),
-    paper.projectPage, paper.organization, paper.submittedBy, paper.thumbnail, rawJson,
-    byteaLiteral(paperContentHash(paper, rawJson)), observedAt.toISOString(),
+    paper.id,
+    paper.title,
+    paper.abstract,
+    textArrayLiteral(paper.authors),
+    paper.publishedAt,
+    String(paper.upvotes),
+    nullable(paper.numComments),
+    paper.aiSummary,
+    textArrayLiteral(paper.aiKeywords),
+    paper.projectPage,
+    paper.organization,
+    paper.submittedBy,
+    paper.thumbnail,
+    rawJson,
+    byteaLiteral(paperContentHash(paper, rawJson)),
+    observedAt.toISOString(),
   ];
   return `${values.map(copyField).join('\t')}\n`;
 }
@@ -138,7 +177,6 @@ function copyLine(paper: PaperRecord, observedAt: Date): string {
 function nullable(value: number | null): string | null {
   return value === null ? null : String(value);
 }
-
 
 function copyField(value: string | null): string {
   if (value === null) return '\\N';

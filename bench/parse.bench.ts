@@ -26,7 +26,8 @@ export function benchParse(options: { repeats: number; log: (line: string) => vo
     const ours = parseListPage(page.html, { url: page.name });
     const theirs = regexBaseline(page.html);
     const count = ours.origin === 'cards' ? ours.cards.length : ours.papers.length;
-    if (count !== theirs.length) throw new Error(`parse bench: ${page.name}: parser found ${count} papers, baseline ${theirs.length}`);
+    if (count !== theirs.length)
+      throw new Error(`parse bench: ${page.name}: parser found ${count} papers, baseline ${theirs.length}`);
   }
   const rate = (run: (html: string) => unknown) => {
     for (const page of pages) run(page.html); // warm-up
@@ -60,7 +61,9 @@ export function benchParse(options: { repeats: number; log: (line: string) => vo
       ratio: null,
       target: '< 5 MB',
       met: heap.peakMb < 5,
-      note: heap.gcExposed ? `retained after the parse (the parsed papers themselves): ${heap.retainedMb.toFixed(2)} MB` : 'run with --expose-gc for this figure',
+      note: heap.gcExposed
+        ? `retained after the parse (the parsed papers themselves): ${heap.retainedMb.toFixed(2)} MB`
+        : 'run with --expose-gc for this figure',
     },
   ];
 }
@@ -71,7 +74,12 @@ interface Page {
 }
 
 function pageSet(): Page[] {
-  const pages: Page[] = [{ name: 'hf-papers-date-2024-08-01.html', html: readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8') }];
+  const pages: Page[] = [
+    {
+      name: 'hf-papers-date-2024-08-01.html',
+      html: readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8'),
+    },
+  ];
   for (const [index, file] of apiCaptureFiles().entries()) {
     const entries = apiEntries(file);
     const layout = index % 2 === 0 ? '2024' : '2025';

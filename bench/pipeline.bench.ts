@@ -26,7 +26,6 @@ export interface PipelineContext {
   log: (line: string) => void;
 }
 
-
 /**
  * End to end: a `days`-day backfill through the real service (a `paperboy
  * worker` process: BullMQ on Redis, the backfill flow, the HF limiter) from an
@@ -36,7 +35,10 @@ export interface PipelineContext {
  * is the cost of the queue and nothing else. Reports papers/s, the loop's
  * time per stage, and the worker's peak RSS.
  */
-export async function benchEndToEnd(context: PipelineContext, options: { days: number; repeats: number }): Promise<Figure[]> {
+export async function benchEndToEnd(
+  context: PipelineContext,
+  options: { days: number; repeats: number },
+): Promise<Figure[]> {
   const upstream = await new DigestUpstream().start();
   try {
     const range = dayRange(options.days, 30);
@@ -48,7 +50,9 @@ export async function benchEndToEnd(context: PipelineContext, options: { days: n
       loopRuns.push(await runLoop(context, upstream, range.keys));
       await emptyDatabase(context.pool);
       queueRuns.push(await runQueue(context, upstream, range, { concurrency: 1, via: 'html' }));
-      context.log(`e2e round ${round + 1}: loop ${loopRuns.at(-1)!.seconds.toFixed(1)} s, queue ${queueRuns.at(-1)!.seconds.toFixed(1)} s, worker peak RSS ${queueRuns.at(-1)!.peakRssMb.toFixed(0)} MB`);
+      context.log(
+        `e2e round ${round + 1}: loop ${loopRuns.at(-1)!.seconds.toFixed(1)} s, queue ${queueRuns.at(-1)!.seconds.toFixed(1)} s, worker peak RSS ${queueRuns.at(-1)!.peakRssMb.toFixed(0)} MB`,
+      );
     }
     const loopRate = median(loopRuns.map((run) => run.papers / run.seconds));
     const queueRate = median(queueRuns.map((run) => run.papers / run.seconds));
@@ -95,7 +99,13 @@ export async function benchEndToEnd(context: PipelineContext, options: { days: n
  */
 export async function benchPoliteness(
   context: PipelineContext,
-  options: { days: number; windowMs: number; quotas: { api: number; pages: number }; htmlFetches: number; repeats: number },
+  options: {
+    days: number;
+    windowMs: number;
+    quotas: { api: number; pages: number };
+    htmlFetches: number;
+    repeats: number;
+  },
 ): Promise<Figure[]> {
   const upstream = await new DigestUpstream().start();
   const { windowMs, quotas } = options;
@@ -106,7 +116,12 @@ export async function benchPoliteness(
     for (const key of [...range.keys, ...htmlDays]) upstream.entries(key);
     for (const key of htmlDays) upstream.page(key);
     const allowed = options.days / apiRate;
-    const runs: Array<{ seconds: number; busiest: { api: number; pages: number }; refused: number; htmlSeconds: number }> = [];
+    const runs: Array<{
+      seconds: number;
+      busiest: { api: number; pages: number };
+      refused: number;
+      htmlSeconds: number;
+    }> = [];
     for (let round = 0; round < options.repeats; round += 1) {
       await emptyDatabase(context.pool);
       const gate = new QuotaGate({ windowMs, quotas });
@@ -124,13 +139,28 @@ export async function benchPoliteness(
         // The schedules' HTML fetches, all queued at the start: they spend the pages budget at its pace.
         beside: async (digests) => {
           const started = performance.now();
-          const jobs = await Promise.all(htmlDays.map((key) => digests.add(JOBS.fetchDigest, { source: 'hf', kind: 'day', key, force: false, via: 'html' })));
-          for (const job of jobs) await until(async () => (await digests.getJobState(job.id!)) === 'completed', 30 * 60_000, () => `HTML fetch ${job.id}`, 50);
+          const jobs = await Promise.all(
+            htmlDays.map((key) =>
+              digests.add(JOBS.fetchDigest, { source: 'hf', kind: 'day', key, force: false, via: 'html' }),
+            ),
+          );
+          for (const job of jobs)
+            await until(
+              async () => (await digests.getJobState(job.id!)) === 'completed',
+              30 * 60_000,
+              () => `HTML fetch ${job.id}`,
+              50,
+            );
           htmlSeconds = (performance.now() - started) / 1000;
         },
       });
       const refused = gate.refused.api + gate.refused.pages;
-      runs.push({ seconds: run.seconds, busiest: { api: gate.busiestWindow('api'), pages: gate.busiestWindow('pages') }, refused, htmlSeconds });
+      runs.push({
+        seconds: run.seconds,
+        busiest: { api: gate.busiestWindow('api'), pages: gate.busiestWindow('pages') },
+        refused,
+        htmlSeconds,
+      });
       context.log(
         `politeness round ${round + 1}: API backfill ${run.seconds.toFixed(2)} s for ${options.days} days (${gate.arrivals.api.length} API requests; ` +
           `allowed ${allowed.toFixed(1)} s); ${htmlDays.length} HTML fetches beside it in ${htmlSeconds.toFixed(1)} s; busiest window: api ${runs.at(-1)!.busiest.api}/${quotas.api}, ` +
@@ -139,7 +169,10 @@ export async function benchPoliteness(
     }
     upstream.gate = undefined;
     const seconds = median(runs.map((run) => run.seconds));
-    const busiest = { api: Math.max(...runs.map((run) => run.busiest.api)), pages: Math.max(...runs.map((run) => run.busiest.pages)) };
+    const busiest = {
+      api: Math.max(...runs.map((run) => run.busiest.api)),
+      pages: Math.max(...runs.map((run) => run.busiest.pages)),
+    };
     const refused = runs.reduce((sum, run) => sum + run.refused, 0);
     const window = `${windowMs / 1000} s`;
     return [
@@ -183,13 +216,26 @@ export async function benchPoliteness(
 }
 
 async function runLoop(context: PipelineContext, upstream: DigestUpstream, keys: readonly string[]) {
-  const http = new HttpClient({ userAgent: 'paperboy-bench', timeoutMs: 30_000, maxBodyBytes: 20_000_000, allowedOrigins: [upstream.baseUrl] });
+  const http = new HttpClient({
+    userAgent: 'paperboy-bench',
+    timeoutMs: 30_000,
+    maxBodyBytes: 20_000_000,
+    allowedOrigins: [upstream.baseUrl],
+  });
   const stages: StageTimings = { fetchMs: 0, parseMs: 0, loadMs: 0 };
   let papers = 0;
   const started = performance.now();
   try {
     for (const key of keys) {
-      const result = await ingestDigest({ http, pool: context.pool, hf: { baseUrl: upstream.baseUrl, token: undefined, transport: 'html' }, logger: context.logger }, dayDigest(key));
+      const result = await ingestDigest(
+        {
+          http,
+          pool: context.pool,
+          hf: { baseUrl: upstream.baseUrl, token: undefined, transport: 'html' },
+          logger: context.logger,
+        },
+        dayDigest(key),
+      );
       papers += result.paperCount;
       stages.fetchMs += result.timings.fetchMs;
       stages.parseMs += result.timings.parseMs;
@@ -206,7 +252,12 @@ async function runQueue(
   context: PipelineContext,
   upstream: DigestUpstream,
   range: { from: string; to: string; keys: readonly string[] },
-  options: { concurrency: number; via: 'api' | 'html'; env?: Record<string, string>; beside?: (digests: Queue) => Promise<void> },
+  options: {
+    concurrency: number;
+    via: 'api' | 'html';
+    env?: Record<string, string>;
+    beside?: (digests: Queue) => Promise<void>;
+  },
 ) {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const child = spawn(process.execPath, [BIN, 'worker'], {
@@ -237,7 +288,11 @@ async function runQueue(
   const backfills = new Queue(QUEUES.backfills, { connection, prefix });
   const digests = new Queue(QUEUES.digests, { connection, prefix });
   try {
-    await until(async () => (await backfills.getWorkersCount()) > 0 && (await digests.getWorkersCount()) > 0, 60_000, () => `the worker to start: ${stderr}`);
+    await until(
+      async () => (await backfills.getWorkersCount()) > 0 && (await digests.getWorkersCount()) > 0,
+      60_000,
+      () => `the worker to start: ${stderr}`,
+    );
     const started = performance.now();
     const job = await backfills.add(JOBS.backfill, { kind: 'day', from: range.from, to: range.to, via: options.via });
     const beside = options.beside?.(digests);
@@ -245,7 +300,8 @@ async function runQueue(
     await until(
       async () => {
         const state = await backfills.getJobState(job.id!);
-        if (state === 'failed') throw new Error(`the backfill failed: ${(await Job.fromId(backfills, job.id!))?.failedReason}`);
+        if (state === 'failed')
+          throw new Error(`the backfill failed: ${(await Job.fromId(backfills, job.id!))?.failedReason}`);
         if (state !== 'completed') return false;
         finished = await Job.fromId(backfills, job.id!);
         return true;
@@ -257,7 +313,10 @@ async function runQueue(
     const seconds = (performance.now() - started) / 1000;
     await beside;
     const result = finished!.returnvalue as BackfillResult;
-    if (result.loaded.length !== range.keys.length) throw new Error(`expected ${range.keys.length} days loaded, got ${JSON.stringify({ ...result, loaded: result.loaded.length })}`);
+    if (result.loaded.length !== range.keys.length)
+      throw new Error(
+        `expected ${range.keys.length} days loaded, got ${JSON.stringify({ ...result, loaded: result.loaded.length })}`,
+      );
     const peakRssMb = await peakRss(child.pid!);
     const { rows } = await context.pool.query<{ n: string }>(`select count(*) as n from listings where kind = 'day'`);
     return { seconds, startedAt: started, papers: Number(rows[0]!.n), peakRssMb };
@@ -279,7 +338,12 @@ async function peakRss(pid: number): Promise<number> {
   return kb / 1024;
 }
 
-async function until(probe: () => Promise<boolean>, timeoutMs: number, what: () => string, everyMs = 100): Promise<void> {
+async function until(
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  what: () => string,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);

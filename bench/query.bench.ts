@@ -17,7 +17,10 @@ const TARGET_MS = 50;
  * measured the same way as the baseline. Also checks that the plans use the
  * intended indexes.
  */
-export async function benchQueries(pool: pg.Pool, options: { count: number; reuse: boolean; log: (line: string) => void }): Promise<Figure[]> {
+export async function benchQueries(
+  pool: pg.Pool,
+  options: { count: number; reuse: boolean; log: (line: string) => void },
+): Promise<Figure[]> {
   const started = performance.now();
   const existing = await countPapers(pool);
   if (options.reuse && existing === options.count) {
@@ -30,11 +33,25 @@ export async function benchQueries(pool: pg.Pool, options: { count: number; reus
   const plans = await checkPlans(pool);
   options.log(`query: plans ${JSON.stringify(plans)}`);
 
-  const ids = (await pool.query<{ id: string }>(`select id from papers tablesample system (1) limit ${SAMPLES}`)).rows.map((row) => row.id);
-  const days = (await pool.query<{ key: string }>(`select distinct key from listings where kind = 'day' order by key limit ${SAMPLES}`)).rows.map((row) => row.key);
-  const searches = ['diffusion video generation', 'reinforcement learning reasoning', '"large language models"', 'agent -benchmark', 'multimodal tokenizer'];
+  const ids = (
+    await pool.query<{ id: string }>(`select id from papers tablesample system (1) limit ${SAMPLES}`)
+  ).rows.map((row) => row.id);
+  const days = (
+    await pool.query<{ key: string }>(
+      `select distinct key from listings where kind = 'day' order by key limit ${SAMPLES}`,
+    )
+  ).rows.map((row) => row.key);
+  const searches = [
+    'diffusion video generation',
+    'reinforcement learning reasoning',
+    '"large language models"',
+    'agent -benchmark',
+    'multimodal tokenizer',
+  ];
 
-  const baseline = await sample((i) => pool.query('select id, title, upvotes from papers where id = $1', [ids[i % ids.length]]));
+  const baseline = await sample((i) =>
+    pool.query('select id, title, upvotes from papers where id = $1', [ids[i % ids.length]]),
+  );
   const search = await sample((i) => searchPapers(pool, searches[i % searches.length]!, {}, 20));
   const dayTop = await sample((i) => listPapers(pool, { day: days[i % days.length] }, { limit: 20 }));
   const onePaper = await sample((i) => getPaperDetail(pool, ids[i % ids.length]!));
@@ -51,7 +68,10 @@ export async function benchQueries(pool: pg.Pool, options: { count: number; reus
       ratio: base / value,
       target: quantile === 'median' ? `< ${TARGET_MS} ms` : '-',
       met: quantile === 'median' ? value < TARGET_MS : null,
-      note: quantile === 'median' ? `baseline: a primary-key lookup of papers, same run; plans: ${JSON.stringify(plans)}` : undefined,
+      note:
+        quantile === 'median'
+          ? `baseline: a primary-key lookup of papers, same run; plans: ${JSON.stringify(plans)}`
+          : undefined,
     };
   };
   return [
@@ -108,7 +128,9 @@ export async function buildDatabase(pool: pg.Pool, count: number) {
      select g, 'owner' || g || '/repo' || g, ((g::bigint * 104729) % 50000)::int, g % 900, (array['Python','C++','TypeScript','Rust'])[1 + g % 4], now()
      from generate_series(1, 20000) g`,
   );
-  await pool.query(`insert into repo_refs (ref, display, repo_id, status) select lower(full_name), full_name, id, 'resolved' from repos`);
+  await pool.query(
+    `insert into repo_refs (ref, display, repo_id, status) select lower(full_name), full_name, id, 'resolved' from repos`,
+  );
   await pool.query(
     `insert into paper_repos (paper_id, ref, source)
      select p.id, 'owner' || (1 + p.n % 20000) || '/repo' || (1 + p.n % 20000), 'github_repo'
@@ -125,7 +147,9 @@ async function checkPlans(pool: pg.Pool): Promise<Record<string, boolean>> {
   const candidates = `select o.id from websearch_to_tsquery('english', $1) as q(query) join papers o on o.search @@ q.query order by o.upvotes desc, o.id limit 100`;
   const commonSearch = await plan(candidates, ['"large language models"']);
   const rareSearch = await plan(candidates, ['quantum chromodynamics lattice']);
-  const day = await plan(`select paper_id from listings where source = 'hf' and kind = 'day' and key = $1`, ['2024-01-01']);
+  const day = await plan(`select paper_id from listings where source = 'hf' and kind = 'day' and key = $1`, [
+    '2024-01-01',
+  ]);
   const top = await plan(`select id from papers order by upvotes desc, id limit 20`, []);
   return {
     commonSearchWalksUpvotes: commonSearch.includes('papers_by_upvotes'),

@@ -44,7 +44,8 @@ const repos = size('PAPERBOY_BENCH_REPOS', 1_000);
 const queryPapers = size('PAPERBOY_BENCH_QUERY_PAPERS', 1_000_000);
 const only = process.env.PAPERBOY_BENCH_ONLY?.split(',').map((group) => group.trim());
 const unknown = only?.filter((group) => !(GROUPS as readonly string[]).includes(group)) ?? [];
-if (unknown.length > 0) throw new Error(`PAPERBOY_BENCH_ONLY: unknown group(s) ${unknown.join(', ')}; the groups are ${GROUPS.join(', ')}`);
+if (unknown.length > 0)
+  throw new Error(`PAPERBOY_BENCH_ONLY: unknown group(s) ${unknown.join(', ')}; the groups are ${GROUPS.join(', ')}`);
 const runs = (group: Group) => !only || only.includes(group);
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-bench-'));
@@ -71,10 +72,21 @@ try {
   if (runs('politeness')) {
     // Hugging Face's buckets scaled down from 5 minutes to 10 s: the API at 12/s and pages at 4/s, rates
     // this 2-core machine can feed with Postgres on it (it loads about 20-25 API days/s flat out; see README).
-    figures.push(...(await benchPoliteness(pipeline, { days, windowMs: 10_000, quotas: { api: 120, pages: 40 }, htmlFetches: 100, repeats })));
+    figures.push(
+      ...(await benchPoliteness(pipeline, {
+        days,
+        windowMs: 10_000,
+        quotas: { api: 120, pages: 40 },
+        htmlFetches: 100,
+        repeats,
+      })),
+    );
   }
   if (runs('enrich')) figures.push(...(await benchEnrich(pool, { count: repos, repeats, logger, log })));
-  if (runs('query')) figures.push(...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })));
+  if (runs('query'))
+    figures.push(
+      ...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })),
+    );
 
   process.stdout.write(`\n${formatTable(figures)}\n`);
   const outputDir = path.dirname(fileURLToPath(import.meta.url));
@@ -90,7 +102,11 @@ try {
     repeats: String(repeats),
   });
   const order = (figure: Figure) => GROUPS.findIndex((group) => figure.name.startsWith(`${group}:`));
-  await writeResults([...kept, ...figures].sort((a, b) => order(a) - order(b)), machine, outputDir);
+  await writeResults(
+    [...kept, ...figures].sort((a, b) => order(a) - order(b)),
+    machine,
+    outputDir,
+  );
   log(`\nwrote ${path.join(outputDir, 'results.json')} and RESULTS.md`);
 } finally {
   for (const stop of stops) await stop();

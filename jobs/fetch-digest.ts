@@ -8,10 +8,14 @@ import { ingestDigest } from '../src/stages/ingest-digest.ts';
 export async function fetchDigestJob(job: Job, context: JobContext, log: Logger) {
   const payload = fetchDigestPayload.parse(job.data);
   const digest = { source: payload.source, kind: payload.kind, key: payload.key };
-  const result = await ingestDigest({ http: context.http, pool: context.pool, hf: context.config.hf, budget: context.budget, logger: log }, digest, {
-    force: payload.force,
-    via: payload.via,
-  });
+  const result = await ingestDigest(
+    { http: context.http, pool: context.pool, hf: context.config.hf, budget: context.budget, logger: log },
+    digest,
+    {
+      force: payload.force,
+      via: payload.via,
+    },
+  );
   for (const warning of result.warnings) await job.log(`warning: ${warning}`);
   if (result.repoRefs.length > 0) {
     // Enrichment has its own queue, budget and rate limits: a GitHub pause never holds up digest loads.

@@ -8,9 +8,17 @@ import { runSchedule } from '../src/stages/run-schedule.ts';
 export async function planScheduleJob(job: Job, context: JobContext, log: Logger) {
   const { schedule } = planSchedulePayload.parse(job.data);
   const summary = await runSchedule(
-    { pool: context.pool, queues: context, savedSearches: context.config.service.savedSearches, transport: context.config.hf.transport },
+    {
+      pool: context.pool,
+      queues: context,
+      savedSearches: context.config.service.savedSearches,
+      transport: context.config.hf.transport,
+    },
     schedule,
   );
-  log.info({ schedule, enqueued: summary.enqueued.length }, `schedule ${schedule}: enqueued ${summary.enqueued.length} job(s)`);
+  log.info(
+    { schedule, enqueued: summary.enqueued.length },
+    `schedule ${schedule}: enqueued ${summary.enqueued.length} job(s)`,
+  );
   return summary;
 }

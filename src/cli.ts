@@ -60,7 +60,9 @@ async function runIngest(context: CommandContext, digest: DigestRef, options: In
         const summary = await enrichRepos({ http, pool, github: config.github, logger }, { refs: result.repoRefs });
         process.stdout.write(`${describeEnrich(summary)}\n`);
       } catch (error) {
-        process.stderr.write(`paperboy: repository enrichment failed (the digest is loaded; \`paperboy enrich\` picks up where it stopped): ${(error as Error).message}\n`);
+        process.stderr.write(
+          `paperboy: repository enrichment failed (the digest is loaded; \`paperboy enrich\` picks up where it stopped): ${(error as Error).message}\n`,
+        );
         process.exitCode = EXIT_FAILED;
       }
     });
@@ -100,7 +102,10 @@ function keyOf(kind: DigestKind) {
 const forceOption = () => new Option('-f, --force', 'fetch unconditionally and reload even if the page is unchanged');
 const noEnrichOption = () => new Option('--no-enrich', "don't resolve the papers' GitHub repositories after loading");
 const viaOption = () =>
-  new Option('--via <transport>', 'fetch the HTML page or the JSON API (default: PAPERBOY_HF_TRANSPORT, else html)').choices(TRANSPORTS);
+  new Option(
+    '--via <transport>',
+    'fetch the HTML page or the JSON API (default: PAPERBOY_HF_TRANSPORT, else html)',
+  ).choices(TRANSPORTS);
 
 function buildProgram(context: () => CommandContext): Command {
   const program = new Command('paperboy')
@@ -141,7 +146,11 @@ function buildProgram(context: () => CommandContext): Command {
     ingest
       .command(kind)
       .description(`ingest ${description}`)
-      .argument(argument, kind === 'day' ? 'YYYY-MM-DD' : kind === 'week' ? 'YYYY-Www, e.g. 2024-W31' : 'YYYY-MM', keyOf(kind))
+      .argument(
+        argument,
+        kind === 'day' ? 'YYYY-MM-DD' : kind === 'week' ? 'YYYY-Www, e.g. 2024-W31' : 'YYYY-MM',
+        keyOf(kind),
+      )
       .addOption(viaOption())
       .addOption(forceOption())
       .addOption(noEnrichOption())
@@ -150,8 +159,8 @@ function buildProgram(context: () => CommandContext): Command {
       });
   }
   for (const [kind, description] of [
-    ['trending', 'the trending page /papers/trending (listed under today\'s UTC date)'],
-    ['front', 'the front page /papers (listed under today\'s UTC date)'],
+    ['trending', "the trending page /papers/trending (listed under today's UTC date)"],
+    ['front', "the front page /papers (listed under today's UTC date)"],
   ] as const) {
     ingest
       .command(kind)
@@ -176,8 +185,13 @@ function buildProgram(context: () => CommandContext): Command {
 
   program
     .command('enrich')
-    .description("resolve papers' GitHub repositories: those never resolved, or with --stale every one due for a refresh")
-    .option('--stale', 'refresh every repository whose next check is due (fresh papers daily, others weekly, 404s monthly)')
+    .description(
+      "resolve papers' GitHub repositories: those never resolved, or with --stale every one due for a refresh",
+    )
+    .option(
+      '--stale',
+      'refresh every repository whose next check is due (fresh papers daily, others weekly, 404s monthly)',
+    )
     .option('--limit <n>', 'at most this many references', (value) => {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
@@ -188,7 +202,10 @@ function buildProgram(context: () => CommandContext): Command {
       const http = createUpstreamClient(config);
       try {
         const summary = await withDatabase(context(), (pool) =>
-          enrichRepos({ http, pool, github: config.github, logger }, { pendingOnly: !options.stale, limit: options.limit }),
+          enrichRepos(
+            { http, pool, github: config.github, logger },
+            { pendingOnly: !options.stale, limit: options.limit },
+          ),
         );
         process.stdout.write(`${describeEnrich(summary)}\n`);
       } finally {
@@ -199,9 +216,21 @@ function buildProgram(context: () => CommandContext): Command {
   program.addCommand(backfillCommand(context));
 
   const roles: Array<[string, Role[], string]> = [
-    ['start', ['worker', 'schedule', 'dashboard'], 'run the whole service in one process: workers, schedules and the dashboard'],
-    ['worker', ['worker'], 'run the workers of the digests, repos and backfills queues (run several, on several machines, to scale)'],
-    ['dashboard', ['dashboard'], 'serve the dashboard: /backfills, Bull Board at /queues, the JSON API, /healthz and /metrics'],
+    [
+      'start',
+      ['worker', 'schedule', 'dashboard'],
+      'run the whole service in one process: workers, schedules and the dashboard',
+    ],
+    [
+      'worker',
+      ['worker'],
+      'run the workers of the digests, repos and backfills queues (run several, on several machines, to scale)',
+    ],
+    [
+      'dashboard',
+      ['dashboard'],
+      'serve the dashboard: /backfills, Bull Board at /queues, the JSON API, /healthz and /metrics',
+    ],
   ];
   for (const [name, roleList, description] of roles) {
     program

@@ -9,8 +9,7 @@ import { ConfigError } from './errors.ts';
  * Every environment variable paperboy reads, with its schema. Parsed once, at
  * start-up, by `loadConfig`; everything else receives the resulting `Config`.
  */
-const emptyAsUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const emptyAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -40,25 +39,47 @@ const envSchema = z.object({
   ),
   PAPERBOY_MAX_BODY_BYTES: z.preprocess(
     emptyAsUndefined,
-    z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(20 * 1024 * 1024),
   ),
   PAPERBOY_HF_TRANSPORT: z.preprocess(emptyAsUndefined, z.enum(TRANSPORTS).default('html')),
   PAPERBOY_TZ: z.preprocess(emptyAsUndefined, z.string().default('UTC')),
   PAPERBOY_SCHEDULES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_SAVED_SEARCHES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_HF_PAGES_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
-  PAPERBOY_HF_PAGES_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(86_400_000).optional()),
+  PAPERBOY_HF_PAGES_RATE_WINDOW_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1).max(86_400_000).optional(),
+  ),
   PAPERBOY_HF_API_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
-  PAPERBOY_HF_API_RATE_WINDOW_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(86_400_000).optional()),
+  PAPERBOY_HF_API_RATE_WINDOW_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1).max(86_400_000).optional(),
+  ),
   PAPERBOY_WORKER_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(2)),
   PAPERBOY_JOB_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(50).default(6)),
   PAPERBOY_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(30_000)),
   PAPERBOY_STALLED_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(100).default(30_000)),
   PAPERBOY_SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(30_000)),
-  PAPERBOY_QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only').default('paperboy')),
+  PAPERBOY_QUEUE_PREFIX: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { } only')
+      .default('paperboy'),
+  ),
   DASHBOARD_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
   DASHBOARD_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).default(3000)),
-  DASHBOARD_USER: z.preprocess(emptyAsUndefined, z.string().regex(/^[^:]+$/, 'must not contain ":"').optional()),
+  DASHBOARD_USER: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[^:]+$/, 'must not contain ":"')
+      .optional(),
+  ),
   DASHBOARD_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'must be at least 8 characters').optional()),
   DASHBOARD_READ_ONLY: z.preprocess(
     emptyAsUndefined,
@@ -67,7 +88,10 @@ const envSchema = z.object({
       .default('false')
       .transform((value) => ['true', '1', 'yes'].includes(value)),
   ),
-  PAPERBOY_BACKFILL_MAX_KEYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100_000).default(1_000)),
+  PAPERBOY_BACKFILL_MAX_KEYS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1).max(100_000).default(1_000),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -85,7 +109,12 @@ export type Config = Readonly<{
    * `transport`: how scheduled day/week/month digests are fetched unless a command says otherwise.
    * `budgets`: requests per window for each of Hugging Face's buckets, all workers together.
    */
-  hf: Readonly<{ baseUrl: string; token: string | undefined; transport: Transport; budgets: Readonly<Record<HfBucket, ConfiguredBudget>> }>;
+  hf: Readonly<{
+    baseUrl: string;
+    token: string | undefined;
+    transport: Transport;
+    budgets: Readonly<Record<HfBucket, ConfiguredBudget>>;
+  }>;
   github: Readonly<{ apiUrl: string; token: string | undefined }>;
   http: Readonly<{ userAgent: string; timeoutMs: number; maxBodyBytes: number }>;
   service: Readonly<{
@@ -125,7 +154,10 @@ export const PAPERBOY_VERSION = '0.1.0';
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : listIssues(parsed.error);
-  if ((emptyAsUndefined(env.DASHBOARD_USER) === undefined) !== (emptyAsUndefined(env.DASHBOARD_PASSWORD) === undefined)) {
+  if (
+    (emptyAsUndefined(env.DASHBOARD_USER) === undefined) !==
+    (emptyAsUndefined(env.DASHBOARD_PASSWORD) === undefined)
+  ) {
     problems.push('DASHBOARD_USER and DASHBOARD_PASSWORD: set both (the dashboard then asks for them) or neither');
   }
   for (const [retired, message] of Object.entries(RETIRED_VARIABLES)) {
@@ -144,7 +176,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token: e.HF_TOKEN,
       transport: e.PAPERBOY_HF_TRANSPORT,
       budgets: Object.freeze({
-        pages: budget(e.PAPERBOY_HF_PAGES_RATE_MAX, e.PAPERBOY_HF_PAGES_RATE_WINDOW_MS, HF_DEFAULT_QUOTAS.pages, e.HF_TOKEN),
+        pages: budget(
+          e.PAPERBOY_HF_PAGES_RATE_MAX,
+          e.PAPERBOY_HF_PAGES_RATE_WINDOW_MS,
+          HF_DEFAULT_QUOTAS.pages,
+          e.HF_TOKEN,
+        ),
         api: budget(e.PAPERBOY_HF_API_RATE_MAX, e.PAPERBOY_HF_API_RATE_WINDOW_MS, HF_DEFAULT_QUOTAS.api, e.HF_TOKEN),
       }),
     }),
@@ -157,7 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     service: Object.freeze({
       tz: e.PAPERBOY_TZ,
       schedules,
-      savedSearches: (e.PAPERBOY_SAVED_SEARCHES ?? '').split(',').map((search) => search.trim()).filter(Boolean),
+      savedSearches: (e.PAPERBOY_SAVED_SEARCHES ?? '')
+        .split(',')
+        .map((search) => search.trim())
+        .filter(Boolean),
       queuePrefix: e.PAPERBOY_QUEUE_PREFIX,
       concurrency: e.PAPERBOY_WORKER_CONCURRENCY,
       attempts: e.PAPERBOY_JOB_ATTEMPTS,
@@ -169,7 +209,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dashboard: Object.freeze({
       host: e.DASHBOARD_HOST,
       port: e.DASHBOARD_PORT,
-      credentials: e.DASHBOARD_USER && e.DASHBOARD_PASSWORD ? Object.freeze({ user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD }) : undefined,
+      credentials:
+        e.DASHBOARD_USER && e.DASHBOARD_PASSWORD
+          ? Object.freeze({ user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD })
+          : undefined,
       readOnly: e.DASHBOARD_READ_ONLY,
     }),
   });
@@ -188,7 +231,12 @@ const HF_DEFAULT_QUOTAS: Record<HfBucket, { anonymous: number; token: number }> 
 const HF_DEFAULT_WINDOW_MS = 300_000;
 
 /** A bucket's budget: the tier's default, or what the user set (then a ceiling: see followedPolicy). */
-function budget(max: number | undefined, windowMs: number | undefined, defaults: { anonymous: number; token: number }, token: string | undefined): ConfiguredBudget {
+function budget(
+  max: number | undefined,
+  windowMs: number | undefined,
+  defaults: { anonymous: number; token: number },
+  token: string | undefined,
+): ConfiguredBudget {
   return Object.freeze({
     quota: max ?? (token ? defaults.token : defaults.anonymous),
     windowMs: windowMs ?? HF_DEFAULT_WINDOW_MS,
@@ -213,11 +261,15 @@ function parseSchedules(value: string | undefined): Record<string, string | null
   try {
     json = JSON.parse(value);
   } catch {
-    throw new ConfigError([`PAPERBOY_SCHEDULES: must be a JSON object such as {"trending": "0 * * * *", "searches": null}`]);
+    throw new ConfigError([
+      `PAPERBOY_SCHEDULES: must be a JSON object such as {"trending": "0 * * * *", "searches": null}`,
+    ]);
   }
   const parsed = schedulesSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError([`PAPERBOY_SCHEDULES: must map schedule names to a cron pattern or null (${parsed.error.issues[0]?.message})`]);
+    throw new ConfigError([
+      `PAPERBOY_SCHEDULES: must map schedule names to a cron pattern or null (${parsed.error.issues[0]?.message})`,
+    ]);
   }
   return parsed.data;
 }

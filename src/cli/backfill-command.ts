@@ -35,13 +35,18 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
   return new Command('backfill')
     .exitOverride()
     .showHelpAfterError()
-    .description('queue a backfill (one fetch per key of the range, keys already loaded skipped unless --force); workers do the fetching')
+    .description(
+      'queue a backfill (one fetch per key of the range, keys already loaded skipped unless --force); workers do the fetching',
+    )
     .addOption(new Option('--kind <kind>', 'day, week or month').choices(BACKFILL_KINDS).makeOptionMandatory())
     .requiredOption('--from <key>', 'first key, inclusive: YYYY-MM-DD, YYYY-Www or YYYY-MM')
     .requiredOption('--to <key>', 'last key, inclusive')
     .option('-f, --force', 'fetch keys already loaded too')
     .addOption(
-      new Option('--via <transport>', 'api: the JSON API (its budget is five times the pages budget); html: the HTML pages')
+      new Option(
+        '--via <transport>',
+        'api: the JSON API (its budget is five times the pages budget); html: the HTML pages',
+      )
         .choices(TRANSPORTS)
         .default('api'),
     )
@@ -55,10 +60,14 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
       try {
         const id = await enqueueBackfill(queue, request.request);
         const { kind, from, to, via } = request.request;
-        process.stdout.write(`backfill #${id} queued: ${kind} ${from} to ${to} via ${via === 'api' ? 'the JSON API' : 'HTML pages'}, ${request.keys} key(s)\n`);
+        process.stdout.write(
+          `backfill #${id} queued: ${kind} ${from} to ${to} via ${via === 'api' ? 'the JSON API' : 'HTML pages'}, ${request.keys} key(s)\n`,
+        );
         if (!options.wait) return;
         if ((await queue.getWorkersCount()) === 0) {
-          process.stderr.write('paperboy: no worker is running on the backfills queue yet: the backfill starts when `paperboy worker` or `paperboy start` runs\n');
+          process.stderr.write(
+            'paperboy: no worker is running on the backfills queue yet: the backfill starts when `paperboy worker` or `paperboy start` runs\n',
+          );
         }
         const budget = hfRequestBudget(connection, config, logger);
         const status = await follow(queue, id, budget);
@@ -73,7 +82,13 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
 }
 
 function validRequest(options: BackfillOptions, maxKeys: number): { request: BackfillRequest; keys: number } {
-  const input = { kind: options.kind, from: options.from, to: options.to, force: options.force ?? false, via: options.via };
+  const input = {
+    kind: options.kind,
+    from: options.from,
+    to: options.to,
+    force: options.force ?? false,
+    via: options.via,
+  };
   const checked = checkBackfillRequest(input, { today: new Date(), maxKeys, fieldPrefix: '--' });
   if (!checked.ok) throw new UsageError(checked.problem);
   return { request: checked.request, keys: checked.keys.length };
@@ -102,7 +117,9 @@ async function follow(queue: Queue, id: string, budget: BudgetReader): Promise<B
 
 const BAR_WIDTH = 30;
 
-export function progressLine(status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts' | 'secondsLeft'>): string {
+export function progressLine(
+  status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts' | 'secondsLeft'>,
+): string {
   const fraction = status.total === 0 ? (status.state === 'completed' ? 1 : 0) : status.done / status.total;
   const filled = Math.round(fraction * BAR_WIDTH);
   const { loaded, empty, failed } = status.counts;

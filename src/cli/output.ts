@@ -12,18 +12,39 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-export function formatRows<Row extends object>(rows: readonly Row[], columns: ReadonlyArray<keyof Row & string>, format: OutputFormat): string {
-  if (format === 'json') return `${JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null]))), null, 2)}\n`;
+export function formatRows<Row extends object>(
+  rows: readonly Row[],
+  columns: ReadonlyArray<keyof Row & string>,
+  format: OutputFormat,
+): string {
+  if (format === 'json')
+    return `${JSON.stringify(
+      rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? null]))),
+      null,
+      2,
+    )}\n`;
   if (format === 'csv') {
     const quote = (text: string) => (/[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
-    return [columns.join(','), ...rows.map((row) => columns.map((column) => quote(cell(row[column]))).join(','))].join('\n') + '\n';
+    return (
+      [columns.join(','), ...rows.map((row) => columns.map((column) => quote(cell(row[column]))).join(','))].join(
+        '\n',
+      ) + '\n'
+    );
   }
   const maxWidth = 60;
-  const clip = (text: string) => (text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text).replace(/\s+/g, ' ');
+  const clip = (text: string) =>
+    (text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text).replace(/\s+/g, ' ');
   const cells = rows.map((row) => columns.map((column) => clip(cell(row[column]))));
   const widths = columns.map((column, index) => Math.max(column.length, ...cells.map((line) => line[index]!.length)));
-  const line = (values: string[]) => values.map((value, index) => value.padEnd(widths[index]!)).join('  ').trimEnd();
-  return [line([...columns]), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n') + `\n(${rows.length} rows)\n`;
+  const line = (values: string[]) =>
+    values
+      .map((value, index) => value.padEnd(widths[index]!))
+      .join('  ')
+      .trimEnd();
+  return (
+    [line([...columns]), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n') +
+    `\n(${rows.length} rows)\n`
+  );
 }
 
 /** `7d`, `24h`, `2w` or a date (YYYY-MM-DD) → the UTC date that far back. */

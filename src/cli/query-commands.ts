@@ -1,13 +1,31 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type pg from 'pg';
-import { getPaperDetail, listPapers, listRepos, risingRepos, searchPapers, type PaperFilters, type PaperRow } from '../db/query.repository.ts';
+import {
+  getPaperDetail,
+  listPapers,
+  listRepos,
+  risingRepos,
+  searchPapers,
+  type PaperFilters,
+  type PaperRow,
+} from '../db/query.repository.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import { isCalendarDate } from '../domain/digest-key.ts';
 import { UsageError } from '../errors.ts';
 import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
 
 /** The columns `query papers` and `query search` print, in order (stable names: scripts read them). */
-export const PAPER_OUTPUT_COLUMNS: ReadonlyArray<keyof PaperRow> = ['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license'];
+export const PAPER_OUTPUT_COLUMNS: ReadonlyArray<keyof PaperRow> = [
+  'id',
+  'title',
+  'upvotes',
+  'num_comments',
+  'first_listed_at',
+  'repo',
+  'repo_stars',
+  'repo_language',
+  'repo_license',
+];
 
 type WithDatabase = <T>(work: (pool: pg.Pool) => Promise<T>) => Promise<T>;
 
@@ -49,20 +67,28 @@ function withFormats(command: Command): Command {
 /** `paperboy query …`: the common questions, one command each. */
 export function queryCommand(withDatabase: WithDatabase): Command {
   // exitOverride before the subcommands: they inherit it, so main() decides every exit code.
-  const query = new Command('query').exitOverride().showHelpAfterError().description('ask the database: papers, search, one paper, repositories');
+  const query = new Command('query')
+    .exitOverride()
+    .showHelpAfterError()
+    .description('ask the database: papers, search, one paper, repositories');
 
   withFormats(
     query
       .command('papers')
       .description('papers listed on a day or since a time, most upvoted first')
       .option('--day <date>', 'listed on the daily page of this date', calendarDate)
-      .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
+      .option(
+        '--since <when>',
+        'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD',
+        asArgument((value) => sinceDate(value)),
+      )
       .option('--until <date>', 'listed on a daily page up to this date', calendarDate)
       .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
       .option('--has-code', 'only papers with a resolved GitHub repository')
       .option('--language <name>', "their repository's primary language"),
   ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
-    if (options.day === undefined && options.since === undefined) throw new UsageError('query papers needs --day or --since');
+    if (options.day === undefined && options.since === undefined)
+      throw new UsageError('query papers needs --day or --since');
     const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
     process.stdout.write(formatRows(rows, PAPER_OUTPUT_COLUMNS, formatOf(options)));
   });
@@ -70,9 +96,15 @@ export function queryCommand(withDatabase: WithDatabase): Command {
   withFormats(
     query
       .command('search')
-      .description('full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first')
+      .description(
+        'full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first',
+      )
       .argument('<text>', 'what to look for')
-      .option('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', asArgument((value) => sinceDate(value)))
+      .option(
+        '--since <when>',
+        'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD',
+        asArgument((value) => sinceDate(value)),
+      )
       .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
       .option('--has-code', 'only papers with a resolved GitHub repository'),
   ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
@@ -93,12 +125,23 @@ export function queryCommand(withDatabase: WithDatabase): Command {
         return;
       }
       const p = detail.paper;
-      process.stdout.write(`${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${p.first_listed_at?.toISOString() ?? '-'}\n\n`);
-      process.stdout.write(`listings\n${formatRows(detail.listings, ['kind', 'key', 'rank', 'upvotes', 'first_listed_at', 'last_listed_at'], 'table')}\n`);
-      process.stdout.write(`upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`);
-      process.stdout.write(`repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`);
+      process.stdout.write(
+        `${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${p.first_listed_at?.toISOString() ?? '-'}\n\n`,
+      );
+      process.stdout.write(
+        `listings\n${formatRows(detail.listings, ['kind', 'key', 'rank', 'upvotes', 'first_listed_at', 'last_listed_at'], 'table')}\n`,
+      );
+      process.stdout.write(
+        `upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`,
+      );
+      process.stdout.write(
+        `repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`,
+      );
       for (const repo of detail.repos) {
-        if (repo.star_history.length > 0) process.stdout.write(`\nstar history of ${repo.full_name}\n${formatRows(repo.star_history, ['observed_at', 'stars', 'forks'], 'table')}`);
+        if (repo.star_history.length > 0)
+          process.stdout.write(
+            `\nstar history of ${repo.full_name}\n${formatRows(repo.star_history, ['observed_at', 'stars', 'forks'], 'table')}`,
+          );
       }
     });
 
@@ -115,9 +158,15 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       process.stdout.write(formatRows(rows, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
       return;
     }
-    const rows = await withDatabase((pool) => listRepos(pool, { language: options.language }, { limit: options.limit }));
+    const rows = await withDatabase((pool) =>
+      listRepos(pool, { language: options.language }, { limit: options.limit }),
+    );
     process.stdout.write(
-      formatRows(rows, ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'], formatOf(options)),
+      formatRows(
+        rows,
+        ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'],
+        formatOf(options),
+      ),
     );
   });
 

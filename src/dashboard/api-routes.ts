@@ -73,18 +73,35 @@ function parseQuery<T>(schema: z.ZodType<T>, params: URLSearchParams): T {
 }
 
 /** @returns the response, or undefined when the path is not an API path. */
-export async function handleApiRequest(pool: pg.Pool, path: string, params: URLSearchParams): Promise<ApiResponse | undefined> {
+export async function handleApiRequest(
+  pool: pg.Pool,
+  path: string,
+  params: URLSearchParams,
+): Promise<ApiResponse | undefined> {
   try {
     if (path === '/api/papers') {
       const query = parseQuery(papersQuery, params);
       const after = decodeCursor(query.cursor, paperCursor);
       const rows = await listPapers(
         pool,
-        { day: query.day, since: query.since, until: query.until, minUpvotes: query.min_upvotes, hasCode: query.has_code, language: query.language },
+        {
+          day: query.day,
+          since: query.since,
+          until: query.until,
+          minUpvotes: query.min_upvotes,
+          hasCode: query.has_code,
+          language: query.language,
+        },
         { limit: query.limit, after: after && { upvotes: after.u, id: after.id } },
       );
       const last = rows.at(-1);
-      return { status: 200, body: { items: rows, next_cursor: rows.length === query.limit && last ? encodeCursor({ u: last.upvotes, id: last.id }) : null } };
+      return {
+        status: 200,
+        body: {
+          items: rows,
+          next_cursor: rows.length === query.limit && last ? encodeCursor({ u: last.upvotes, id: last.id }) : null,
+        },
+      };
     }
     const paper = /^\/api\/papers\/(.+)$/.exec(path);
     if (paper) {
@@ -101,9 +118,19 @@ export async function handleApiRequest(pool: pg.Pool, path: string, params: URLS
     if (path === '/api/repos') {
       const query = parseQuery(reposQuery, params);
       const after = decodeCursor(query.cursor, repoCursor);
-      const rows = await listRepos(pool, { language: query.language }, { limit: query.limit, after: after && { stars: after.s, id: after.id } });
+      const rows = await listRepos(
+        pool,
+        { language: query.language },
+        { limit: query.limit, after: after && { stars: after.s, id: after.id } },
+      );
       const last = rows.at(-1);
-      return { status: 200, body: { items: rows, next_cursor: rows.length === query.limit && last ? encodeCursor({ s: last.stars, id: last.id }) : null } };
+      return {
+        status: 200,
+        body: {
+          items: rows,
+          next_cursor: rows.length === query.limit && last ? encodeCursor({ s: last.stars, id: last.id }) : null,
+        },
+      };
     }
     return undefined;
   } catch (error) {

@@ -90,7 +90,10 @@ function budgetHint(budgets: readonly BucketState[] | undefined): string {
 }
 
 /** The list alone: what the page's script swaps in every two seconds. */
-export function renderBackfillList(backfills: readonly BackfillStatus[], input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>): string {
+export function renderBackfillList(
+  backfills: readonly BackfillStatus[],
+  input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>,
+): string {
   if (backfills.length === 0) return '<p class="muted">No backfills yet.</p>';
   const running = backfills.some((backfill) => !FINISHED.has(backfill.state));
   return `<ol class="backfills" data-running="${running}">${backfills.map((backfill) => renderBackfill(backfill, input)).join('')}</ol>`;
@@ -98,7 +101,12 @@ export function renderBackfillList(backfills: readonly BackfillStatus[], input: 
 
 function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>): string {
   const { request, counts } = backfill;
-  const percent = backfill.total === 0 ? (FINISHED.has(backfill.state) ? 100 : 0) : Math.floor((100 * backfill.done) / backfill.total);
+  const percent =
+    backfill.total === 0
+      ? FINISHED.has(backfill.state)
+        ? 100
+        : 0
+      : Math.floor((100 * backfill.done) / backfill.total);
   const title = request
     ? `${request.kind} ${request.from} → ${request.to}${request.via === 'html' ? ' via HTML pages' : ' via API'}${request.force ? ' (force)' : ''}`
     : 'not a backfill request';
@@ -127,12 +135,16 @@ function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput,
   <span class="state ${escapeHtml(backfill.state)}">${escapeHtml(backfill.cancelRequested && !FINISHED.has(backfill.state) ? 'cancelling' : backfill.state)}</span></div>
   <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"><div style="width:${percent}%"></div></div>
   <div class="row"><span class="done">${backfill.done}/${backfill.total} keys done (${percent}%)${
-    backfill.secondsLeft !== undefined ? `, about <span class="eta">${escapeHtml(formatDuration(backfill.secondsLeft * 1000))}</span> left at the budget's pace` : ''
+    backfill.secondsLeft !== undefined
+      ? `, about <span class="eta">${escapeHtml(formatDuration(backfill.secondsLeft * 1000))}</span> left at the budget's pace`
+      : ''
   }</span><span class="chips">${chips}</span></div>
   ${backfill.error ? `<p class="error">${escapeHtml(backfill.error)}</p>` : ''}
   ${failedList}
   <div class="row meta"><span>created ${escapeHtml(backfill.createdAt.toISOString().replace('T', ' ').slice(0, 19))} UTC${
-    backfill.finishedAt ? `, finished ${escapeHtml(backfill.finishedAt.toISOString().replace('T', ' ').slice(11, 19))}` : ''
+    backfill.finishedAt
+      ? `, finished ${escapeHtml(backfill.finishedAt.toISOString().replace('T', ' ').slice(11, 19))}`
+      : ''
   }</span>${
     cancellable
       ? `<form method="post" action="/backfills/${encodeURIComponent(backfill.id)}/cancel"><input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}"><button class="cancel" type="submit">Cancel</button></form>`

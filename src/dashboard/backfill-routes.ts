@@ -29,7 +29,12 @@ const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 /** Handles the request if the path is one of ours; false otherwise. */
-export async function handleBackfillRequest(request: IncomingMessage, response: ServerResponse, url: URL, routes: BackfillRoutes): Promise<boolean> {
+export async function handleBackfillRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  routes: BackfillRoutes,
+): Promise<boolean> {
   const path = url.pathname;
   const method = request.method ?? 'GET';
   const cancelMatch = /^\/backfills\/([^/]+)\/cancel$/.exec(path);
@@ -42,23 +47,33 @@ export async function handleBackfillRequest(request: IncomingMessage, response: 
         : undefined;
     await sendPage(response, 200, routes, { notice });
   } else if (path === '/backfills/list' && method === 'GET') {
-    response.writeHead(200, HTML).end(renderBackfillList(await listBackfills(routes.backfills, 20, routes.budget), { csrfToken: routes.csrf.token, readOnly: routes.readOnly }));
+    response.writeHead(200, HTML).end(
+      renderBackfillList(await listBackfills(routes.backfills, 20, routes.budget), {
+        csrfToken: routes.csrf.token,
+        readOnly: routes.readOnly,
+      }),
+    );
   } else if (path === '/backfills' && method === 'POST') {
     await createFromForm(request, response, routes);
   } else if (cancelMatch && method === 'POST') {
     const form = await readForm(request);
-    if (!routes.csrf.verify(form.get('csrf'))) return refuseToken(response), true;
+    if (!routes.csrf.verify(form.get('csrf'))) return (refuseToken(response), true);
     const id = decodeURIComponent(cancelMatch[1]!);
     const outcome = await cancelBackfill(routes.queues, id);
     if (outcome === 'not_found') await sendPage(response, 404, routes, { error: `There is no backfill #${id}.` });
     else response.writeHead(303, { location: `/backfills?cancelled=${encodeURIComponent(id)}` }).end();
   } else if (apiMatch && method === 'GET') {
     if (apiMatch[1] === undefined) {
-      response.writeHead(200, JSON_TYPE).end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, routes.budget) }));
+      response
+        .writeHead(200, JSON_TYPE)
+        .end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, routes.budget) }));
     } else {
       const job = await Job.fromId(routes.backfills, decodeURIComponent(apiMatch[1]));
       if (!job) response.writeHead(404, JSON_TYPE).end(JSON.stringify({ error: 'no such backfill' }));
-      else response.writeHead(200, JSON_TYPE).end(JSON.stringify(await backfillStatus(routes.backfills, job, routes.budget)));
+      else
+        response
+          .writeHead(200, JSON_TYPE)
+          .end(JSON.stringify(await backfillStatus(routes.backfills, job, routes.budget)));
     }
   } else {
     return false;
@@ -66,7 +81,11 @@ export async function handleBackfillRequest(request: IncomingMessage, response: 
   return true;
 }
 
-async function createFromForm(request: IncomingMessage, response: ServerResponse, routes: BackfillRoutes): Promise<void> {
+async function createFromForm(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: BackfillRoutes,
+): Promise<void> {
   const form = await readForm(request);
   if (!routes.csrf.verify(form.get('csrf'))) return refuseToken(response);
   const fields = {
@@ -82,7 +101,12 @@ async function createFromForm(request: IncomingMessage, response: ServerResponse
   response.writeHead(303, { location: `/backfills?created=${encodeURIComponent(id)}` }).end();
 }
 
-async function sendPage(response: ServerResponse, status: number, routes: BackfillRoutes, extra: Pick<BackfillPageInput, 'notice' | 'error' | 'form'>) {
+async function sendPage(
+  response: ServerResponse,
+  status: number,
+  routes: BackfillRoutes,
+  extra: Pick<BackfillPageInput, 'notice' | 'error' | 'form'>,
+) {
   const page = renderBackfillsPage({
     backfills: await listBackfills(routes.backfills, 20, routes.budget),
     budgets: await routes.budget.read(),
@@ -95,7 +119,9 @@ async function sendPage(response: ServerResponse, status: number, routes: Backfi
 }
 
 function refuseToken(response: ServerResponse): void {
-  response.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('missing or wrong form token: reload the page and try again\n');
+  response
+    .writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
+    .end('missing or wrong form token: reload the page and try again\n');
 }
 
 export class FormTooLargeError extends Error {}

@@ -16,14 +16,20 @@ export const BULL_BOARD_PATH = '/queues';
  * Add-job dialog is pre-filled with a valid backfill and checked in the
  * browser; the worker checks again.
  */
-export function createBullBoardListener(queues: PaperboyQueues, options: { readOnly: boolean; now?: Date }): RequestListener {
+export function createBullBoardListener(
+  queues: PaperboyQueues,
+  options: { readOnly: boolean; now?: Date },
+): RequestListener {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   const common = { readOnlyMode: options.readOnly, allowRetries: !options.readOnly };
   createBullBoard({
     queues: [
       // Each upstream's queues, as its declaration describes them (src/upstreams/).
-      ...upstreamQueues().map((declared) => new BullMQAdapter(queueNamed(queues, declared.name), { ...common, description: declared.description })),
+      ...upstreamQueues().map(
+        (declared) =>
+          new BullMQAdapter(queueNamed(queues, declared.name), { ...common, description: declared.description }),
+      ),
       new BullMQAdapter(queues.backfills, {
         ...common,
         description: `backfills: add a job (name "${JOBS.backfill}" or empty) with data {kind, from, to, force, via}; it fans out one fetch-digest per key`,

@@ -1,7 +1,11 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { Gauge, Registry } from 'prom-client';
-import { countFetchesByOutcome, findLastSuccessfulFetchTimes, findRecentFetchDurations } from '../db/fetches.repository.ts';
+import {
+  countFetchesByOutcome,
+  findLastSuccessfulFetchTimes,
+  findRecentFetchDurations,
+} from '../db/fetches.repository.ts';
 import { listUpstreamLimits } from '../db/limits.repository.ts';
 import { countPapers } from '../db/papers.repository.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
@@ -11,7 +15,11 @@ import type { BudgetReader } from '../queue/request-budget.ts';
  * queues, the Postgres audit trail), so the figures are the same whichever
  * process serves them and however many workers run.
  */
-export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], budget: Pick<BudgetReader<string>, 'read'>): Registry {
+export function createMetricsRegistry(
+  pool: pg.Pool,
+  queues: readonly Queue[],
+  budget: Pick<BudgetReader<string>, 'read'>,
+): Registry {
   const registry = new Registry();
   new Gauge({
     name: 'paperboy_queue_jobs',
@@ -21,7 +29,15 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     async collect() {
       this.reset();
       for (const queue of queues) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children');
+        const counts = await queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'failed',
+          'completed',
+          'prioritized',
+          'waiting-children',
+        );
         for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
       }
     },
@@ -33,7 +49,8 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await countFetchesByOutcome(pool)) this.set({ kind: row.kind, outcome: row.outcome }, row.count);
+      for (const row of await countFetchesByOutcome(pool))
+        this.set({ kind: row.kind, outcome: row.outcome }, row.count);
     },
   });
   new Gauge({
@@ -66,20 +83,23 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await listUpstreamLimits(pool)) this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
+      for (const row of await listUpstreamLimits(pool))
+        this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
       for (const state of await budget.read()) {
-        if (state.remaining !== undefined) this.set({ upstream: state.upstream, resource: state.bucket }, state.remaining);
+        if (state.remaining !== undefined)
+          this.set({ upstream: state.upstream, resource: state.bucket }, state.remaining);
       }
     },
   });
   new Gauge({
     name: 'paperboy_upstream_rate_limit_quota',
-    help: 'Requests per window the workers follow for a Hugging Face bucket (configured, or the server\'s RateLimit-Policy), by upstream and resource',
+    help: "Requests per window the workers follow for a Hugging Face bucket (configured, or the server's RateLimit-Policy), by upstream and resource",
     labelNames: ['upstream', 'resource'],
     registers: [registry],
     async collect() {
       this.reset();
-      for (const state of await budget.read()) this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.quota);
+      for (const state of await budget.read())
+        this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.quota);
     },
   });
   new Gauge({
@@ -89,7 +109,8 @@ export function createMetricsRegistry(pool: pg.Pool, queues: readonly Queue[], b
     registers: [registry],
     async collect() {
       this.reset();
-      for (const state of await budget.read()) this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.windowMs / 1000);
+      for (const state of await budget.read())
+        this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.windowMs / 1000);
     },
   });
   new Gauge({

@@ -58,7 +58,10 @@ export function checkCredentials(request: IncomingMessage, access: DashboardAcce
   // 127.0.0.1) would otherwise be "same origin" with us.
   const hostName = hostNameOf(request.headers.host);
   if (!hostName || !isLoopbackHost(hostName)) {
-    return { status: 421, message: `this dashboard has no credentials and answers only to localhost, not to "${request.headers.host ?? ''}"` };
+    return {
+      status: 421,
+      message: `this dashboard has no credentials and answers only to localhost, not to "${request.headers.host ?? ''}"`,
+    };
   }
   return undefined;
 }
@@ -85,10 +88,13 @@ export function isWrite(request: IncomingMessage): boolean {
  * too: a browser that sends neither cannot be told apart from a forged post.
  */
 export function checkWrite(request: IncomingMessage, access: DashboardAccess): Refusal | undefined {
-  if (access.readOnly) return { status: 403, message: 'the dashboard is read-only (DASHBOARD_READ_ONLY): no changes are allowed' };
+  if (access.readOnly)
+    return { status: 403, message: 'the dashboard is read-only (DASHBOARD_READ_ONLY): no changes are allowed' };
   const fetchSite = request.headers['sec-fetch-site'];
   if (fetchSite !== undefined) {
-    return fetchSite === 'same-origin' ? undefined : { status: 403, message: `cross-site request refused (Sec-Fetch-Site: ${fetchSite})` };
+    return fetchSite === 'same-origin'
+      ? undefined
+      : { status: 403, message: `cross-site request refused (Sec-Fetch-Site: ${fetchSite})` };
   }
   const origin = request.headers.origin;
   if (origin === undefined) return { status: 403, message: 'write refused: the request names no Origin' };
@@ -104,7 +110,9 @@ export function checkWrite(request: IncomingMessage, access: DashboardAccess): R
  * replica agrees), else by a secret of this process.
  */
 export function createCsrfTokens(access: DashboardAccess): { token: string; verify(candidate: unknown): boolean } {
-  const key = access.credentials ? `${access.credentials.user}:${access.credentials.password}` : randomBytes(32).toString('hex');
+  const key = access.credentials
+    ? `${access.credentials.user}:${access.credentials.password}`
+    : randomBytes(32).toString('hex');
   const token = createHmac('sha256', key).update('paperboy-dashboard-csrf').digest('base64url');
   return {
     token,

@@ -10,7 +10,14 @@ import type { BudgetReader } from '../queue/request-budget.ts';
 import { handleApiRequest } from './api-routes.ts';
 import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from './backfill-routes.ts';
 import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
-import { assertSafeBinding, checkCredentials, checkWrite, createCsrfTokens, isWrite, type DashboardAccess } from './security.ts';
+import {
+  assertSafeBinding,
+  checkCredentials,
+  checkWrite,
+  createCsrfTokens,
+  isWrite,
+  type DashboardAccess,
+} from './security.ts';
 
 export interface DashboardServer {
   url: string;
@@ -64,8 +71,14 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
       }
       const refusal = checkCredentials(request, access) ?? (isWrite(request) ? checkWrite(request, access) : undefined);
       if (refusal) {
-        if (refusal.status !== 401) logger.warn({ path, method: request.method, status: refusal.status }, `dashboard request refused: ${refusal.message}`);
-        return void response.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers }).end(`${refusal.message}\n`);
+        if (refusal.status !== 401)
+          logger.warn(
+            { path, method: request.method, status: refusal.status },
+            `dashboard request refused: ${refusal.message}`,
+          );
+        return void response
+          .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers })
+          .end(`${refusal.message}\n`);
       }
       if (path === '/') {
         response.writeHead(302, { location: '/backfills' }).end();
@@ -74,13 +87,19 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
       } else if (await handleBackfillRequest(request, response, requestUrl, backfillRoutes)) {
         // handled
       } else if (path.startsWith('/api/') && !isWrite(request)) {
-        const api = (await handleApiRequest(pool, path, requestUrl.searchParams)) ?? { status: 404, body: { error: 'no such API path' } };
-        response.writeHead(api.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(api.body));
+        const api = (await handleApiRequest(pool, path, requestUrl.searchParams)) ?? {
+          status: 404,
+          body: { error: 'no such API path' },
+        };
+        response
+          .writeHead(api.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+          .end(JSON.stringify(api.body));
       } else {
         response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       }
     } catch (error) {
-      if (error instanceof FormTooLargeError) return void response.writeHead(413, { 'content-type': 'text/plain' }).end(`${error.message}\n`);
+      if (error instanceof FormTooLargeError)
+        return void response.writeHead(413, { 'content-type': 'text/plain' }).end(`${error.message}\n`);
       logger.error({ err: error, path }, 'dashboard request failed');
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end('internal error\n');
@@ -90,7 +109,10 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
-  if (!access.credentials) logger.warn('the dashboard has no credentials (DASHBOARD_USER / DASHBOARD_PASSWORD): anyone on this machine can use it');
+  if (!access.credentials)
+    logger.warn(
+      'the dashboard has no credentials (DASHBOARD_USER / DASHBOARD_PASSWORD): anyone on this machine can use it',
+    );
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
@@ -106,7 +128,9 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
 async function sendHealth(response: http.ServerResponse, pool: pg.Pool, redis: Redis): Promise<void> {
   const checks = await healthChecks(pool, redis);
   const healthy = Object.values(checks).every((check) => check === 'ok');
-  response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks }));
+  response
+    .writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks }));
 }
 
 async function sendMetrics(response: http.ServerResponse, metrics: Registry): Promise<void> {
@@ -118,8 +142,12 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 async function healthChecks(pool: pg.Pool, redis: Redis): Promise<Record<'postgres' | 'redis', string>> {
   const within = <T>(work: Promise<T>) =>
-    Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref())]);
+    Promise.race([
+      work,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
+    ]);
   const [postgres, redisCheck] = await Promise.allSettled([within(pingDatabase(pool)), within(redis.ping())]);
-  const describe = (result: PromiseSettledResult<unknown>) => (result.status === 'fulfilled' ? 'ok' : `down: ${(result.reason as Error).message}`);
+  const describe = (result: PromiseSettledResult<unknown>) =>
+    result.status === 'fulfilled' ? 'ok' : `down: ${(result.reason as Error).message}`;
   return { postgres: describe(postgres), redis: describe(redisCheck) };
 }

@@ -111,7 +111,11 @@ interface DigestKeyRow {
 }
 
 /** Days (YYYY-MM-DD keys) since `since` whose daily page from `source` was fetched without failing. */
-export async function findFetchedDays(db: PgQueryable, source: DigestRef['source'], since: string): Promise<Set<string>> {
+export async function findFetchedDays(
+  db: PgQueryable,
+  source: DigestRef['source'],
+  since: string,
+): Promise<Set<string>> {
   const { rows } = await db.query<DigestKeyRow>(
     `select distinct key from digest_fetches where source = $1 and kind = 'day' and outcome <> 'failed' and key >= $2`,
     [source, since],
@@ -120,7 +124,12 @@ export async function findFetchedDays(db: PgQueryable, source: DigestRef['source
 }
 
 /** Those of `keys` (of one kind) that have been fetched without failing at least once. */
-export async function findFetchedKeys(db: PgQueryable, source: DigestRef['source'], kind: DigestRef['kind'], keys: readonly string[]): Promise<Set<string>> {
+export async function findFetchedKeys(
+  db: PgQueryable,
+  source: DigestRef['source'],
+  kind: DigestRef['kind'],
+  keys: readonly string[],
+): Promise<Set<string>> {
   const { rows } = await db.query<DigestKeyRow>(
     `select distinct key from digest_fetches where source = $1 and kind = $2 and key = any($3::text[]) and outcome <> 'failed'`,
     [source, kind, keys],
@@ -160,7 +169,9 @@ interface FetchCountRow {
 }
 
 /** How many fetches the audit trail holds of each kind and outcome. */
-export async function countFetchesByOutcome(db: PgQueryable): Promise<Array<{ kind: string; outcome: string; count: number }>> {
+export async function countFetchesByOutcome(
+  db: PgQueryable,
+): Promise<Array<{ kind: string; outcome: string; count: number }>> {
   const { rows } = await db.query<FetchCountRow>(
     'select kind, outcome, count(*) as n from digest_fetches group by kind, outcome',
   );
@@ -174,7 +185,9 @@ interface FetchDurationRow {
 }
 
 /** Median and 95th percentile fetch-to-load duration, in seconds, of the last hour's fetches (re-parses excluded), by kind. */
-export async function findRecentFetchDurations(db: PgQueryable): Promise<Array<{ kind: string; p50Seconds: number; p95Seconds: number }>> {
+export async function findRecentFetchDurations(
+  db: PgQueryable,
+): Promise<Array<{ kind: string; p50Seconds: number; p95Seconds: number }>> {
   const { rows } = await db.query<FetchDurationRow>(
     `select kind,
             percentile_cont(0.5) within group (order by duration_ms) / 1000.0 as p50,
@@ -192,7 +205,9 @@ interface LastFetchTimeRow {
 }
 
 /** When (Unix seconds) each kind was last fetched without failing (re-parses excluded). */
-export async function findLastSuccessfulFetchTimes(db: PgQueryable): Promise<Array<{ kind: string; epochSeconds: number }>> {
+export async function findLastSuccessfulFetchTimes(
+  db: PgQueryable,
+): Promise<Array<{ kind: string; epochSeconds: number }>> {
   const { rows } = await db.query<LastFetchTimeRow>(
     `select kind, extract(epoch from max(fetched_at))::float8 as at from digest_fetches where outcome <> 'failed' and reparse_of is null group by kind`,
   );

@@ -2,7 +2,11 @@ import type { UpstreamLimit } from '../domain/upstream-limit.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** Records the latest rate-limit headers seen; an older observation never overwrites a newer one. */
-export async function recordUpstreamLimit(db: PgQueryable, limit: UpstreamLimit, observedAt = new Date()): Promise<void> {
+export async function recordUpstreamLimit(
+  db: PgQueryable,
+  limit: UpstreamLimit,
+  observedAt = new Date(),
+): Promise<void> {
   await db.query(
     `insert into upstream_limits as u (upstream, resource, remaining, reset_at, observed_at) values ($1, $2, $3, $4, $5)
      on conflict (upstream, resource) do update set remaining = excluded.remaining, reset_at = excluded.reset_at, observed_at = excluded.observed_at

@@ -5,7 +5,18 @@ import { SetupError } from '../errors.ts';
 import { redactUrl, type Logger } from '../logger.ts';
 
 /** Connection-level failures: Postgres is down, unreachable, or refuses these credentials or this database. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', '57P03']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  '28P01',
+  '28000',
+  '3D000',
+  '57P03',
+]);
 
 /**
  * The first thing every command does with the database is migrate it, so
@@ -17,7 +28,9 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ET
 function unreachableDatabase(databaseUrl: string, error: unknown): SetupError | undefined {
   const code = (error as { code?: string }).code;
   if (!code || !UNREACHABLE_CODES.has(code)) return undefined;
-  return new SetupError(`cannot use Postgres at ${redactUrl(databaseUrl)} (${code}: ${(error as Error).message}); start it, or fix DATABASE_URL, then run paperboy again`);
+  return new SetupError(
+    `cannot use Postgres at ${redactUrl(databaseUrl)} (${code}: ${(error as Error).message}); start it, or fix DATABASE_URL, then run paperboy again`,
+  );
 }
 
 /** Plain-SQL migrations, append-only: never edit or reorder an applied file. */

@@ -29,7 +29,10 @@ interface PageBodyRow {
 }
 
 /** The stored bytes of a page, or undefined when they were never kept. */
-export async function loadPageBody(db: PgQueryable, sha256: string): Promise<{ body: Buffer; contentType: string } | undefined> {
+export async function loadPageBody(
+  db: PgQueryable,
+  sha256: string,
+): Promise<{ body: Buffer; contentType: string } | undefined> {
   const { rows } = await db.query<PageBodyRow>(
     'select body, encoding, content_type from page_bodies where sha256 = $1',
     [sha256],

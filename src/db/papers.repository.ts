@@ -56,20 +56,23 @@ export async function upsertPapers(
   papers: readonly PaperRecord[],
   observedAt: Date,
 ): Promise<UpsertPapersResult> {
-  const prepared = inLockOrder(papers, (paper) => paper.id)
-    .map((paper): PreparedRow => {
-      const rawJson = JSON.stringify(paper.raw);
-      return { paper, rawJson, hash: paperContentHash(paper, rawJson) };
-    });
+  const prepared = inLockOrder(papers, (paper) => paper.id).map((paper): PreparedRow => {
+    const rawJson = JSON.stringify(paper.raw);
+    return { paper, rawJson, hash: paperContentHash(paper, rawJson) };
+  });
   const candidates: PreparedRow[] = [];
   const observedChanges: PaperRecord[] = [];
   for (let start = 0; start < prepared.length; start += IDS_PER_LOOKUP) {
     const slice = prepared.slice(start, start + IDS_PER_LOOKUP);
-    const stored = await lockStoredVersions(db, slice.map((row) => row.paper.id));
+    const stored = await lockStoredVersions(
+      db,
+      slice.map((row) => row.paper.id),
+    );
     for (const row of slice) {
       const version = stored.get(row.paper.id);
       if (!version || isWorthWriting(version, row.hash, observedAt)) candidates.push(row);
-      if (!version || !version.hash.equals(row.hash) || version.observedAt > observedAt) observedChanges.push(row.paper);
+      if (!version || !version.hash.equals(row.hash) || version.observedAt > observedAt)
+        observedChanges.push(row.paper);
     }
   }
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: prepared.length };

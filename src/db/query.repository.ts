@@ -89,7 +89,11 @@ function listingConditions(filters: PaperFilters, param: (value: unknown) => str
  * joined for its rows only, unless a repository filter needs the overview to
  * choose.
  */
-export async function listPapers(db: PgQueryable, filters: PaperFilters, page: { limit: number; after?: PaperCursor }): Promise<PaperRow[]> {
+export async function listPapers(
+  db: PgQueryable,
+  filters: PaperFilters,
+  page: { limit: number; after?: PaperCursor },
+): Promise<PaperRow[]> {
   const params: unknown[] = [];
   const param = parameterIn(params);
   // A date filter starts from that day's listings (materialized, so the planner cannot
@@ -137,7 +141,12 @@ export const SEARCH_CANDIDATES = 100;
  * are fewer). The candidates are picked from `papers` (the overview only when
  * a repository filter needs it), the overview joined for the returned rows.
  */
-export async function searchPapers(db: PgQueryable, text: string, filters: PaperFilters, limit: number): Promise<SearchRow[]> {
+export async function searchPapers(
+  db: PgQueryable,
+  text: string,
+  filters: PaperFilters,
+  limit: number,
+): Promise<SearchRow[]> {
   const params: unknown[] = [text];
   const where = filterClause(filters, params);
   params.push(SEARCH_CANDIDATES, limit);
@@ -229,8 +238,14 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
        from paper_overview o join papers p on p.id = o.id where o.id = $1`,
       [id],
     ),
-    db.query<PaperListingRow>(`select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`, [id]),
-    db.query<UpvoteObservationRow>(`select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`, [id]),
+    db.query<PaperListingRow>(
+      `select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`,
+      [id],
+    ),
+    db.query<UpvoteObservationRow>(
+      `select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`,
+      [id],
+    ),
     db.query<PaperRepoRow>(
       `select pr.ref, pr.source, f.status, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
               coalesce((select json_agg(json_build_object('observed_at', s.observed_at, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
@@ -254,7 +269,11 @@ export interface RisingRepoRow {
 }
 
 /** Repositories by star growth over `windowDays`, with the papers that point to them. */
-export async function risingRepos(db: PgQueryable, windowDays: number, page: { limit: number }): Promise<RisingRepoRow[]> {
+export async function risingRepos(
+  db: PgQueryable,
+  windowDays: number,
+  page: { limit: number },
+): Promise<RisingRepoRow[]> {
   const { rows } = await db.query<RisingRepoRow>(
     `select repo_id::text, full_name, stars, growth, language, papers from repos_rising_over(make_interval(days => $1)) limit $2`,
     [windowDays, page.limit],

@@ -4,7 +4,10 @@ import { inLockOrder } from './lock-order.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** Links papers to their references (new references start as pending). Never removes a link. */
-export async function linkPaperRepos(db: PgQueryable, links: ReadonlyArray<{ paperId: string; ref: RepoRef }>): Promise<number> {
+export async function linkPaperRepos(
+  db: PgQueryable,
+  links: ReadonlyArray<{ paperId: string; ref: RepoRef }>,
+): Promise<number> {
   if (links.length === 0) return 0;
   const sorted = inLockOrder(links, (link) => link.ref.ref);
   await db.query(
@@ -54,7 +57,12 @@ export async function findRefsToCheck(
          order by r.next_check_at, r.ref limit $1`,
     options.refs ? [options.limit, options.refs, skipSeconds] : [options.limit],
   );
-  return rows.map((row) => ({ ref: row.ref, display: row.display, repoId: row.repo_id === null ? null : Number(row.repo_id), etag: row.etag }));
+  return rows.map((row) => ({
+    ref: row.ref,
+    display: row.display,
+    repoId: row.repo_id === null ? null : Number(row.repo_id),
+    etag: row.etag,
+  }));
 }
 
 /** Present (true) only when the upsert wrote a new row version. */
@@ -67,9 +75,18 @@ interface RepoChangedRow {
  * same row), points the reference at it, and appends a star/fork snapshot
  * when either changed. Returns whether the repository row's content changed.
  */
-export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: GithubRepo, etag: string | null, observedAt: Date): Promise<boolean> {
+export async function saveResolvedRepo(
+  db: PgQueryable,
+  ref: string,
+  repo: GithubRepo,
+  etag: string | null,
+  observedAt: Date,
+): Promise<boolean> {
   // A different repository that used to carry this name was renamed away: free the name for this one.
-  await db.query(`update repos set full_name = full_name || ' (renamed, id ' || id || ')' where lower(full_name) = lower($1) and id <> $2`, [repo.fullName, repo.id]);
+  await db.query(
+    `update repos set full_name = full_name || ' (renamed, id ' || id || ')' where lower(full_name) = lower($1) and id <> $2`,
+    [repo.fullName, repo.id],
+  );
   const { rows } = await db.query<RepoChangedRow>(
     `insert into repos as r (id, full_name, description, stars, forks, open_issues, language, license_spdx, topics, archived, fork,
                              default_branch, homepage, created_at, pushed_at, etag, status, fetched_at)
@@ -89,8 +106,23 @@ export async function saveResolvedRepo(db: PgQueryable, ref: string, repo: Githu
             excluded.homepage, excluded.created_at, excluded.pushed_at, 'ok', coalesce(excluded.etag, r.etag))
      returning true as changed`,
     [
-      repo.id, repo.fullName, repo.description, repo.stars, repo.forks, repo.openIssues, repo.language, repo.licenseSpdx,
-      repo.topics, repo.archived, repo.fork, repo.defaultBranch, repo.homepage, repo.createdAt, repo.pushedAt, etag, observedAt,
+      repo.id,
+      repo.fullName,
+      repo.description,
+      repo.stars,
+      repo.forks,
+      repo.openIssues,
+      repo.language,
+      repo.licenseSpdx,
+      repo.topics,
+      repo.archived,
+      repo.fork,
+      repo.defaultBranch,
+      repo.homepage,
+      repo.createdAt,
+      repo.pushedAt,
+      etag,
+      observedAt,
     ],
   );
   await db.query(
@@ -123,18 +155,26 @@ export async function markRefChecked(db: PgQueryable, ref: string, repoId: numbe
 }
 
 /** GitHub says the repository does not exist: keep every link, check again much later. */
-export async function markRefNotFound(db: PgQueryable, ref: string, repoId: number | null, observedAt: Date): Promise<void> {
-  if (repoId !== null) await db.query(`update repos set status = 'not_found', fetched_at = $2 where id = $1 and status <> 'not_found'`, [repoId, observedAt]);
+export async function markRefNotFound(
+  db: PgQueryable,
+  ref: string,
+  repoId: number | null,
+  observedAt: Date,
+): Promise<void> {
+  if (repoId !== null)
+    await db.query(`update repos set status = 'not_found', fetched_at = $2 where id = $1 and status <> 'not_found'`, [
+      repoId,
+      observedAt,
+    ]);
   await markRef(db, ref, { repoId, status: 'not_found', observedAt });
 }
 
 /** GitHub refused this one reference for good (e.g. 422): keep the reason, try again tomorrow. */
 export async function markRefError(db: PgQueryable, ref: string, error: string, observedAt: Date): Promise<void> {
-  await db.query(`update repo_refs set error = $2, checked_at = $3::timestamptz, next_check_at = $3::timestamptz + interval '1 day' where ref = $1`, [
-    ref,
-    error.slice(0, 500),
-    observedAt,
-  ]);
+  await db.query(
+    `update repo_refs set error = $2, checked_at = $3::timestamptz, next_check_at = $3::timestamptz + interval '1 day' where ref = $1`,
+    [ref, error.slice(0, 500), observedAt],
+  );
 }
 
 // Repositories of papers listed in the last two weeks move most: refresh them daily, the rest weekly.
@@ -142,7 +182,11 @@ const RECHECK_INTERVAL_SQL = `(case when exists (
     select 1 from paper_repos pr join listings l on l.paper_id = pr.paper_id
     where pr.ref = $1::text and l.last_listed_at > now() - interval '14 days') then interval '1 day' else interval '7 days' end)`;
 
-async function markRef(db: PgQueryable, ref: string, update: { repoId: number | null; status: 'resolved' | 'not_found'; observedAt: Date }) {
+async function markRef(
+  db: PgQueryable,
+  ref: string,
+  update: { repoId: number | null; status: 'resolved' | 'not_found'; observedAt: Date },
+) {
   await db.query(
     `update repo_refs set repo_id = coalesce($2::bigint, repo_id), status = $3::text, checked_at = $4::timestamptz, error = null,
        next_check_at = $4::timestamptz + case when $3::text = 'not_found' then interval '30 days' else ${RECHECK_INTERVAL_SQL} end

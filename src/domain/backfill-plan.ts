@@ -16,7 +16,9 @@ export type BackfillKind = (typeof BACKFILL_KINDS)[number];
 const KEY_FORMS: Record<BackfillKind, string> = { day: 'YYYY-MM-DD', week: 'YYYY-Www', month: 'YYYY-MM' };
 
 /** The shape of a key of any backfill kind; which kind it must be is checked with the range. */
-const backfillKey = z.string().regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM');
+const backfillKey = z
+  .string()
+  .regex(/^\d{4}-(\d{2}-\d{2}|W\d{2}|\d{2})$/, 'must be a key of the kind: YYYY-MM-DD, YYYY-Www or YYYY-MM');
 
 export const backfillRequestSchema = z.strictObject({
   kind: z.enum(BACKFILL_KINDS).describe('day, week (ISO) or month'),
@@ -41,14 +43,19 @@ export class BackfillRangeError extends RangeError {
  * @throws BackfillRangeError when a key is not of the kind, `to` is before
  * `from`, the range reaches past today, or it holds more than `maxKeys` keys.
  */
-export function backfillKeys(request: Pick<BackfillRequest, 'kind' | 'from' | 'to'>, options: { today: Date; maxKeys: number }): string[] {
+export function backfillKeys(
+  request: Pick<BackfillRequest, 'kind' | 'from' | 'to'>,
+  options: { today: Date; maxKeys: number },
+): string[] {
   const { kind } = request;
   const start = keyStart(kind, request.from, 'from');
   const end = keyStart(kind, request.to, 'to');
   if (end < start) throw new BackfillRangeError(`"to" (${request.to}) is before "from" (${request.from})`);
   const current = currentKey(kind, options.today);
   if (end > keyStart(kind, current, 'to')) {
-    throw new BackfillRangeError(`"to" (${request.to}) is in the future: the latest ${kind} there is to fetch is ${current}`);
+    throw new BackfillRangeError(
+      `"to" (${request.to}) is in the future: the latest ${kind} there is to fetch is ${current}`,
+    );
   }
   const keys: string[] = [];
   for (let date = start; date <= end; date = nextStart(kind, date)) {
@@ -67,7 +74,9 @@ function keyStart(kind: BackfillKind, key: string, field: 'from' | 'to'): Date {
   try {
     digestRef(kind, key);
   } catch (error) {
-    throw new BackfillRangeError(`"${field}": ${(error as Error).message} (a ${kind} backfill takes ${KEY_FORMS[kind]} keys)`);
+    throw new BackfillRangeError(
+      `"${field}": ${(error as Error).message} (a ${kind} backfill takes ${KEY_FORMS[kind]} keys)`,
+    );
   }
   switch (kind) {
     case 'day':
@@ -93,7 +102,6 @@ function nextStart(kind: BackfillKind, date: Date): Date {
   return next;
 }
 
-
 export type CheckedBackfill = { ok: true; request: BackfillRequest; keys: string[] } | { ok: false; problem: string };
 
 /**
@@ -101,7 +109,10 @@ export type CheckedBackfill = { ok: true; request: BackfillRequest; keys: string
  * form): the schema, then the range. `fieldPrefix` names the fields the way
  * the caller's user wrote them (`--` on the command line).
  */
-export function checkBackfillRequest(input: unknown, options: { today: Date; maxKeys: number; fieldPrefix?: string }): CheckedBackfill {
+export function checkBackfillRequest(
+  input: unknown,
+  options: { today: Date; maxKeys: number; fieldPrefix?: string },
+): CheckedBackfill {
   const parsed = backfillRequestSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problem: describeIssues(parsed.error, { prefix: options.fieldPrefix }) };
   try {
@@ -124,5 +135,8 @@ export function currentKey(kind: BackfillKind, today: Date): string {
  */
 export function backfillJsonSchema(today: Date): Record<string, unknown> {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(backfillRequestSchema, { io: 'input' });
-  return { ...schema, examples: [{ kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false, via: 'api' }] };
+  return {
+    ...schema,
+    examples: [{ kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false, via: 'api' }],
+  };
 }

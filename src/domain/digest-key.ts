@@ -53,7 +53,11 @@ export function isoWeekOf(date: Date): { year: number; week: number } {
   const thursday = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
   thursday.setUTCDate(thursday.getUTCDate() + 3 - ((thursday.getUTCDay() + 6) % 7));
   const firstThursday = new Date(Date.UTC(thursday.getUTCFullYear(), 0, 4));
-  const week = 1 + Math.round(((thursday.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  const week =
+    1 +
+    Math.round(
+      ((thursday.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7,
+    );
   return { year: thursday.getUTCFullYear(), week };
 }
 
@@ -96,7 +100,8 @@ export function digestRef(kind: DigestKind, key: string | undefined, now = new D
     case 'week': {
       const match = ISO_WEEK.exec(given);
       const week = Number(match?.[2]);
-      if (!match || week < 1 || week > isoWeeksInYear(Number(match[1]))) invalid(kind, given, 'an ISO week such as 2024-W31');
+      if (!match || week < 1 || week > isoWeeksInYear(Number(match[1])))
+        invalid(kind, given, 'an ISO week such as 2024-W31');
       return ref(given);
     }
     case 'month': {
@@ -110,7 +115,8 @@ export function digestRef(kind: DigestKind, key: string | undefined, now = new D
       return ref(utcDay(now));
     case 'search': {
       const query = given.replace(/\s+/g, ' ');
-      if (query === '' || query.length > MAX_QUERY_LENGTH) invalid(kind, given, `a search text of 1 to ${MAX_QUERY_LENGTH} characters`);
+      if (query === '' || query.length > MAX_QUERY_LENGTH)
+        invalid(kind, given, `a search text of 1 to ${MAX_QUERY_LENGTH} characters`);
       return ref(query);
     }
     case 'paper': {

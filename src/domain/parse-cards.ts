@@ -33,7 +33,10 @@ export function parsePaperCards($: CheerioAPI): { cards: ListedCard[]; unreadabl
       return;
     }
     const comments = wholeNumber(card.find('a[href$="#community"]').first().text());
-    cards.push({ rank: cards.length + 1, card: { id: canonicalPaperId(decodeURIComponent(id)), title, upvotes, numComments: comments } });
+    cards.push({
+      rank: cards.length + 1,
+      card: { id: canonicalPaperId(decodeURIComponent(id)), title, upvotes, numComments: comments },
+    });
   });
   return { cards, unreadable };
 }

@@ -85,7 +85,10 @@ export function parseListPage(html: string, context: ParseContext): ParsedDigest
     return {
       origin: 'cards',
       cards,
-      warnings: [`no DailyPapers blob: ${cards.length} papers read from the page's cards (ids, titles, upvotes only)`, ...cardWarnings],
+      warnings: [
+        `no DailyPapers blob: ${cards.length} papers read from the page's cards (ids, titles, upvotes only)`,
+        ...cardWarnings,
+      ],
     };
   }
   const parsed = parseDailyPapersProps(propsText, context);
@@ -93,7 +96,10 @@ export function parseListPage(html: string, context: ParseContext): ParsedDigest
 }
 
 /** Parses the (already entity-decoded) JSON text of a DailyPapers `data-props` attribute. */
-export function parseDailyPapersProps(propsText: string, context: ParseContext): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
+export function parseDailyPapersProps(
+  propsText: string,
+  context: ParseContext,
+): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
   let props: unknown;
   try {
     props = JSON.parse(propsText);
@@ -102,23 +108,31 @@ export function parseDailyPapersProps(propsText: string, context: ParseContext):
   }
   const shape = hfDailyPapersPropsSchema.safeParse(props);
   if (!shape.success) {
-    throw new InvalidPayloadError(`DailyPapers blob on ${context.url} has no dailyPapers array: ${describeIssues(shape.error, ISSUES_SHOWN)}`);
+    throw new InvalidPayloadError(
+      `DailyPapers blob on ${context.url} has no dailyPapers array: ${describeIssues(shape.error, ISSUES_SHOWN)}`,
+    );
   }
   return { ...parseDailyPaperEntries(shape.data.dailyPapers, context), origin: 'blob' };
 }
 
 /** Validates and maps a daily-papers array (the blob's `dailyPapers`, or the API's body). */
-export function parseDailyPaperEntries(entries: readonly unknown[], context: ParseContext): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
+export function parseDailyPaperEntries(
+  entries: readonly unknown[],
+  context: ParseContext,
+): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
   let storable: unknown;
   try {
     storable = storableJson(entries);
   } catch (error) {
-    if (error instanceof TooDeepError) throw new InvalidPayloadError(`daily papers on ${context.url}: an entry is ${error.message}`);
+    if (error instanceof TooDeepError)
+      throw new InvalidPayloadError(`daily papers on ${context.url}: an entry is ${error.message}`);
     throw error;
   }
   const validated = dailyPaperEntriesSchema.safeParse(storable);
   if (!validated.success) {
-    throw new InvalidPayloadError(`daily papers on ${context.url} failed validation: ${describeIssues(validated.error, ISSUES_SHOWN)}`);
+    throw new InvalidPayloadError(
+      `daily papers on ${context.url} failed validation: ${describeIssues(validated.error, ISSUES_SHOWN)}`,
+    );
   }
   const listed = validated.data.map((entry, index) => ({ rank: index + 1, paper: toPaperRecord(entry) }));
   const papers = dedupeListedPapers(listed);

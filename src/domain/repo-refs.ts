@@ -27,6 +27,8 @@ const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]}>'"»”’*]+$/;
 /** First path segments that are GitHub's own pages, not users or organisations. */
+// A word list reads better packed than one word per line:
+// prettier-ignore
 const RESERVED_OWNERS = new Set([
   'about', 'apps', 'codespaces', 'collections', 'contact', 'customer-stories', 'enterprise', 'events', 'explore',
   'features', 'issues', 'login', 'marketplace', 'new', 'notifications', 'orgs', 'organizations', 'pricing', 'pulls',
@@ -44,7 +46,10 @@ export function normalizeGithubRepo(value: string): Omit<RepoRef, 'foundIn'> | u
   const path = (match[1] ?? '').split(/[?#]/)[0]!;
   const [owner, rawRepo] = path.split('/').filter(Boolean);
   if (!owner || !rawRepo || !OWNER.test(owner) || RESERVED_OWNERS.has(owner.toLowerCase())) return undefined;
-  const repo = rawRepo.replace(TRAILING_PUNCTUATION, '').replace(/\.git$/i, '').replace(TRAILING_PUNCTUATION, '');
+  const repo = rawRepo
+    .replace(TRAILING_PUNCTUATION, '')
+    .replace(/\.git$/i, '')
+    .replace(TRAILING_PUNCTUATION, '');
   if (!REPO.test(repo) || repo === '.' || repo === '..') return undefined;
   return { ref: `${owner}/${repo}`.toLowerCase(), display: `${owner}/${repo}` };
 }

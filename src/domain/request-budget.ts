@@ -68,7 +68,12 @@ export function durationMsFor(requests: number, policy: BudgetPolicy): number {
  * after any pause it is in. Each backfill key is at least one request (an
  * API day with over 100 papers takes one more per 100).
  */
-export function estimateMs(requests: number, policy: BudgetPolicy, pausedUntil: Date | undefined, now = Date.now()): number {
+export function estimateMs(
+  requests: number,
+  policy: BudgetPolicy,
+  pausedUntil: Date | undefined,
+  now = Date.now(),
+): number {
   const paused = pausedUntil ? Math.max(0, pausedUntil.getTime() - now) : 0;
   return paused + durationMsFor(requests, policy);
 }

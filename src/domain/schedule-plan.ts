@@ -5,7 +5,14 @@ import { daysBefore, digestRef, periodKey, type DigestRef } from './digest-key.t
  * time and what the database already holds.
  */
 
-export const SCHEDULE_NAMES = ['daily-recent', 'periods', 'trending', 'searches', 'refetch-recent', 'repos-refresh'] as const;
+export const SCHEDULE_NAMES = [
+  'daily-recent',
+  'periods',
+  'trending',
+  'searches',
+  'refetch-recent',
+  'repos-refresh',
+] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 /** Cron patterns (in the configured time zone, UTC by default). */
@@ -55,7 +62,12 @@ export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRe
     case 'periods': {
       const lastWeek = new Date(now.getTime() - 7 * 86_400_000);
       const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-      for (const [kind, date] of [['week', now], ['week', lastWeek], ['month', now], ['month', lastMonth]] as const) {
+      for (const [kind, date] of [
+        ['week', now],
+        ['week', lastWeek],
+        ['month', now],
+        ['month', lastMonth],
+      ] as const) {
         refs.push(digestRef(kind, periodKey(kind, date)));
       }
       break;

@@ -52,7 +52,10 @@ export function throwGithubRefusal(response: HttpResponse, now = Date.now()): ne
   const aboutLimits = response.status === 429 || retryAfter !== undefined || exhausted || /rate limit/i.test(message);
   if (!aboutLimits) throw new PermanentError(`${response.url} answered ${response.status}: ${message}`);
   const waitMs = retryAfter ?? (exhausted ? Math.max(reset * 1000 - now, 0) + 1_000 : DEFAULT_RATE_LIMIT_WAIT_MS);
-  throw new RateLimitedError(`GitHub rate limit on ${response.url} (${response.status}); retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+  throw new RateLimitedError(
+    `GitHub rate limit on ${response.url} (${response.status}); retry in ${Math.ceil(waitMs / 1000)} s`,
+    waitMs,
+  );
 }
 
 const restRepoSchema = z.looseObject({
@@ -82,7 +85,9 @@ function spdxOrNull(spdx: string | null | undefined): string | null {
 type EssentialField = 'id' | 'fullName' | 'stars' | 'forks';
 
 /** A repository's fields under paperboy's names, as either API gives them. */
-type RepoFields = Pick<GithubRepo, EssentialField> & { [Field in Exclude<keyof GithubRepo, EssentialField>]?: GithubRepo[Field] | null };
+type RepoFields = Pick<GithubRepo, EssentialField> & {
+  [Field in Exclude<keyof GithubRepo, EssentialField>]?: GithubRepo[Field] | null;
+};
 
 /**
  * The one mapping to GithubRepo, for REST and GraphQL alike: what GitHub
@@ -119,10 +124,21 @@ function parseRepoPayload<T>(schema: z.ZodType<T>, value: unknown, where: string
 function fromRest(json: unknown, url: string): GithubRepo {
   const r = parseRepoPayload(restRepoSchema, json, url);
   return toRepo({
-    id: r.id, fullName: r.full_name, description: r.description, homepage: r.homepage,
-    stars: r.stargazers_count, forks: r.forks_count, openIssues: r.open_issues_count,
-    language: r.language, licenseSpdx: r.license?.spdx_id, topics: r.topics, defaultBranch: r.default_branch,
-    archived: r.archived, fork: r.fork, createdAt: r.created_at, pushedAt: r.pushed_at,
+    id: r.id,
+    fullName: r.full_name,
+    description: r.description,
+    homepage: r.homepage,
+    stars: r.stargazers_count,
+    forks: r.forks_count,
+    openIssues: r.open_issues_count,
+    language: r.language,
+    licenseSpdx: r.license?.spdx_id,
+    topics: r.topics,
+    defaultBranch: r.default_branch,
+    archived: r.archived,
+    fork: r.fork,
+    createdAt: r.created_at,
+    pushedAt: r.pushed_at,
   });
 }
 
@@ -137,14 +153,26 @@ export type RestRepoResult =
  * repository answers 301 to its new location (/repositories/{id}): followed
  * once.
  */
-export async function getRepoRest(http: HttpClient, target: GithubTarget, ownerRepo: string, etag?: string | null): Promise<RestRepoResult> {
+export async function getRepoRest(
+  http: HttpClient,
+  target: GithubTarget,
+  ownerRepo: string,
+  etag?: string | null,
+): Promise<RestRepoResult> {
   let url = `${target.apiUrl}/repos/${ownerRepo}`;
   for (let hop = 0; hop < 2; hop += 1) {
-    const response = await http.get(url, headersFor(target, etag ? { 'if-none-match': etag } : {}), { passStatuses: PASS });
+    const response = await http.get(url, headersFor(target, etag ? { 'if-none-match': etag } : {}), {
+      passStatuses: PASS,
+    });
     const limit = limitFromHeaders('github', response.headers);
     switch (response.status) {
       case 200:
-        return { kind: 'found', repo: fromRest(parseJson(response), url), etag: response.headers['etag'] ?? null, limit };
+        return {
+          kind: 'found',
+          repo: fromRest(parseJson(response), url),
+          etag: response.headers['etag'] ?? null,
+          limit,
+        };
       case 304:
         return { kind: 'not_modified', limit };
       case 404:
@@ -188,7 +216,10 @@ const REPO_FIELDS = `databaseId nameWithOwner description stargazerCount forkCou
   homepageUrl defaultBranchRef { name } issues(states: OPEN) { totalCount }`;
 
 /** One query with an aliased `repository` field per reference (variables, never string-built literals). */
-export function buildRepositoriesQuery(ownerRepos: readonly string[]): { query: string; variables: Record<string, string> } {
+export function buildRepositoriesQuery(ownerRepos: readonly string[]): {
+  query: string;
+  variables: Record<string, string>;
+} {
   const variables: Record<string, string> = {};
   const declarations: string[] = [];
   const fields = ownerRepos.map((ownerRepo, index) => {
@@ -217,20 +248,33 @@ export async function getReposGraphql(
   if (!target.token) throw new PermanentError('GitHub GraphQL needs GITHUB_TOKEN');
   if (ownerRepos.length > GRAPHQL_BATCH) throw new RangeError(`at most ${GRAPHQL_BATCH} repositories per query`);
   const url = `${target.apiUrl}/graphql`;
-  const response = await http.postJson(url, buildRepositoriesQuery(ownerRepos), headersFor(target), { passStatuses: PASS });
+  const response = await http.postJson(url, buildRepositoriesQuery(ownerRepos), headersFor(target), {
+    passStatuses: PASS,
+  });
   if (response.status !== 200) throwGithubRefusal(response);
   const body = z
     .object({
       data: z.record(z.string(), z.unknown()).nullish(),
-      errors: z.array(z.looseObject({ type: z.string().optional(), path: z.array(z.union([z.string(), z.number()])).optional(), message: z.string() })).optional(),
+      errors: z
+        .array(
+          z.looseObject({
+            type: z.string().optional(),
+            path: z.array(z.union([z.string(), z.number()])).optional(),
+            message: z.string(),
+          }),
+        )
+        .optional(),
     })
     .safeParse(parseJson(response));
-  if (!body.success) throw new InvalidPayloadError(`${url}: unexpected GraphQL response: ${body.error.issues[0]?.message}`);
+  if (!body.success)
+    throw new InvalidPayloadError(`${url}: unexpected GraphQL response: ${body.error.issues[0]?.message}`);
   const { data, errors = [] } = body.data;
   if (errors.some((error) => error.type === 'RATE_LIMITED')) throwGithubRefusal({ ...response, status: 429 });
   const unexpected = errors.filter((error) => error.type !== 'NOT_FOUND');
   if (!data || unexpected.length > 0) {
-    throw new TransientError(`${url}: GraphQL errors: ${unexpected.map((error) => error.message).join('; ') || 'no data'}`);
+    throw new TransientError(
+      `${url}: GraphQL errors: ${unexpected.map((error) => error.message).join('; ') || 'no data'}`,
+    );
   }
   const repos = ownerRepos.map((_, index) => {
     const node = data[`r${index}`];
@@ -243,11 +287,21 @@ export async function getReposGraphql(
 function fromGraphql(node: unknown, where: string): GithubRepo {
   const r = parseRepoPayload(graphqlRepoSchema, node, where);
   return toRepo({
-    id: r.databaseId, fullName: r.nameWithOwner, description: r.description, homepage: r.homepageUrl,
-    stars: r.stargazerCount, forks: r.forkCount, openIssues: r.issues?.totalCount,
-    language: r.primaryLanguage?.name, licenseSpdx: r.licenseInfo?.spdxId, defaultBranch: r.defaultBranchRef?.name,
+    id: r.databaseId,
+    fullName: r.nameWithOwner,
+    description: r.description,
+    homepage: r.homepageUrl,
+    stars: r.stargazerCount,
+    forks: r.forkCount,
+    openIssues: r.issues?.totalCount,
+    language: r.primaryLanguage?.name,
+    licenseSpdx: r.licenseInfo?.spdxId,
+    defaultBranch: r.defaultBranchRef?.name,
     topics: r.repositoryTopics?.nodes.map((node) => node.topic.name),
-    archived: r.isArchived, fork: r.isFork, createdAt: r.createdAt, pushedAt: r.pushedAt,
+    archived: r.isArchived,
+    fork: r.isFork,
+    createdAt: r.createdAt,
+    pushedAt: r.pushedAt,
   });
 }
 

@@ -29,7 +29,12 @@ export function dailyPapersApiUrl(baseUrl: string, kind: PeriodKind, key: string
  * @throws InvalidPayloadError when a page is not a JSON array.
  * @throws PermanentError on a redirect (the API does not redirect) or runaway paging; HTTP errors as HttpClient.
  */
-export async function fetchDailyPapersApi(hf: HfClient, baseUrl: string, kind: PeriodKind, key: string): Promise<ApiFetchResult> {
+export async function fetchDailyPapersApi(
+  hf: HfClient,
+  baseUrl: string,
+  kind: PeriodKind,
+  key: string,
+): Promise<ApiFetchResult> {
   const entries: unknown[] = [];
   const firstUrl = dailyPapersApiUrl(baseUrl, kind, key, 0);
   for (let page = 0; page < MAX_API_PAGES; page += 1) {
@@ -37,7 +42,9 @@ export async function fetchDailyPapersApi(hf: HfClient, baseUrl: string, kind: P
     // Each page is a request of its own, counted against the API budget.
     const response = await hf.api(url);
     if (response.status !== 200) {
-      throw new PermanentError(`${url} answered ${response.status} (${response.headers['location'] ?? 'no location'}); the API should not redirect`);
+      throw new PermanentError(
+        `${url} answered ${response.status} (${response.headers['location'] ?? 'no location'}); the API should not redirect`,
+      );
     }
     let parsed: unknown;
     try {
@@ -53,5 +60,7 @@ export async function fetchDailyPapersApi(hf: HfClient, baseUrl: string, kind: P
       return { url: firstUrl, status: 200, body: Buffer.from(JSON.stringify(entries)), pages: page + 1 };
     }
   }
-  throw new PermanentError(`${firstUrl}: more than ${MAX_API_PAGES} pages of ${API_PAGE_LIMIT}; refusing to page further`);
+  throw new PermanentError(
+    `${firstUrl}: more than ${MAX_API_PAGES} pages of ${API_PAGE_LIMIT}; refusing to page further`,
+  );
 }

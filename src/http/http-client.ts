@@ -66,7 +66,12 @@ export class HttpClient {
   }
 
   /** A POST with a JSON body (GitHub GraphQL); same limits, classification and allow-list as get(). */
-  async postJson(url: string, body: unknown, headers: Record<string, string> = {}, options: RequestOptions = {}): Promise<HttpResponse> {
+  async postJson(
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    options: RequestOptions = {},
+  ): Promise<HttpResponse> {
     return this.request('POST', url, { 'content-type': 'application/json', ...headers }, JSON.stringify(body), options);
   }
 
@@ -79,7 +84,9 @@ export class HttpClient {
   ): Promise<HttpResponse> {
     const target = new URL(url);
     if (!this.allowedOrigins.has(target.origin)) {
-      throw new PermanentError(`refusing to fetch ${target.origin}: not an allowed upstream (${[...this.allowedOrigins].join(', ')})`);
+      throw new PermanentError(
+        `refusing to fetch ${target.origin}: not an allowed upstream (${[...this.allowedOrigins].join(', ')})`,
+      );
     }
     const controller = new AbortController();
     this.inFlight.add(controller);
@@ -154,7 +161,9 @@ export class HttpClient {
     const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
     if (declared !== undefined && declared > cap) {
       body.destroy();
-      throw new PermanentError(`${url} declares a ${declared}-byte body, over the ${cap}-byte cap (PAPERBOY_MAX_BODY_BYTES)`);
+      throw new PermanentError(
+        `${url} declares a ${declared}-byte body, over the ${cap}-byte cap (PAPERBOY_MAX_BODY_BYTES)`,
+      );
     }
     const chunks: Buffer[] = [];
     let received = 0;
@@ -163,7 +172,9 @@ export class HttpClient {
         received += chunk.length;
         if (received > cap) {
           body.destroy();
-          throw new PermanentError(`${url} sent more than the ${cap}-byte cap (PAPERBOY_MAX_BODY_BYTES); body discarded`);
+          throw new PermanentError(
+            `${url} sent more than the ${cap}-byte cap (PAPERBOY_MAX_BODY_BYTES); body discarded`,
+          );
         }
         chunks.push(chunk);
       }
@@ -181,7 +192,11 @@ export class HttpClient {
 function throwForStatus(status: number, headers: Record<string, string>, url: string): void {
   if (status === 429) {
     const waitMs = parseRetryAfter(headers['retry-after']) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-    throw new RateLimitedError(`${url} answered 429 Too Many Requests; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs, headers);
+    throw new RateLimitedError(
+      `${url} answered 429 Too Many Requests; retry in ${Math.ceil(waitMs / 1000)} s`,
+      waitMs,
+      headers,
+    );
   }
   if (status >= 500) {
     throw new TransientError(`${url} answered ${status}; retry later`);

@@ -39,7 +39,11 @@ const DATABASE = 'paperboy';
  *
  * @throws SetupError when the cluster cannot be initialised or started.
  */
-export async function startEmbeddedPostgres(dataDir: string, logger: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  logger: Logger,
+  options: { port?: number } = {},
+): Promise<EmbeddedPostgres> {
   const clusterDir = path.join(dataDir, 'postgres');
   const logFile = path.join(dataDir, 'postgres.log');
   await mkdir(dataDir, { recursive: true });
@@ -49,7 +53,10 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, opt
   const running = await findRunningPostmaster(clusterDir);
   if (running) {
     const databaseUrl = await ensureDatabase(credentials, running.port);
-    logger.info({ dataDir: clusterDir, port: running.port }, `using the embedded Postgres already running on 127.0.0.1:${running.port} (set DATABASE_URL to use your own)`);
+    logger.info(
+      { dataDir: clusterDir, port: running.port },
+      `using the embedded Postgres already running on 127.0.0.1:${running.port} (set DATABASE_URL to use your own)`,
+    );
     return { databaseUrl, stop: async () => undefined };
   }
 
@@ -86,7 +93,9 @@ async function postgresBinaries(): Promise<{ postgres: string; initdb: string }>
     };
     return binaries;
   } catch (error) {
-    throw new SetupError(`no embedded Postgres binaries for ${platform}-${process.arch} (${packageName}: ${(error as Error).message}); set DATABASE_URL to a Postgres 15+ you run`);
+    throw new SetupError(
+      `no embedded Postgres binaries for ${platform}-${process.arch} (${packageName}: ${(error as Error).message}); set DATABASE_URL to a Postgres 15+ you run`,
+    );
   }
 }
 
@@ -97,10 +106,19 @@ async function postgresOwner(): Promise<{ uid?: number; gid?: number }> {
     return await idsOf('postgres');
   } catch {
     try {
-      await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+      await run('useradd', [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--shell',
+        '/usr/sbin/nologin',
+        'postgres',
+      ]);
       return await idsOf('postgres');
     } catch (error) {
-      throw new SetupError(`running as root, and no "postgres" system user could be created to run the embedded Postgres: ${(error as Error).message}. Run as a normal user or set DATABASE_URL.`);
+      throw new SetupError(
+        `running as root, and no "postgres" system user could be created to run the embedded Postgres: ${(error as Error).message}. Run as a normal user or set DATABASE_URL.`,
+      );
     }
   }
 }
@@ -110,12 +128,18 @@ async function idsOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-async function ensureCluster(clusterDir: string, credentialsFile: string, owner: { uid?: number; gid?: number }): Promise<Credentials> {
+async function ensureCluster(
+  clusterDir: string,
+  credentialsFile: string,
+  owner: { uid?: number; gid?: number },
+): Promise<Credentials> {
   if (existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     try {
       return JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
     } catch {
-      throw new SetupError(`the embedded Postgres in ${clusterDir} has no readable ${credentialsFile}; move the folder away to start afresh, or set DATABASE_URL`);
+      throw new SetupError(
+        `the embedded Postgres in ${clusterDir} has no readable ${credentialsFile}; move the folder away to start afresh, or set DATABASE_URL`,
+      );
     }
   }
   const credentials: Credentials = { user: 'paperboy', password: randomBytes(18).toString('base64url') };
@@ -129,12 +153,31 @@ async function ensureCluster(clusterDir: string, credentialsFile: string, owner:
   }
   const { initdb } = await postgresBinaries();
   try {
-    await run(initdb, ['-D', clusterDir, '-U', credentials.user, '--pwfile', passwordFile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C'], {
-      ...owner,
-    });
+    await run(
+      initdb,
+      [
+        '-D',
+        clusterDir,
+        '-U',
+        credentials.user,
+        '--pwfile',
+        passwordFile,
+        '--auth',
+        'scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale',
+        'C',
+      ],
+      {
+        ...owner,
+      },
+    );
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new SetupError(`initdb failed for the embedded Postgres in ${clusterDir}: ${stderr.trim() || (error as Error).message}`);
+    throw new SetupError(
+      `initdb failed for the embedded Postgres in ${clusterDir}: ${stderr.trim() || (error as Error).message}`,
+    );
   } finally {
     await rm(passwordFile, { force: true });
   }

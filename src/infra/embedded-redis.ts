@@ -23,7 +23,11 @@ const HOW_TO_GET_REDIS =
  *
  * @throws SetupError when redis-server is missing or does not start.
  */
-export async function startEmbeddedRedis(dataDir: string, logger: Logger, options: { port?: number } = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(
+  dataDir: string,
+  logger: Logger,
+  options: { port?: number } = {},
+): Promise<EmbeddedRedis> {
   const redisDir = path.join(dataDir, 'redis');
   const stateFile = path.join(redisDir, 'paperboy-redis.json');
   const logFile = path.join(dataDir, 'redis.log');
@@ -31,7 +35,10 @@ export async function startEmbeddedRedis(dataDir: string, logger: Logger, option
 
   const running = await readRunningState(stateFile);
   if (running && (await pingRedis(running.port))) {
-    logger.info({ port: running.port }, `using the local redis-server already running on 127.0.0.1:${running.port} (set REDIS_URL to use your own)`);
+    logger.info(
+      { port: running.port },
+      `using the local redis-server already running on 127.0.0.1:${running.port} (set REDIS_URL to use your own)`,
+    );
     return { redisUrl: `redis://127.0.0.1:${running.port}`, stop: async () => undefined };
   }
 
@@ -41,19 +48,29 @@ export async function startEmbeddedRedis(dataDir: string, logger: Logger, option
   const service = spawnService(
     binary,
     [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', redisDir,
-      '--appendonly', 'yes',
-      '--maxmemory-policy', 'noeviction',
-      '--daemonize', 'no',
-      '--save', '',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      redisDir,
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--save',
+      '',
     ],
     { logFile, stopSignal: 'SIGTERM' },
   );
   await waitUntilReady('redis-server', service, logFile, () => pingRedis(port));
   await writeFile(stateFile, JSON.stringify({ pid: service.child.pid, port }));
-  logger.info({ port, dataDir: redisDir }, `started redis-server on 127.0.0.1:${port} with data in ${redisDir} (set REDIS_URL to use your own)`);
+  logger.info(
+    { port, dataDir: redisDir },
+    `started redis-server on 127.0.0.1:${port} with data in ${redisDir} (set REDIS_URL to use your own)`,
+  );
   return {
     redisUrl: `redis://127.0.0.1:${port}`,
     stop: async () => {

@@ -17,7 +17,9 @@ export async function findFreePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -94,7 +96,9 @@ export async function waitUntilReady(
     await sleep(100);
   }
   await service.stop('SIGKILL');
-  throw new SetupError(`${name} did not become ready within ${timeoutMs / 1000} s; see ${logFile}:\n${tailOf(logFile)}`);
+  throw new SetupError(
+    `${name} did not become ready within ${timeoutMs / 1000} s; see ${logFile}:\n${tailOf(logFile)}`,
+  );
 }
 
 export function tailOf(file: string, lines = 15): string {

@@ -66,12 +66,24 @@ export interface BackfillResult {
  * Adds the next chunk of children (one fetch-digest per key) to `children`;
  * returns the state with its cursor moved past them.
  */
-export async function addChildren(job: Job, request: BackfillRequest, state: BackfillState, children: Queue, log: Logger): Promise<BackfillState> {
+export async function addChildren(
+  job: Job,
+  request: BackfillRequest,
+  state: BackfillState,
+  children: Queue,
+  log: Logger,
+): Promise<BackfillState> {
   const chunk = state.pending.slice(state.cursor, state.cursor + FAN_OUT_CHUNK);
   const shared = [...state.shared];
   for (const key of chunk) {
     const ref = digestRef(request.kind, key);
-    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: request.force, via: request.via };
+    const payload: FetchDigestPayload = {
+      source: ref.source,
+      kind: ref.kind,
+      key: ref.key,
+      force: request.force,
+      via: request.via,
+    };
     try {
       await children.add(JOBS.fetchDigest, payload, {
         jobId: digestJobId(ref),
@@ -92,7 +104,11 @@ export async function addChildren(job: Job, request: BackfillRequest, state: Bac
 }
 
 /** True while any of the keys is still waiting, delayed or running as someone else's child. */
-export async function sharedKeysInFlight(digests: Queue, kind: BackfillKind, keys: readonly string[]): Promise<boolean> {
+export async function sharedKeysInFlight(
+  digests: Queue,
+  kind: BackfillKind,
+  keys: readonly string[],
+): Promise<boolean> {
   for (const key of keys) {
     const job = await Job.fromId(digests, digestJobId(digestRef(kind, key)));
     const state = job && (await job.getState());
@@ -105,7 +121,10 @@ export async function sharedKeysInFlight(digests: Queue, kind: BackfillKind, key
 export async function childOutcomes(job: Job, kind: BackfillKind, state: Pick<BackfillState, 'pending'>) {
   const keyOfJobId = new Map(state.pending.map((key) => [digestJobId(digestRef(kind, key)), key]));
   const keyOf = (jobKey: string) => keyOfJobId.get(jobKey.slice(jobKey.lastIndexOf(':') + 1));
-  const [values, failed] = await Promise.all([job.getChildrenValues<{ outcome?: string }>(), job.getIgnoredChildrenFailures()]);
+  const [values, failed] = await Promise.all([
+    job.getChildrenValues<{ outcome?: string }>(),
+    job.getIgnoredChildrenFailures(),
+  ]);
   const outcomes = new Map<string, KeyOutcome>();
   const failures = new Map<string, string>();
   for (const [jobKey, value] of Object.entries(values)) {
@@ -148,17 +167,24 @@ export async function isCancelRequested(backfills: Queue, id: string): Promise<b
 }
 
 /** Removes the children that have not started; running ones finish. */
-export async function removeWaitingChildren(job: Job, queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>): Promise<void> {
+export async function removeWaitingChildren(
+  job: Job,
+  queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>,
+): Promise<void> {
   let cursor: number | undefined = 0;
   const jobKeys: string[] = [];
   do {
-    const page: Awaited<ReturnType<Job['getDependencies']>> = await job.getDependencies({ unprocessed: { cursor, count: 500 } });
+    const page: Awaited<ReturnType<Job['getDependencies']>> = await job.getDependencies({
+      unprocessed: { cursor, count: 500 },
+    });
     jobKeys.push(...(page.unprocessed ?? []));
     cursor = page.nextUnprocessedCursor || undefined;
   } while (cursor);
   for (const jobKey of jobKeys) {
     // A child's key is <prefix>:<queue>:<id>: its queue is the one of the backfill's transport.
-    const queue = [queues.digests, queues.digestsApi].find((candidate) => jobKey.startsWith(`${candidate.qualifiedName}:`));
+    const queue = [queues.digests, queues.digestsApi].find((candidate) =>
+      jobKey.startsWith(`${candidate.qualifiedName}:`),
+    );
     if (!queue) continue;
     const child = await Job.fromId(queue, jobKey.slice(jobKey.lastIndexOf(':') + 1));
     if (!child || (await child.isActive())) continue;
@@ -174,7 +200,10 @@ export type CancelOutcome = 'cancelling' | 'not_found' | 'finished';
  * started are removed, running ones finish, and the result lists the keys
  * that were never fetched as `cancelled`.
  */
-export async function cancelBackfill(queues: Pick<PaperboyQueues, 'digests' | 'digestsApi' | 'backfills'>, id: string): Promise<CancelOutcome> {
+export async function cancelBackfill(
+  queues: Pick<PaperboyQueues, 'digests' | 'digestsApi' | 'backfills'>,
+  id: string,
+): Promise<CancelOutcome> {
   const { backfills } = queues;
   const job = await Job.fromId(backfills, id);
   if (!job) return 'not_found';

@@ -28,17 +28,33 @@ export interface BackfillStatus {
   secondsLeft: number | undefined;
 }
 
-const STATES_SHOWN: JobState[] = ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized', 'completed', 'failed'];
+const STATES_SHOWN: JobState[] = [
+  'active',
+  'waiting',
+  'waiting-children',
+  'delayed',
+  'prioritized',
+  'completed',
+  'failed',
+];
 
 /** The most recent backfills, newest first. */
-export async function listBackfills(backfills: Queue, limit = 20, budget?: Pick<BudgetReader, 'readBucket'>): Promise<BackfillStatus[]> {
+export async function listBackfills(
+  backfills: Queue,
+  limit = 20,
+  budget?: Pick<BudgetReader, 'readBucket'>,
+): Promise<BackfillStatus[]> {
   const jobs = await backfills.getJobs(STATES_SHOWN, 0, limit * 2);
   jobs.sort((a, b) => b.timestamp - a.timestamp);
   return Promise.all(jobs.slice(0, limit).map((job) => backfillStatus(backfills, job, budget)));
 }
 
 /** One backfill's status; with `budget`, the time its remaining keys will take. */
-export async function backfillStatus(backfills: Queue, job: Job, budget?: Pick<BudgetReader, 'readBucket'>): Promise<BackfillStatus> {
+export async function backfillStatus(
+  backfills: Queue,
+  job: Job,
+  budget?: Pick<BudgetReader, 'readBucket'>,
+): Promise<BackfillStatus> {
   const parsed = backfillJobData.safeParse(job.data);
   const data = parsed.success ? parsed.data : undefined;
   const { state: saved, ...request } = data ?? { state: undefined };

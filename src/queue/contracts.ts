@@ -13,7 +13,12 @@ import { SCHEDULE_NAMES } from '../domain/schedule-plan.ts';
  * (queue/request-budget.ts): the queue keeps the buckets apart, the budget
  * paces them.
  */
-export const QUEUES = { digests: 'digests', digestsApi: 'digests-api', repos: 'repos', backfills: 'backfills' } as const;
+export const QUEUES = {
+  digests: 'digests',
+  digestsApi: 'digests-api',
+  repos: 'repos',
+  backfills: 'backfills',
+} as const;
 
 /** A process's producer handles on every queue, by the keys of QUEUES. */
 export type PaperboyQueues = Readonly<Record<keyof typeof QUEUES, Queue>>;
@@ -24,8 +29,6 @@ export function queueNamed(queues: PaperboyQueues, name: string): Queue {
   if (!queue) throw new Error(`no queue "${name}" in QUEUES`);
   return queue;
 }
-
-
 
 export const JOBS = {
   fetchDigest: 'fetch-digest',

@@ -49,7 +49,11 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
         return await runJob(job, queue, logger, (log) => {
           const handler = options.handlers[job.name];
           if (!handler) {
-            throw new PermanentError(`the ${queue.name} queue runs ${Object.keys(options.handlers).map((name) => `"${name}"`).join(', ')} jobs, not "${job.name}"`);
+            throw new PermanentError(
+              `the ${queue.name} queue runs ${Object.keys(options.handlers)
+                .map((name) => `"${name}"`)
+                .join(', ')} jobs, not "${job.name}"`,
+            );
           }
           return handler(job, context, log, token);
         });
@@ -73,7 +77,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   worker.on('closed', () => connection.disconnect());
   worker.on('error', (error) => logger.error({ err: error, queue: queue.name }, 'worker error'));
   worker.on('failed', (job, error) =>
-    logger.warn({ queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: error.message }, 'job failed'),
+    logger.warn(
+      { queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: error.message },
+      'job failed',
+    ),
   );
   const whenIdle = (ms: number) => {
     if (inFlight === 0) return Promise.resolve(true);
@@ -89,7 +96,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
     async close(graceMs: number) {
       await worker.pause(true);
       if (!(await whenIdle(graceMs))) {
-        logger.warn({ queue: queue.name, graceMs, inFlight }, 'active jobs did not finish within the grace period: aborting their requests; they run again once their lock lapses');
+        logger.warn(
+          { queue: queue.name, graceMs, inFlight },
+          'active jobs did not finish within the grace period: aborting their requests; they run again once their lock lapses',
+        );
         // Aborted requests fail fast and their attempts are recorded; whatever is still running after that is abandoned.
         context.http.abortInFlight();
         await whenIdle(2_000);

@@ -105,10 +105,20 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
   async acquire(bucket: B): Promise<void> {
     const spacing = spacingMs(this.configured[bucket]);
     const maxWait = Math.max(MAX_INLINE_WAIT_MS, 2 * spacing);
-    const [reserved, wait] = (await this.redis.eval(ACQUIRE_SCRIPT, 1, this.key(bucket), String(spacing), this.fingerprint(bucket), String(maxWait))) as [number, string];
+    const [reserved, wait] = (await this.redis.eval(
+      ACQUIRE_SCRIPT,
+      1,
+      this.key(bucket),
+      String(spacing),
+      this.fingerprint(bucket),
+      String(maxWait),
+    )) as [number, string];
     const waitMs = Math.max(0, Math.ceil(Number(wait)));
     if (reserved !== 1) {
-      throw new RateLimitedError(`${this.upstream} ${bucket} budget: the next request may leave in ${Math.ceil(waitMs / 1000)} s`, waitMs);
+      throw new RateLimitedError(
+        `${this.upstream} ${bucket} budget: the next request may leave in ${Math.ceil(waitMs / 1000)} s`,
+        waitMs,
+      );
     }
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
@@ -120,8 +130,19 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
     if (!state) return;
     const target = this.knownBucket(state.bucket) ?? bucket;
     const pauseMs = state.remaining === 0 ? state.resetMs : 0;
-    if (pauseMs > 0) this.logger.warn({ bucket: target, pauseMs }, `${this.upstream} ${target} budget used up (RateLimit r=0): pausing it for ${Math.ceil(pauseMs / 1000)} s`);
-    await this.redis.eval(OBSERVE_SCRIPT, 1, this.key(target), String(state.remaining), String(state.resetMs), String(pauseMs));
+    if (pauseMs > 0)
+      this.logger.warn(
+        { bucket: target, pauseMs },
+        `${this.upstream} ${target} budget used up (RateLimit r=0): pausing it for ${Math.ceil(pauseMs / 1000)} s`,
+      );
+    await this.redis.eval(
+      OBSERVE_SCRIPT,
+      1,
+      this.key(target),
+      String(state.remaining),
+      String(state.resetMs),
+      String(pauseMs),
+    );
   }
 
   async refused(bucket: B, error: RateLimitedError): Promise<RateLimitedError> {
@@ -131,8 +152,18 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
     if (policy) await this.followPolicy(this.knownBucket(policy.bucket) ?? bucket, policy);
     // Retry-After when the server sent one; else the reset of the bucket's window; else the client's default.
     const waitMs = headers['retry-after'] === undefined && state ? state.resetMs : error.retryAfterMs;
-    await this.redis.eval(OBSERVE_SCRIPT, 1, this.key(bucket), state ? String(state.remaining) : '', state ? String(state.resetMs) : '0', String(waitMs));
-    return new RateLimitedError(`${error.message} (${this.upstream} ${bucket} budget paused for ${Math.ceil(waitMs / 1000)} s)`, waitMs);
+    await this.redis.eval(
+      OBSERVE_SCRIPT,
+      1,
+      this.key(bucket),
+      state ? String(state.remaining) : '',
+      state ? String(state.resetMs) : '0',
+      String(waitMs),
+    );
+    return new RateLimitedError(
+      `${error.message} (${this.upstream} ${bucket} budget paused for ${Math.ceil(waitMs / 1000)} s)`,
+      waitMs,
+    );
   }
 
   /** Where each bucket stands now. */
@@ -141,13 +172,24 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
   }
 
   async readBucket(bucket: B): Promise<BucketState<B>> {
-    const [quota, windowMs, config, remaining, resetAt, pausedUntil] = (await this.redis.hmget(this.key(bucket), 'quota', 'window', 'config', 'remaining', 'reset_at', 'paused_until')) as Array<string | null>;
+    const [quota, windowMs, config, remaining, resetAt, pausedUntil] = (await this.redis.hmget(
+      this.key(bucket),
+      'quota',
+      'window',
+      'config',
+      'remaining',
+      'reset_at',
+      'paused_until',
+    )) as Array<string | null>;
     const adopted = config === this.fingerprint(bucket) && quota && windowMs;
-    const time = (value: string | null | undefined) => (value && Number(value) > Date.now() ? new Date(Number(value)) : undefined);
+    const time = (value: string | null | undefined) =>
+      value && Number(value) > Date.now() ? new Date(Number(value)) : undefined;
     return {
       upstream: this.upstream,
       bucket,
-      policy: adopted ? { quota: Number(quota), windowMs: Number(windowMs) } : { quota: this.configured[bucket].quota, windowMs: this.configured[bucket].windowMs },
+      policy: adopted
+        ? { quota: Number(quota), windowMs: Number(windowMs) }
+        : { quota: this.configured[bucket].quota, windowMs: this.configured[bucket].windowMs },
       remaining: remaining == null ? undefined : Number(remaining),
       resetAt: time(resetAt),
       pausedUntil: time(pausedUntil),
@@ -170,7 +212,12 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
       config: this.fingerprint(bucket),
     });
     this.logger.info(
-      { bucket, server, configured: { quota: configured.quota, windowMs: configured.windowMs, explicit: configured.explicit }, followed },
+      {
+        bucket,
+        server,
+        configured: { quota: configured.quota, windowMs: configured.windowMs, explicit: configured.explicit },
+        followed,
+      },
       `${this.upstream} ${bucket} budget now ${followed.quota} requests per ${followed.windowMs / 1000} s (server policy ${server.quota} per ${server.windowMs / 1000} s${configured.explicit ? ', configured ceiling ' + configured.quota + ' per ' + configured.windowMs / 1000 + ' s' : ''})`,
     );
   }
@@ -190,8 +237,6 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
     return `${quota}/${windowMs}/${explicit ? 'explicit' : 'default'}`;
   }
 }
-
-
 
 /** Hugging Face's budgets (`pages`, `api`) as configured, on the queues' Redis under their prefix. */
 export function hfRequestBudget(redis: Redis, config: Config, logger: Logger): RedisRequestBudget<HfBucket> {

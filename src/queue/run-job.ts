@@ -13,7 +13,12 @@ import type { Logger } from '../logger.ts';
  *   payload → UnrecoverableError: failed now, no retries;
  * - anything else → rethrown, so `attempts` and `backoff` apply.
  */
-export async function runJob<T>(job: Job, queue: Queue, logger: Logger, handler: (log: Logger) => Promise<T>): Promise<T> {
+export async function runJob<T>(
+  job: Job,
+  queue: Queue,
+  logger: Logger,
+  handler: (log: Logger) => Promise<T>,
+): Promise<T> {
   const log = logger.child({ queue: job.queueName, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
   try {
     return await handler(log);
@@ -21,7 +26,10 @@ export async function runJob<T>(job: Job, queue: Queue, logger: Logger, handler:
     // A step job parking itself until its children finish, or until later: not a failure.
     if (error instanceof WaitingChildrenError || error instanceof DelayedError) throw error;
     if (error instanceof RateLimitedError) {
-      log.warn({ waitMs: error.retryAfterMs }, `rate limited upstream: pausing the ${job.queueName} queue for ${Math.ceil(error.retryAfterMs / 1000)} s`);
+      log.warn(
+        { waitMs: error.retryAfterMs },
+        `rate limited upstream: pausing the ${job.queueName} queue for ${Math.ceil(error.retryAfterMs / 1000)} s`,
+      );
       await job.log(`rate limited: ${error.message}`).catch(() => undefined);
       await queue.rateLimit(error.retryAfterMs);
       throw Worker.RateLimitError();

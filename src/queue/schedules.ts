@@ -59,6 +59,9 @@ export async function syncSchedulers(
       removed.push(scheduler.key);
     }
   }
-  logger.info({ registered: [...wanted], removed, tz }, `${wanted.size} schedules registered${removed.length ? `, ${removed.length} removed` : ''}`);
+  logger.info(
+    { registered: [...wanted], removed, tz },
+    `${wanted.size} schedules registered${removed.length ? `, ${removed.length} removed` : ''}`,
+  );
   return { registered: [...wanted], removed };
 }

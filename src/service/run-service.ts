@@ -35,7 +35,8 @@ export interface RunningService {
 export async function startService(roles: ReadonlySet<Role>, config: Config, logger: Logger): Promise<RunningService> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const runCleanups = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: Error) => logger.warn({ err: error }, 'error while shutting down'));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((error: Error) => logger.warn({ err: error }, 'error while shutting down'));
     cleanups.length = 0;
   };
   try {
@@ -115,7 +116,10 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     let dashboard: DashboardServer | undefined;
     if (roles.has('dashboard')) {
       // Loaded here only: a worker process never needs Express, Bull Board or prom-client in memory.
-      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([import('../dashboard/server.ts'), import('../dashboard/metrics.ts')]);
+      const [{ startDashboardServer }, { createMetricsRegistry }] = await Promise.all([
+        import('../dashboard/server.ts'),
+        import('../dashboard/metrics.ts'),
+      ]);
       const budgetReader = hfRequestBudget(queueConnection, config, logger);
       dashboard = await startDashboardServer({
         ...config.dashboard,
@@ -128,7 +132,10 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         logger,
       });
       cleanups.push(() => dashboard!.close());
-      logger.info({ url: dashboard.url }, `dashboard at ${dashboard.url} (health: ${dashboard.url}/healthz, metrics: ${dashboard.url}/metrics)`);
+      logger.info(
+        { url: dashboard.url },
+        `dashboard at ${dashboard.url} (health: ${dashboard.url}/healthz, metrics: ${dashboard.url}/metrics)`,
+      );
     }
     return {
       dashboardUrl: dashboard?.url,
@@ -150,7 +157,6 @@ function openQueues(options: QueueOptions): PaperboyQueues {
   return Object.fromEntries(entries) as unknown as PaperboyQueues;
 }
 
-
 /** How often, at most, a running backfill's progress is rewritten. */
 const PROGRESS_EVERY_MS = 1_000;
 
@@ -169,7 +175,9 @@ function reportBackfillProgress(digestWorkers: Worker[], backfills: Queue, logge
     const backfillId = parent.id;
     const timer = setTimeout(() => {
       scheduled.delete(backfillId);
-      refreshBackfillProgress(backfills, backfillId).catch((error: Error) => logger.warn({ err: error, backfill: backfillId }, 'could not update backfill progress'));
+      refreshBackfillProgress(backfills, backfillId).catch((error: Error) =>
+        logger.warn({ err: error, backfill: backfillId }, 'could not update backfill progress'),
+      );
     }, PROGRESS_EVERY_MS);
     scheduled.set(backfillId, timer.unref());
   };

@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import { findRefsToCheck, markRefError, markRefNotFound, saveResolvedRepo, markRefChecked, type DueRef } from '../db/repos.repository.ts';
+import {
+  findRefsToCheck,
+  markRefError,
+  markRefNotFound,
+  saveResolvedRepo,
+  markRefChecked,
+  type DueRef,
+} from '../db/repos.repository.ts';
 import { recordUpstreamLimit } from '../db/limits.repository.ts';
 import { PermanentError, RateLimitedError } from '../errors.ts';
 import type { UpstreamLimit } from '../domain/upstream-limit.ts';
@@ -42,11 +49,25 @@ export async function enrichRepos(
   options: { refs?: readonly string[]; pendingOnly?: boolean; skipCheckedWithinMs?: number; limit?: number } = {},
 ): Promise<EnrichSummary> {
   const due = await findRefsToCheck(deps.pool, { ...options, limit: options.limit ?? 5_000 });
-  const summary: EnrichSummary = { checked: 0, resolved: 0, changed: 0, notModified: 0, notFound: 0, failed: 0, requests: 0 };
+  const summary: EnrichSummary = {
+    checked: 0,
+    resolved: 0,
+    changed: 0,
+    notModified: 0,
+    notFound: 0,
+    failed: 0,
+    requests: 0,
+  };
   if (deps.github.token) {
     for (let start = 0; start < due.length; start += GRAPHQL_BATCH) {
       const batch = due.slice(start, start + GRAPHQL_BATCH);
-      const { repos } = await withLimitRecorded(deps, 'graphql', () => getReposGraphql(deps.http, deps.github, batch.map((ref) => ref.display)));
+      const { repos } = await withLimitRecorded(deps, 'graphql', () =>
+        getReposGraphql(
+          deps.http,
+          deps.github,
+          batch.map((ref) => ref.display),
+        ),
+      );
       summary.requests += 1;
       const observedAt = new Date();
       for (const [index, ref] of batch.entries()) {
@@ -113,7 +134,12 @@ async function withLimitRecorded<T extends { limit?: UpstreamLimit | undefined }
     return result;
   } catch (error) {
     if (error instanceof RateLimitedError) {
-      await recordUpstreamLimit(deps.pool, { upstream: 'github', resource, remaining: 0, resetAt: new Date(Date.now() + error.retryAfterMs) });
+      await recordUpstreamLimit(deps.pool, {
+        upstream: 'github',
+        resource,
+        remaining: 0,
+        resetAt: new Date(Date.now() + error.retryAfterMs),
+      });
     }
     throw error;
   }

@@ -62,7 +62,15 @@ const NOTHING_WRITTEN: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
 type Fetched =
   | { outcome: 'redirected'; url: string; status: number; location: string | undefined }
   | { outcome: 'not_modified'; url: string; status: number; etag: string | null; lastModified: string | null }
-  | { outcome: 'body'; url: string; status: number; etag: string | null; lastModified: string | null; body: Buffer; contentType: string };
+  | {
+      outcome: 'body';
+      url: string;
+      status: number;
+      etag: string | null;
+      lastModified: string | null;
+      body: Buffer;
+      contentType: string;
+    };
 
 /**
  * fetch → parse → load for one digest.
@@ -86,7 +94,12 @@ export async function ingestDigest(
   const logger = deps.logger.child({ digest: `${digest.source}/${digest.kind}/${digest.key}`, transport });
   const started = performance.now();
   const elapsed = () => performance.now() - started;
-  let audit: Omit<FetchRecord, 'outcome' | 'paperCount' | 'error'> = { digest, url: digestUrl(deps.hf.baseUrl, digest), httpStatus: null, transport };
+  let audit: Omit<FetchRecord, 'outcome' | 'paperCount' | 'error'> = {
+    digest,
+    url: digestUrl(deps.hf.baseUrl, digest),
+    httpStatus: null,
+    transport,
+  };
   const timings: StageTimings = { fetchMs: 0, parseMs: 0, loadMs: 0 };
   try {
     const previous = options.force ? undefined : await findLatestGoodFetch(deps.pool, digest);
@@ -100,7 +113,10 @@ export async function ingestDigest(
     };
 
     if (fetched.outcome === 'redirected') {
-      logger.info({ url: fetched.url, status: fetched.status, location: fetched.location }, 'no list for this digest (redirected): recorded as empty');
+      logger.info(
+        { url: fetched.url, status: fetched.status, location: fetched.location },
+        'no list for this digest (redirected): recorded as empty',
+      );
       return await done('empty', 0);
     }
     audit = { ...audit, etag: fetched.etag, lastModified: fetched.lastModified };
@@ -128,7 +144,10 @@ export async function ingestDigest(
     });
     timings.loadMs = elapsed() - timings.fetchMs - timings.parseMs;
     const { outcome, paperCount } = loaded;
-    logger.info({ url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended }, `${outcome} ${paperCount} papers`);
+    logger.info(
+      { url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended },
+      `${outcome} ${paperCount} papers`,
+    );
     return {
       ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount),
       counts: loaded.counts,
@@ -142,30 +161,61 @@ export async function ingestDigest(
       // Loud on purpose: nothing will load from this page kind until the parser is fixed.
       logger.error({ url: audit.url, excerpt }, `LAYOUT CHANGED: ${error.message}`);
     }
-    await recordFetch(deps.pool, { ...audit, outcome: 'failed', paperCount: 0, error: (error as Error).message, excerpt, durationMs: elapsed() }).catch(
-      (auditError: Error) => logger.error({ err: auditError }, 'could not record the failed fetch'),
-    );
+    await recordFetch(deps.pool, {
+      ...audit,
+      outcome: 'failed',
+      paperCount: 0,
+      error: (error as Error).message,
+      excerpt,
+      durationMs: elapsed(),
+    }).catch((auditError: Error) => logger.error({ err: auditError }, 'could not record the failed fetch'));
     throw error;
   }
 }
 
 /** The HTTP request for one digest: the JSON API, or the HTML page, conditional on the previous fetch's validators. */
-async function requestDigest(deps: IngestDependencies, digest: DigestRef, transport: Transport, previous: PreviousFetch | undefined): Promise<Fetched> {
+async function requestDigest(
+  deps: IngestDependencies,
+  digest: DigestRef,
+  transport: Transport,
+  previous: PreviousFetch | undefined,
+): Promise<Fetched> {
   const hf = new HfClient(deps.http, deps.hf.token, deps.budget);
   if (transport === 'api') {
     if (!isPeriodKind(digest.kind)) {
-      throw new PermanentError(`the JSON API serves day, week and month digests, not ${digest.kind}: use the HTML page`);
+      throw new PermanentError(
+        `the JSON API serves day, week and month digests, not ${digest.kind}: use the HTML page`,
+      );
     }
     const api = await fetchDailyPapersApi(hf, deps.hf.baseUrl, digest.kind, digest.key);
-    return { outcome: 'body', url: api.url, status: api.status, etag: null, lastModified: null, body: api.body, contentType: 'application/json' };
+    return {
+      outcome: 'body',
+      url: api.url,
+      status: api.status,
+      etag: null,
+      lastModified: null,
+      body: api.body,
+      contentType: 'application/json',
+    };
   }
   const url = digestUrl(deps.hf.baseUrl, digest);
   const page = await hf.page(url, previous ?? {});
   const { response } = page;
-  if (page.outcome === 'redirected') return { outcome: 'redirected', url, status: response.status, location: page.location };
-  const validators = { etag: response.headers['etag'] ?? null, lastModified: response.headers['last-modified'] ?? null };
+  if (page.outcome === 'redirected')
+    return { outcome: 'redirected', url, status: response.status, location: page.location };
+  const validators = {
+    etag: response.headers['etag'] ?? null,
+    lastModified: response.headers['last-modified'] ?? null,
+  };
   if (page.outcome === 'not_modified') return { outcome: 'not_modified', url, status: response.status, ...validators };
-  return { outcome: 'body', url, status: response.status, ...validators, body: response.body, contentType: response.headers['content-type'] ?? 'text/html' };
+  return {
+    outcome: 'body',
+    url,
+    status: response.status,
+    ...validators,
+    body: response.body,
+    contentType: response.headers['content-type'] ?? 'text/html',
+  };
 }
 
 /** A 304 carries no body: the content it confirms is the previous fetch's. */
@@ -183,6 +233,12 @@ function isSameContent(previous: PreviousFetch | undefined, contentSha256: strin
   return previous?.contentSha256 === contentSha256 && previous.parserVersion === PARSER_VERSION;
 }
 
-function resultOf(digest: DigestRef, url: string, httpStatus: number, outcome: IngestResult['outcome'], paperCount: number): Omit<IngestResult, 'timings'> {
+function resultOf(
+  digest: DigestRef,
+  url: string,
+  httpStatus: number,
+  outcome: IngestResult['outcome'],
+  paperCount: number,
+): Omit<IngestResult, 'timings'> {
   return { digest, url, outcome, httpStatus, paperCount, counts: NOTHING_WRITTEN, warnings: [], repoRefs: [] };
 }

@@ -44,7 +44,10 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
       ? parsed.cards.map(({ rank, card }) => ({ paperId: card.id, rank, upvotes: card.upvotes }))
       : parsed.papers.map(({ rank, paper }) => ({ paperId: paper.id, rank, upvotes: paper.upvotes }));
   // Computed once, outside the transaction: withTransaction may run it again after a deadlock.
-  const links = parsed.origin === 'cards' ? [] : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
+  const links =
+    parsed.origin === 'cards'
+      ? []
+      : parsed.papers.flatMap(({ paper }) => extractRepoRefs(paper).map((ref) => ({ paperId: paper.id, ref })));
   return withTransaction(pool, async (tx) => {
     const { counts, observed } = await writePapers(tx, parsed, observedAt);
     const metricsAppended = await appendPaperMetrics(tx, observed, observedAt);
@@ -59,16 +62,31 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
       warnings: parsed.warnings,
       fetchedAt: observedAt,
     });
-    return { counts, repoRefs: [...new Set(links.map((link) => link.ref.ref))], metricsAppended, listingsWritten, outcome, paperCount: listings.length };
+    return {
+      counts,
+      repoRefs: [...new Set(links.map((link) => link.ref.ref))],
+      metricsAppended,
+      listingsWritten,
+      outcome,
+      paperCount: listings.length,
+    };
   });
 }
 
 /** Full records replace what they describe; card sightings only refresh what a card shows. */
-async function writePapers(tx: PgQueryable, parsed: ParsedDigest, observedAt: Date): Promise<{ counts: UpsertCounts; observed: MetricObservation[] }> {
+async function writePapers(
+  tx: PgQueryable,
+  parsed: ParsedDigest,
+  observedAt: Date,
+): Promise<{ counts: UpsertCounts; observed: MetricObservation[] }> {
   if (parsed.origin === 'cards') {
     const cards = parsed.cards.map((item) => item.card);
     return { counts: await upsertCardSightings(tx, cards, observedAt), observed: cards };
   }
-  const { counts, observedChanges } = await upsertPapers(tx, parsed.papers.map((item) => item.paper), observedAt);
+  const { counts, observedChanges } = await upsertPapers(
+    tx,
+    parsed.papers.map((item) => item.paper),
+    observedAt,
+  );
   return { counts, observed: observedChanges };
 }

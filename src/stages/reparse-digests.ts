@@ -36,7 +36,13 @@ export interface ReparseSummary {
 export async function reparseDigests(pool: pg.Pool, filter: ReparseFilter, logger: Logger): Promise<ReparseSummary> {
   const rows = await findLatestKeptFetches(pool, DIGEST_SOURCE_HF, filter);
   const due = rows.filter((row) => filter.all || row.parser_version !== PARSER_VERSION || row.outcome === 'failed');
-  const summary: ReparseSummary = { considered: rows.length, loaded: 0, empty: 0, failed: [], counts: { inserted: 0, updated: 0, unchanged: 0 } };
+  const summary: ReparseSummary = {
+    considered: rows.length,
+    loaded: 0,
+    empty: 0,
+    failed: [],
+    counts: { inserted: 0, updated: 0, unchanged: 0 },
+  };
   for (const row of due) {
     const digest: DigestRef = { source: DIGEST_SOURCE_HF, kind: row.kind, key: row.key };
     try {

@@ -37,13 +37,20 @@ export interface BackfillDeps {
 }
 
 /** Runs one step of a backfill job; throws BullMQ's WaitingChildrenError or DelayedError to come back later. */
-export async function runBackfill(job: Job, token: string | undefined, data: BackfillJobData, deps: BackfillDeps): Promise<BackfillResult> {
+export async function runBackfill(
+  job: Job,
+  token: string | undefined,
+  data: BackfillJobData,
+  deps: BackfillDeps,
+): Promise<BackfillResult> {
   const { state: saved, ...request } = data;
   const now = deps.now?.() ?? new Date();
   let state = saved ?? (await plan(request, deps, now));
   if (!saved) {
     await job.updateData({ ...request, state });
-    await job.log(`planned ${state.total} key(s): ${state.skipped.length} already loaded, ${state.pending.length} to fetch`);
+    await job.log(
+      `planned ${state.total} key(s): ${state.skipped.length} already loaded, ${state.pending.length} to fetch`,
+    );
   }
   const { backfills } = deps.queues;
   const children = digestQueue(deps.queues, request.via);
@@ -73,7 +80,9 @@ async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Pr
     if (error instanceof BackfillRangeError) throw new PermanentError(`bad backfill range: ${error.message}`);
     throw error;
   }
-  const loaded = request.force ? new Set<string>() : await findFetchedKeys(deps.pool, DIGEST_SOURCE_HF, request.kind, keys);
+  const loaded = request.force
+    ? new Set<string>()
+    : await findFetchedKeys(deps.pool, DIGEST_SOURCE_HF, request.kind, keys);
   return {
     step: 'fan-out',
     startedAt: now.toISOString(),
@@ -85,7 +94,12 @@ async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Pr
   };
 }
 
-async function collectResult(job: Job, request: BackfillRequest, state: BackfillState, pool: pg.Pool): Promise<BackfillResult> {
+async function collectResult(
+  job: Job,
+  request: BackfillRequest,
+  state: BackfillState,
+  pool: pg.Pool,
+): Promise<BackfillResult> {
   const { outcomes, failures } = await childOutcomes(job, request.kind, state);
   const result: BackfillResult = {
     ...request,
@@ -98,7 +112,10 @@ async function collectResult(job: Job, request: BackfillRequest, state: Backfill
     cancelled: [],
   };
   // Usually no key was shared with another backfill: no query then.
-  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> = state.shared.length === 0 ? new Map() : await findLatestOutcomes(pool, DIGEST_SOURCE_HF, request.kind, state.shared, new Date(state.startedAt));
+  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> =
+    state.shared.length === 0
+      ? new Map()
+      : await findLatestOutcomes(pool, DIGEST_SOURCE_HF, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
     const shared = sharedOutcomes.get(key);
     const outcome = outcomes.get(key) ?? (shared?.outcome === 'failed' ? undefined : shared?.outcome);
@@ -109,4 +126,3 @@ async function collectResult(job: Job, request: BackfillRequest, state: Backfill
   }
   return result;
 }
-

@@ -26,14 +26,21 @@ export interface ScheduleSummary {
  * scheduler never replays missed ticks) and enqueue one fetch each;
  * `repos-refresh` enqueues one enrichment of every repository due.
  */
-export async function runSchedule(deps: ScheduleDependencies, schedule: ScheduleName, now = new Date()): Promise<ScheduleSummary> {
+export async function runSchedule(
+  deps: ScheduleDependencies,
+  schedule: ScheduleName,
+  now = new Date(),
+): Promise<ScheduleSummary> {
   if (schedule === 'repos-refresh') {
     const payload: EnrichReposPayload = { stale: true };
     await deps.queues.repos.add(JOBS.enrichRepos, payload, { deduplication: { id: 'enrich-repos-stale' } });
     return { schedule, enqueued: ['enrich-repos-stale'] };
   }
   // Only the daily schedule catches up on missed days; the others need no database read.
-  const fetchedDays = schedule === 'daily-recent' ? await findFetchedDays(deps.pool, DIGEST_SOURCE_HF, daysBefore(now, CATCH_UP_DAYS)) : new Set<string>();
+  const fetchedDays =
+    schedule === 'daily-recent'
+      ? await findFetchedDays(deps.pool, DIGEST_SOURCE_HF, daysBefore(now, CATCH_UP_DAYS))
+      : new Set<string>();
   const refs = planSchedule(schedule, { now, savedSearches: deps.savedSearches, fetchedDays });
   return { schedule, enqueued: await enqueueDigestFetches(deps.queues, refs, deps.transport) };
 }

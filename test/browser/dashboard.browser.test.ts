@@ -6,7 +6,14 @@ import { createLogger } from '../../src/logger.ts';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
-import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, EMPTY_DAYS, LOADED_DAYS, routeBackfillDays } from '../support/backfill-days.ts';
+import {
+  BACKFILL_FROM,
+  BACKFILL_TO,
+  BROKEN_DAY,
+  EMPTY_DAYS,
+  LOADED_DAYS,
+  routeBackfillDays,
+} from '../support/backfill-days.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
@@ -35,16 +42,32 @@ describe('the dashboard in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`);
+      throw new Error(
+        `no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`,
+      );
     }
     mkdirSync(SCREENSHOTS, { recursive: true });
     await hf.start();
     expected = routeBackfillDays(hf);
     db = await createTestDatabase();
-    env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD, PAPERBOY_WORKER_CONCURRENCY: '2' });
-    service = await startService(new Set(['worker', 'dashboard']), configOf(env), createLogger({ level: 'silent', pretty: false }));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD }, viewport: { width: 1280, height: 900 } });
+    env = serviceEnv(db.url, hf.baseUrl, {
+      DASHBOARD_USER: USER,
+      DASHBOARD_PASSWORD: PASSWORD,
+      PAPERBOY_WORKER_CONCURRENCY: '2',
+    });
+    service = await startService(
+      new Set(['worker', 'dashboard']),
+      configOf(env),
+      createLogger({ level: 'silent', pretty: false }),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    context = await browser.newContext({
+      httpCredentials: { username: USER, password: PASSWORD },
+      viewport: { width: 1280, height: 900 },
+    });
     page = await context.newPage();
   });
 
@@ -60,7 +83,9 @@ describe('the dashboard in a browser', () => {
     const wrong = await browser.newContext({ httpCredentials: { username: USER, password: 'not the password' } });
     try {
       // Headless chromium cannot prompt for credentials: without any, the 401 ends the navigation.
-      await expect((await anonymous.newPage()).goto(`${service.dashboardUrl}/backfills`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      await expect((await anonymous.newPage()).goto(`${service.dashboardUrl}/backfills`)).rejects.toThrow(
+        /ERR_INVALID_AUTH_CREDENTIALS/,
+      );
       // With wrong ones, it shows the server's refusal.
       const page = await wrong.newPage();
       expect((await page.goto(`${service.dashboardUrl}/backfills`))?.status()).toBe(401);
@@ -82,7 +107,9 @@ describe('the dashboard in a browser', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/backfills\?created=\d+$/);
     const id = new URL(page.url()).searchParams.get('created')!;
-    await expect.poll(() => page.locator('p.notice').textContent(), { timeout: 10_000 }).toBe(`Backfill #${id} queued.`);
+    await expect
+      .poll(() => page.locator('p.notice').textContent(), { timeout: 10_000 })
+      .toBe(`Backfill #${id} queued.`);
 
     // The page refreshes its list by itself: no reload here.
     const card = page.locator(`li.backfill[data-id="${id}"]`);
@@ -114,13 +141,17 @@ describe('the dashboard in a browser', () => {
       const dialog = page.getByRole('dialog');
       const editor = dialog.locator('.cm-content').first();
       // Bull Board fetches the queue's schema after the dialog opens: on a loaded machine that takes a while.
-      await expect.poll(() => editor.textContent(), { timeout: 15_000 }).toMatch(/"kind": "day",\s*"from": "\d{4}-\d{2}-\d{2}",\s*"to": "\d{4}-\d{2}-\d{2}",\s*"force": false/);
+      await expect
+        .poll(() => editor.textContent(), { timeout: 15_000 })
+        .toMatch(/"kind": "day",\s*"from": "\d{4}-\d{2}-\d{2}",\s*"to": "\d{4}-\d{2}-\d{2}",\s*"force": false/);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board-add-job.png') });
 
       await dialog.locator('#job-name').fill('backfill');
       await editor.click();
       await page.keyboard.press('Control+A');
-      await page.keyboard.insertText(JSON.stringify({ kind: 'day', from: '2024-08-06', to: '2024-08-12', force: true, via: 'html' }));
+      await page.keyboard.insertText(
+        JSON.stringify({ kind: 'day', from: '2024-08-06', to: '2024-08-12', force: true, via: 'html' }),
+      );
       await dialog.getByRole('button', { name: 'Add', exact: true }).click();
       await dialog.waitFor({ state: 'hidden' });
 
@@ -130,7 +161,13 @@ describe('the dashboard in a browser', () => {
       expect(done.name).toBe('backfill');
       const result = done.returnvalue as BackfillResult;
       // Forced: the five served days are fetched again; the two days past the fixtures are 404s.
-      expect(result).toMatchObject({ kind: 'day', from: '2024-08-06', to: '2024-08-12', skipped: [], loaded: ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09', '2024-08-10'] });
+      expect(result).toMatchObject({
+        kind: 'day',
+        from: '2024-08-06',
+        to: '2024-08-12',
+        skipped: [],
+        loaded: ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09', '2024-08-10'],
+      });
       expect(result.failed.map((failure) => failure.key)).toEqual(['2024-08-11', '2024-08-12']);
       expect(result.failed[0]!.error).toMatch(/404/);
 

@@ -2,7 +2,14 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
 import { cancelBackfill } from '../../src/queue/backfill-flow.ts';
 import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
-import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, EMPTY_DAYS, LOADED_DAYS, routeBackfillDays } from '../support/backfill-days.ts';
+import {
+  BACKFILL_FROM,
+  BACKFILL_TO,
+  BROKEN_DAY,
+  EMPTY_DAYS,
+  LOADED_DAYS,
+  routeBackfillDays,
+} from '../support/backfill-days.ts';
 import { runCli } from '../support/cli.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
@@ -46,10 +53,20 @@ describe('backfills: one job fanning out a fetch per key', () => {
     const job = await backfills.settled(await backfills.queue.add(JOBS.backfill, TEN_DAYS), 60_000);
     expect(job.failedReason).toBeUndefined();
     const result = job.returnvalue as BackfillResult;
-    expect(result).toMatchObject({ kind: 'day', from: BACKFILL_FROM, to: BACKFILL_TO, total: 10, skipped: [], not_modified: [], cancelled: [] });
+    expect(result).toMatchObject({
+      kind: 'day',
+      from: BACKFILL_FROM,
+      to: BACKFILL_TO,
+      total: 10,
+      skipped: [],
+      not_modified: [],
+      cancelled: [],
+    });
     expect(result.loaded).toEqual(LOADED_DAYS);
     expect(result.empty).toEqual(EMPTY_DAYS);
-    expect(result.failed).toEqual([{ key: BROKEN_DAY, error: expect.stringMatching(/no DailyPapers data-props blob and no paper cards/) }]);
+    expect(result.failed).toEqual([
+      { key: BROKEN_DAY, error: expect.stringMatching(/no DailyPapers data-props blob and no paper cards/) },
+    ]);
     expect(job.progress).toBe(100);
 
     const listed = await listedDays();
@@ -57,20 +74,37 @@ describe('backfills: one job fanning out a fetch per key', () => {
     for (const day of LOADED_DAYS) expect(listed.get(day)).toEqual([...expected.get(day)!].sort());
     // The broken page was fetched once (a layout change is not retried) and nothing of it loaded.
     expect(hf.requestsTo(`/papers/date/${BROKEN_DAY}`)).toHaveLength(1);
-    const { rows } = await suite.db.pool.query(`select outcome, excerpt is not null as has_excerpt from digest_fetches where key = $1`, [BROKEN_DAY]);
+    const { rows } = await suite.db.pool.query(
+      `select outcome, excerpt is not null as has_excerpt from digest_fetches where key = $1`,
+      [BROKEN_DAY],
+    );
     expect(rows).toEqual([{ outcome: 'failed', has_excerpt: true }]);
   });
 
   it('skips days already loaded, and fetches them again with force', async () => {
     const { backfills } = await startWorker();
-    const first = await backfills.settled(await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-02' }), 30_000);
+    const first = await backfills.settled(
+      await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-02' }),
+      30_000,
+    );
     expect((first.returnvalue as BackfillResult).loaded).toEqual(['2024-08-01', '2024-08-02']);
 
-    const again = await backfills.settled(await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-03' }), 30_000);
-    expect(again.returnvalue).toMatchObject({ total: 3, skipped: ['2024-08-01', '2024-08-02'], loaded: [], empty: ['2024-08-03'] });
+    const again = await backfills.settled(
+      await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-03' }),
+      30_000,
+    );
+    expect(again.returnvalue).toMatchObject({
+      total: 3,
+      skipped: ['2024-08-01', '2024-08-02'],
+      loaded: [],
+      empty: ['2024-08-03'],
+    });
     expect(hf.requestsTo('/papers/date/2024-08-01')).toHaveLength(1);
 
-    const forced = await backfills.settled(await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-02', force: true }), 30_000);
+    const forced = await backfills.settled(
+      await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-02', force: true }),
+      30_000,
+    );
     // Forced: fetched again; the bytes are the same, so nothing is rewritten.
     expect(forced.returnvalue).toMatchObject({ skipped: [], loaded: ['2024-08-01', '2024-08-02'] });
     expect(hf.requestsTo('/papers/date/2024-08-01')).toHaveLength(2);
@@ -81,7 +115,10 @@ describe('backfills: one job fanning out a fetch per key', () => {
   it.each([
     [{ kind: 'day', from: '2024-08-10', to: '2024-08-01' }, /"to" \(2024-08-01\) is before "from" \(2024-08-10\)/],
     [{ kind: 'day', from: '2024-08-01', to: '2999-01-01' }, /"to" \(2999-01-01\) is in the future/],
-    [{ kind: 'day', from: '2024-01-01', to: '2024-12-31' }, /holds more than 100 day keys \(PAPERBOY_BACKFILL_MAX_KEYS\)/],
+    [
+      { kind: 'day', from: '2024-01-01', to: '2024-12-31' },
+      /holds more than 100 day keys \(PAPERBOY_BACKFILL_MAX_KEYS\)/,
+    ],
     [{ kind: 'week', from: '2024-08-01', to: '2024-W40' }, /"from": .*a week backfill takes YYYY-Www keys/],
     [{ kind: 'day', form: '2024-08-01', to: '2024-08-02' }, /invalid job payload: .*from/],
   ])('fails a bad request at once, with no fetch and no retry: %j', async (data, message) => {
@@ -106,14 +143,18 @@ describe('backfills: one job fanning out a fetch per key', () => {
       ]);
       const [doneA, doneB] = [await backfills.settled(a, 30_000), await backfills.settled(b, 30_000)];
       expect(doneA.returnvalue).toMatchObject({ loaded: ['2024-08-06', '2024-08-07', '2024-08-08'], failed: [] });
-      expect(doneB.returnvalue).toMatchObject({ loaded: ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09'], failed: [] });
+      expect(doneB.returnvalue).toMatchObject({
+        loaded: ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09'],
+        failed: [],
+      });
       // The later one found the common days already in flight and waited for those fetches.
       const shared = [...doneA.data.state.shared, ...doneB.data.state.shared].sort();
       expect(shared).toEqual(['2024-08-06', '2024-08-07', '2024-08-08']);
     } finally {
       hf.delay = undefined;
     }
-    for (const day of ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09']) expect(hf.requestsTo(`/papers/date/${day}`)).toHaveLength(1);
+    for (const day of ['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09'])
+      expect(hf.requestsTo(`/papers/date/${day}`)).toHaveLength(1);
   });
 
   it('cancels: fetches not yet started are dropped and reported, running ones finish', async () => {
@@ -124,7 +165,12 @@ describe('backfills: one job fanning out a fetch per key', () => {
       // Wait until the first fetch has been made, then cancel.
       const deadline = Date.now() + 10_000;
       while (hf.requests.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(await cancelBackfill({ backfills: backfills.queue, digests: digests.queue, digestsApi: digestsApi.queue }, job.id!)).toBe('cancelling');
+      expect(
+        await cancelBackfill(
+          { backfills: backfills.queue, digests: digests.queue, digestsApi: digestsApi.queue },
+          job.id!,
+        ),
+      ).toBe('cancelling');
       const done = await backfills.settled(job, 20_000);
       const result = done.returnvalue as BackfillResult;
       const fetched = result.loaded.length + result.empty.length + result.failed.length;
@@ -133,7 +179,12 @@ describe('backfills: one job fanning out a fetch per key', () => {
       expect(fetched + result.cancelled.length).toBe(10);
       expect(hf.requests.length).toBe(fetched);
       expect(await digests.queue.getWaitingCount()).toBe(0);
-      expect(await cancelBackfill({ backfills: backfills.queue, digests: digests.queue, digestsApi: digestsApi.queue }, job.id!)).toBe('finished');
+      expect(
+        await cancelBackfill(
+          { backfills: backfills.queue, digests: digests.queue, digestsApi: digestsApi.queue },
+          job.id!,
+        ),
+      ).toBe('finished');
     } finally {
       hf.delay = undefined;
     }
@@ -141,12 +192,19 @@ describe('backfills: one job fanning out a fetch per key', () => {
 
   it('`paperboy backfill --wait` follows the job with a progress bar and exits 1 because a key failed', async () => {
     const { env } = await startWorker();
-    const result = await runCli(['backfill', '--kind', 'day', '--from', BACKFILL_FROM, '--to', BACKFILL_TO, '--via', 'html', '--wait'], env);
+    const result = await runCli(
+      ['backfill', '--kind', 'day', '--from', BACKFILL_FROM, '--to', BACKFILL_TO, '--via', 'html', '--wait'],
+      env,
+    );
     expect(result.stdout).toMatch(/^backfill #\d+ queued: day 2024-08-01 to 2024-08-10 via HTML pages, 10 key\(s\)\n/);
-    expect(result.stdout).toContain('finished: 7 loaded, 2 empty, 0 not modified, 0 skipped (already loaded), 1 failed, 0 cancelled');
+    expect(result.stdout).toContain(
+      'finished: 7 loaded, 2 empty, 0 not modified, 0 skipped (already loaded), 1 failed, 0 cancelled',
+    );
     expect(result.stdout).toMatch(new RegExp(`  failed ${BROKEN_DAY}: .*no DailyPapers data-props blob`));
     const bars = result.stderr.trim().split('\n');
-    expect(bars.at(-1)).toBe('[##############################] 10/10 keys (100%) completed: 7 loaded, 2 empty, 1 failed');
+    expect(bars.at(-1)).toBe(
+      '[##############################] 10/10 keys (100%) completed: 7 loaded, 2 empty, 1 failed',
+    );
     expect(result.code).toBe(1);
     expect([...(await listedDays()).keys()].sort()).toEqual(LOADED_DAYS);
   });
@@ -158,6 +216,9 @@ describe('backfills: one job fanning out a fetch per key', () => {
     expect(result.stderr).toBe('paperboy: "to" (2024-02) is before "from" (2024-08)\n');
     expect(await backfills.queue.count()).toBe(0);
     const queued = await runCli(['backfill', '--kind', 'month', '--from', '2024-07', '--to', '2024-08'], env);
-    expect(queued).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backfill #\d+ queued: month 2024-07 to 2024-08 via the JSON API, 2 key\(s\)\n$/) });
+    expect(queued).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^backfill #\d+ queued: month 2024-07 to 2024-08 via the JSON API, 2 key\(s\)\n$/),
+    });
   });
 });

@@ -28,7 +28,6 @@ import { parseListPage } from '../../src/domain/parse-digest.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 
-
 /** The rows of every table, in the columns that do not depend on when or how often the work ran. */
 const COMPARED: Record<string, string> = {
   papers: `select id, title, abstract, authors, published_at, upvotes, num_comments, ai_summary, ai_keywords, project_page,
@@ -47,7 +46,11 @@ async function snapshot(pool: pg.Pool): Promise<Record<string, unknown[]>> {
   return tables;
 }
 
-async function backfillThrough(env: Record<string, string>, range: { from: string; to: string }, disturb: (job: Job) => Promise<void> = async () => undefined) {
+async function backfillThrough(
+  env: Record<string, string>,
+  range: { from: string; to: string },
+  disturb: (job: Job) => Promise<void> = async () => undefined,
+) {
   const backfills = await openQueue(configOf(env), QUEUES.backfills);
   try {
     const job = await backfills.queue.add(JOBS.backfill, { kind: 'day', from: range.from, to: range.to, via: 'html' });
@@ -77,46 +80,54 @@ describe('crash safety', () => {
     await upstream.stop();
   });
 
-  it('a 60-day backfill whose worker is SIGKILLed 5 times ends with exactly the rows of an undisturbed run', { timeout: 240_000 }, async () => {
-    const range = dayRange(60, 365);
-    const workerEnv = (url: string) => serviceEnv(url, upstream.baseUrl, { PAPERBOY_WORKER_CONCURRENCY: '2', LOG_LEVEL: 'error' });
+  it(
+    'a 60-day backfill whose worker is SIGKILLed 5 times ends with exactly the rows of an undisturbed run',
+    { timeout: 240_000 },
+    async () => {
+      const range = dayRange(60, 365);
+      const workerEnv = (url: string) =>
+        serviceEnv(url, upstream.baseUrl, { PAPERBOY_WORKER_CONCURRENCY: '2', LOG_LEVEL: 'error' });
 
-    const calm = workerEnv(undisturbed.url);
-    const calmWorker = spawnRole('worker', calm);
-    const calmResult = await backfillThrough(calm, range);
-    calmWorker.child.kill('SIGTERM');
-    await calmWorker.exited;
-    expect(calmResult.loaded).toEqual(range.keys);
+      const calm = workerEnv(undisturbed.url);
+      const calmWorker = spawnRole('worker', calm);
+      const calmResult = await backfillThrough(calm, range);
+      calmWorker.child.kill('SIGTERM');
+      await calmWorker.exited;
+      expect(calmResult.loaded).toEqual(range.keys);
 
-    const stormy = workerEnv(crashed.url);
-    let worker = spawnRole('worker', stormy);
-    let kills = 0;
-    // Seeded pseudo-random kill times: 0.4-1.6 s into each worker's life.
-    let seed = 7;
-    const nextDelay = () => ((seed = (seed * 48_271) % 2_147_483_647), 400 + (seed % 1_200));
-    const stormyResult = await backfillThrough(stormy, range, async () => {
-      for (; kills < 5; kills += 1) {
-        await new Promise((resolve) => setTimeout(resolve, nextDelay()));
-        worker.child.kill('SIGKILL');
-        await worker.exited;
-        worker = spawnRole('worker', stormy);
-      }
-    });
-    worker.child.kill('SIGTERM');
-    await worker.exited;
-    expect(kills).toBe(5);
-    expect(fetchedWhole(stormyResult)).toEqual(range.keys);
+      const stormy = workerEnv(crashed.url);
+      let worker = spawnRole('worker', stormy);
+      let kills = 0;
+      // Seeded pseudo-random kill times: 0.4-1.6 s into each worker's life.
+      let seed = 7;
+      const nextDelay = () => ((seed = (seed * 48_271) % 2_147_483_647), 400 + (seed % 1_200));
+      const stormyResult = await backfillThrough(stormy, range, async () => {
+        for (; kills < 5; kills += 1) {
+          await new Promise((resolve) => setTimeout(resolve, nextDelay()));
+          worker.child.kill('SIGKILL');
+          await worker.exited;
+          worker = spawnRole('worker', stormy);
+        }
+      });
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      expect(kills).toBe(5);
+      expect(fetchedWhole(stormyResult)).toEqual(range.keys);
 
-    const [expected, actual] = [await snapshot(undisturbed.pool), await snapshot(crashed.pool)];
-    for (const table of Object.keys(COMPARED)) expect(actual[table], table).toEqual(expected[table]);
-    const rowsCompared = Object.fromEntries(Object.entries(expected).map(([table, rows]) => [table, rows.length]));
-    mkdirSync('test-results', { recursive: true });
-    writeFileSync(path.join('test-results', 'crash-safety.json'), `${JSON.stringify({ kills, rowsCompared }, null, 2)}\n`);
-    expect(expected.papers!.length).toBeGreaterThan(500);
-    // Every killed attempt is in the audit trail; none of them left a partial day behind (compared above).
-    const attempts = await crashed.pool.query(`select count(*)::int as n from digest_fetches`);
-    expect(attempts.rows[0].n).toBeGreaterThanOrEqual(60);
-  });
+      const [expected, actual] = [await snapshot(undisturbed.pool), await snapshot(crashed.pool)];
+      for (const table of Object.keys(COMPARED)) expect(actual[table], table).toEqual(expected[table]);
+      const rowsCompared = Object.fromEntries(Object.entries(expected).map(([table, rows]) => [table, rows.length]));
+      mkdirSync('test-results', { recursive: true });
+      writeFileSync(
+        path.join('test-results', 'crash-safety.json'),
+        `${JSON.stringify({ kills, rowsCompared }, null, 2)}\n`,
+      );
+      expect(expected.papers!.length).toBeGreaterThan(500);
+      // Every killed attempt is in the audit trail; none of them left a partial day behind (compared above).
+      const attempts = await crashed.pool.query(`select count(*)::int as n from digest_fetches`);
+      expect(attempts.rows[0].n).toBeGreaterThanOrEqual(60);
+    },
+  );
 });
 
 describe('infrastructure restarts mid-backfill', () => {
@@ -146,59 +157,69 @@ describe('infrastructure restarts mid-backfill', () => {
     }
   });
 
-  it('Redis restarted mid-backfill: the workers reconnect and the backfill completes', { timeout: 120_000 }, async () => {
-    const db = await createTestDatabase();
-    const port = await findFreePort();
-    let redis = await startEmbeddedRedis(path.join(dataDir, 'redis'), logger, { port });
-    const env = serviceEnv(db.url, upstream.baseUrl, { REDIS_URL: redis.redisUrl, PAPERBOY_JOB_ATTEMPTS: '10' });
-    const service = await startService(new Set(['worker']), configOf(env), logger);
-    try {
-      const range = dayRange(30, 800);
-      const result = await backfillThrough(env, range, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 700));
+  it(
+    'Redis restarted mid-backfill: the workers reconnect and the backfill completes',
+    { timeout: 120_000 },
+    async () => {
+      const db = await createTestDatabase();
+      const port = await findFreePort();
+      let redis = await startEmbeddedRedis(path.join(dataDir, 'redis'), logger, { port });
+      const env = serviceEnv(db.url, upstream.baseUrl, { REDIS_URL: redis.redisUrl, PAPERBOY_JOB_ATTEMPTS: '10' });
+      const service = await startService(new Set(['worker']), configOf(env), logger);
+      try {
+        const range = dayRange(30, 800);
+        const result = await backfillThrough(env, range, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          await redis.stop();
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          redis = await startEmbeddedRedis(path.join(dataDir, 'redis'), logger, { port });
+        });
+        expect(fetchedWhole(result)).toEqual(range.keys);
+        const { rows } = await db.pool.query(`select key, count(*)::int as n from listings group by key order by key`);
+        expect(rows.map((row) => row.key)).toEqual(range.keys);
+        for (const row of rows) expect(row.n).toBe(upstreamPaperCount(upstream, row.key));
+      } finally {
+        await service.shutdown('test over');
         await redis.stop();
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        redis = await startEmbeddedRedis(path.join(dataDir, 'redis'), logger, { port });
-      });
-      expect(fetchedWhole(result)).toEqual(range.keys);
-      const { rows } = await db.pool.query(`select key, count(*)::int as n from listings group by key order by key`);
-      expect(rows.map((row) => row.key)).toEqual(range.keys);
-      for (const row of rows) expect(row.n).toBe(upstreamPaperCount(upstream, row.key));
-    } finally {
-      await service.shutdown('test over');
-      await redis.stop();
-      await db.drop();
-    }
-  });
+        await db.drop();
+      }
+    },
+  );
 
-  it('Postgres restarted mid-backfill: the loads retry, nothing is half-written, the backfill completes', { timeout: 180_000 }, async () => {
-    const port = await findFreePort();
-    const clusterDir = path.join(dataDir, 'postgres');
-    let postgres = await startEmbeddedPostgres(clusterDir, logger, { port });
-    await migrateUp(postgres.databaseUrl, logger);
-    const env = serviceEnv(postgres.databaseUrl, upstream.baseUrl, { PAPERBOY_JOB_ATTEMPTS: '12' });
-    const service = await startService(new Set(['worker']), configOf(env), logger);
-    const pool = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
-    try {
-      const range = dayRange(30, 1_200);
-      const result = await backfillThrough(env, range, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 700));
+  it(
+    'Postgres restarted mid-backfill: the loads retry, nothing is half-written, the backfill completes',
+    { timeout: 180_000 },
+    async () => {
+      const port = await findFreePort();
+      const clusterDir = path.join(dataDir, 'postgres');
+      let postgres = await startEmbeddedPostgres(clusterDir, logger, { port });
+      await migrateUp(postgres.databaseUrl, logger);
+      const env = serviceEnv(postgres.databaseUrl, upstream.baseUrl, { PAPERBOY_JOB_ATTEMPTS: '12' });
+      const service = await startService(new Set(['worker']), configOf(env), logger);
+      const pool = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
+      try {
+        const range = dayRange(30, 1_200);
+        const result = await backfillThrough(env, range, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          await postgres.stop();
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          postgres = await startEmbeddedPostgres(clusterDir, logger, { port });
+        });
+        expect(fetchedWhole(result)).toEqual(range.keys);
+        const { rows } = await pool.query(`select key, count(*)::int as n from listings group by key order by key`);
+        expect(rows.map((row) => row.key)).toEqual(range.keys);
+        for (const row of rows) expect(row.n).toBe(upstreamPaperCount(upstream, row.key));
+        const loaded = await pool.query(
+          `select count(distinct key)::int as n from digest_fetches where outcome = 'loaded'`,
+        );
+        expect(loaded.rows[0].n).toBe(range.keys.length);
+      } finally {
+        await pool.end();
+        await service.shutdown('test over');
         await postgres.stop();
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        postgres = await startEmbeddedPostgres(clusterDir, logger, { port });
-      });
-      expect(fetchedWhole(result)).toEqual(range.keys);
-      const { rows } = await pool.query(`select key, count(*)::int as n from listings group by key order by key`);
-      expect(rows.map((row) => row.key)).toEqual(range.keys);
-      for (const row of rows) expect(row.n).toBe(upstreamPaperCount(upstream, row.key));
-      const loaded = await pool.query(`select count(distinct key)::int as n from digest_fetches where outcome = 'loaded'`);
-      expect(loaded.rows[0].n).toBe(range.keys.length);
-    } finally {
-      await pool.end();
-      await service.shutdown('test over');
-      await postgres.stop();
-    }
-  });
+      }
+    },
+  );
 });
 
 /**
@@ -208,7 +229,11 @@ describe('infrastructure restarts mid-backfill', () => {
  * the comparison.
  */
 function fetchedWhole(result: BackfillResult): string[] {
-  expect({ failed: result.failed, cancelled: result.cancelled, empty: result.empty }).toEqual({ failed: [], cancelled: [], empty: [] });
+  expect({ failed: result.failed, cancelled: result.cancelled, empty: result.empty }).toEqual({
+    failed: [],
+    cancelled: [],
+    empty: [],
+  });
   return [...result.loaded, ...result.not_modified].sort();
 }
 

@@ -18,7 +18,10 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     routeBackfillDays(hf);
   });
 
-  async function startDashboard(extra: Record<string, string> = {}, roles: Array<'worker' | 'dashboard'> = ['dashboard']) {
+  async function startDashboard(
+    extra: Record<string, string> = {},
+    roles: Array<'worker' | 'dashboard'> = ['dashboard'],
+  ) {
     const env = serviceEnv(suite.db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD, ...extra });
     const service = await suite.startService(roles, env);
     const backfills = await openQueue(configOf(env), QUEUES.backfills);
@@ -46,11 +49,27 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
 
   it('asks for credentials everywhere but /healthz and /metrics', async () => {
     const { url } = await startDashboard();
-    for (const path of ['/backfills', '/backfills/list', '/queues', '/queues/api/queues', '/api/papers', '/api/backfills', '/']) {
+    for (const path of [
+      '/backfills',
+      '/backfills/list',
+      '/queues',
+      '/queues/api/queues',
+      '/api/papers',
+      '/api/backfills',
+      '/',
+    ]) {
       const anonymous = await fetch(`${url}${path}`, { redirect: 'manual' });
       expect(anonymous.status, path).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic realm="paperboy dashboard"/);
-      expect((await fetch(`${url}${path}`, { redirect: 'manual', headers: { authorization: basic(USER, 'wrong password!') } })).status, path).toBe(401);
+      expect(
+        (
+          await fetch(`${url}${path}`, {
+            redirect: 'manual',
+            headers: { authorization: basic(USER, 'wrong password!') },
+          })
+        ).status,
+        path,
+      ).toBe(401);
       expect((await fetch(`${url}${path}`, { redirect: 'manual', headers: AUTH })).status, path).toBeLessThan(400);
     }
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -64,7 +83,11 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
 
     const refused = [
       await postForm(url, '/backfills', fields, { ...AUTH, origin: 'http://evil.example' }),
-      await postForm(url, '/backfills', fields, { ...AUTH, 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' }),
+      await postForm(url, '/backfills', fields, {
+        ...AUTH,
+        'sec-fetch-site': 'cross-site',
+        origin: 'http://evil.example',
+      }),
       await postForm(url, '/backfills', fields, { ...AUTH }),
       await postForm(url, '/backfills', { ...fields, csrf: 'forged' }, { ...AUTH, origin }),
       await postForm(url, '/backfills', { kind: 'day', from: '2024-08-01', to: '2024-08-10' }, { ...AUTH, origin }),
@@ -88,7 +111,10 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     const { url, backfills, origin } = await startDashboard({ PAPERBOY_BACKFILL_MAX_KEYS: '30' });
     const token = await formToken(url);
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ kind: 'day', from: '2024-08-10', to: '2024-08-01' }, /&#34;to&#34; \(2024-08-01\) is before &#34;from&#34; \(2024-08-10\)/],
+      [
+        { kind: 'day', from: '2024-08-10', to: '2024-08-01' },
+        /&#34;to&#34; \(2024-08-01\) is before &#34;from&#34; \(2024-08-10\)/,
+      ],
       [{ kind: 'day', from: '2024-01-01', to: '2024-03-01' }, /holds more than 30 day keys/],
       [{ kind: 'month', from: '2024-13', to: '2024-14' }, /a month such as 2024-08/],
       [{ kind: 'decade', from: '2024-01', to: '2024-02' }, /kind: Invalid option/],
@@ -106,7 +132,12 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
   it('shows a finished backfill with its counts and failed keys, and Bull Board lists the four queues', async () => {
     const { url, backfills, origin } = await startDashboard({}, ['worker', 'dashboard']);
     const token = await formToken(url);
-    await postForm(url, '/backfills', { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10', via: 'html' }, { ...AUTH, origin });
+    await postForm(
+      url,
+      '/backfills',
+      { csrf: token, kind: 'day', from: '2024-08-01', to: '2024-08-10', via: 'html' },
+      { ...AUTH, origin },
+    );
     const [job] = await backfills.queue.getJobs(['waiting', 'active', 'waiting-children']);
     await backfills.settled(job!, 60_000);
 
@@ -124,10 +155,23 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     expect(list).toContain(`<code>${BROKEN_DAY}</code>`);
     expect(list).toMatch(/loaded 7<\/span>.*empty 2<\/span>.*failed 1<\/span>/s);
 
-    const queues = (await (await fetch(`${url}/queues/api/queues`, { headers: AUTH })).json()) as { queues: Array<{ name: string }> };
-    expect(queues.queues.map((queue: { name: string }) => queue.name).sort()).toEqual(['backfills', 'digests', 'digests-api', 'repos']);
-    const schema = (await (await fetch(`${url}/queues/api/queues/backfills/job-data-schema`, { headers: AUTH })).json()) as { examples: unknown[] };
-    expect(schema).toMatchObject({ type: 'object', required: ['kind', 'from', 'to'], properties: { kind: { enum: ['day', 'week', 'month'] } } });
+    const queues = (await (await fetch(`${url}/queues/api/queues`, { headers: AUTH })).json()) as {
+      queues: Array<{ name: string }>;
+    };
+    expect(queues.queues.map((queue: { name: string }) => queue.name).sort()).toEqual([
+      'backfills',
+      'digests',
+      'digests-api',
+      'repos',
+    ]);
+    const schema = (await (
+      await fetch(`${url}/queues/api/queues/backfills/job-data-schema`, { headers: AUTH })
+    ).json()) as { examples: unknown[] };
+    expect(schema).toMatchObject({
+      type: 'object',
+      required: ['kind', 'from', 'to'],
+      properties: { kind: { enum: ['day', 'week', 'month'] } },
+    });
     expect(schema.examples[0]).toMatchObject({ kind: 'day', force: false });
   });
 
@@ -137,7 +181,11 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
       fetch(`${url}/queues/api/queues/backfills/add`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...AUTH, ...headers },
-        body: JSON.stringify({ name: 'backfill', data: { kind: 'week', from: '2024-W30', to: '2024-W32' }, options: {} }),
+        body: JSON.stringify({
+          name: 'backfill',
+          data: { kind: 'week', from: '2024-W30', to: '2024-W32' },
+          options: {},
+        }),
       });
     expect((await add({ origin: 'http://evil.example' })).status).toBe(403);
     expect(await backfills.queue.count()).toBe(0);
@@ -156,7 +204,11 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
       await fetch(`${url}/queues/api/queues/backfills/add`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...AUTH, origin },
-        body: JSON.stringify({ name: 'backfill', data: { kind: 'day', from: '2024-08-01', to: '2024-08-02' }, options: {} }),
+        body: JSON.stringify({
+          name: 'backfill',
+          data: { kind: 'day', from: '2024-08-01', to: '2024-08-02' },
+          options: {},
+        }),
       }),
       await fetch(`${url}/queues/api/queues/pause`, { method: 'PUT', headers: { ...AUTH, origin } }),
     ];
@@ -173,7 +225,9 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
       (failure: unknown) => failure,
     );
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/DASHBOARD_HOST: 0\.0\.0\.0 is not a loopback address; set DASHBOARD_USER and DASHBOARD_PASSWORD/);
+    expect((error as Error).message).toMatch(
+      /DASHBOARD_HOST: 0\.0\.0\.0 is not a loopback address; set DASHBOARD_USER and DASHBOARD_PASSWORD/,
+    );
   });
 
   it('without credentials, answers only to localhost names (no DNS rebinding)', async () => {

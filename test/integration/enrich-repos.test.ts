@@ -30,7 +30,12 @@ describe('repository enrichment against a GitHub stand-in built from real captur
 
   beforeAll(async () => {
     await github.start();
-    http = new HttpClient({ userAgent: 'paperboy-test', timeoutMs: 5_000, maxBodyBytes: 5_000_000, allowedOrigins: [github.baseUrl] });
+    http = new HttpClient({
+      userAgent: 'paperboy-test',
+      timeoutMs: 5_000,
+      maxBodyBytes: 5_000_000,
+      allowedOrigins: [github.baseUrl],
+    });
   });
 
   beforeEach(async () => {
@@ -44,7 +49,12 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     github.unprocessable.clear();
     // Every real paper of every capture, loaded as one digest: its repository links come with it.
     const parsed = parseDailyPaperEntries(realApiEntries(), { url: 'fixtures' });
-    const loaded = await loadDigest(pool, { digest: { source: 'hf', kind: 'day', key: '2026-08-21' }, parsed, observedAt: new Date(), fetch: { url: 'test', httpStatus: 200, error: null } });
+    const loaded = await loadDigest(pool, {
+      digest: { source: 'hf', kind: 'day', key: '2026-08-21' },
+      parsed,
+      observedAt: new Date(),
+      fetch: { url: 'test', httpStatus: 200, error: null },
+    });
     refs = loaded.repoRefs;
   });
 
@@ -58,7 +68,12 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     await github.stop();
   });
 
-  const deps = (token?: string): EnrichDependencies => ({ http, pool, github: { apiUrl: github.baseUrl, token }, logger });
+  const deps = (token?: string): EnrichDependencies => ({
+    http,
+    pool,
+    github: { apiUrl: github.baseUrl, token },
+    logger,
+  });
 
   it('with a token, resolves N references in ceil(N/100) GraphQL queries', async () => {
     expect(refs.length).toBeGreaterThan(100);
@@ -103,14 +118,22 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     const after = await pool.query(`select id, xmin::text, updated_at, fetched_at, etag from repos order by id`);
     expect(after.rows).toEqual(before.rows);
     const checked = await pool.query(`select checked_at from repo_refs where ref = any($1) order by ref`, [sample]);
-    for (const row of checked.rows) expect(row.checked_at.getTime()).toBeGreaterThan(before.rows[0].fetched_at.getTime());
-    expect((await pool.query(`select count(*)::int as n from repo_snapshots`)).rows[0].n).toBe(snapshotsBefore.rows[0].n);
+    for (const row of checked.rows)
+      expect(row.checked_at.getTime()).toBeGreaterThan(before.rows[0].fetched_at.getTime());
+    expect((await pool.query(`select count(*)::int as n from repo_snapshots`)).rows[0].n).toBe(
+      snapshotsBefore.rows[0].n,
+    );
   });
 
-  it.each([['REST', undefined], ['GraphQL', 'ghp_test']] as const)('keeps one row for a renamed repository, reached by both names (%s)', async (_api, token) => {
+  it.each([
+    ['REST', undefined],
+    ['GraphQL', 'ghp_test'],
+  ] as const)('keeps one row for a renamed repository, reached by both names (%s)', async (_api, token) => {
     const oldRef = 'nvlabs/fast-dllm';
     await enrichRepos(deps(token), { refs: [oldRef] });
-    const { rows: [first] } = await pool.query(`select repo_id from repo_refs where ref = $1`, [oldRef]);
+    const {
+      rows: [first],
+    } = await pool.query(`select repo_id from repo_refs where ref = $1`, [oldRef]);
     github.renamed.set(oldRef, 'NVlabs/Fast-dLLM-v2');
     await enrichRepos(deps(token), { refs: [oldRef] });
     const { rows } = await pool.query(
@@ -155,13 +178,20 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     const [flaky, invalid] = [refs[0]!, refs[1]!];
     github.failOnce.add(flaky);
     await expect(enrichRepos(deps(), { refs: [flaky] })).rejects.toThrow(TransientError);
-    expect((await pool.query(`select status from repo_refs where ref = $1`, [flaky])).rows).toEqual([{ status: 'pending' }]);
+    expect((await pool.query(`select status from repo_refs where ref = $1`, [flaky])).rows).toEqual([
+      { status: 'pending' },
+    ]);
     expect(await enrichRepos(deps(), { refs: [flaky] })).toMatchObject({ resolved: 1 });
     github.unprocessable.add(invalid);
     const other = refs[2]!;
     expect(await enrichRepos(deps(), { refs: [invalid, other] })).toMatchObject({ checked: 2, failed: 1, resolved: 1 });
-    const { rows } = await pool.query(`select status, error, next_check_at > now() + interval '23 hours' as later from repo_refs where ref = $1`, [invalid]);
-    expect(rows).toEqual([{ status: 'pending', error: expect.stringMatching(/answered 422: .*Validation Failed/), later: true }]);
+    const { rows } = await pool.query(
+      `select status, error, next_check_at > now() + interval '23 hours' as later from repo_refs where ref = $1`,
+      [invalid],
+    );
+    expect(rows).toEqual([
+      { status: 'pending', error: expect.stringMatching(/answered 422: .*Validation Failed/), later: true },
+    ]);
   });
 
   it('turns a 403 rate limit into a RateLimitedError carrying the wait until reset', async () => {
@@ -170,7 +200,9 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBeGreaterThanOrEqual(2_000);
     expect((error as RateLimitedError).retryAfterMs).toBeLessThanOrEqual(4_100);
-    const { rows } = await pool.query(`select remaining, reset_at > now() as later from upstream_limits where upstream = 'github' and resource = 'core'`);
+    const { rows } = await pool.query(
+      `select remaining, reset_at > now() as later from upstream_limits where upstream = 'github' and resource = 'core'`,
+    );
     expect(rows).toEqual([{ remaining: 0, later: true }]);
   });
 });
@@ -200,15 +232,26 @@ describe('enrichment in the service and the CLI', () => {
     return rows.map((row) => row.id);
   }
 
-  it.each([['REST', {}], ['GraphQL', { GITHUB_TOKEN: 'ghp_test' }]] as const)(
+  it.each([
+    ['REST', {}],
+    ['GraphQL', { GITHUB_TOKEN: 'ghp_test' }],
+  ] as const)(
     '`paperboy ingest day 2025-10-08` links every paper with a githubRepo to a resolved repository (%s)',
     async (_api, extra) => {
-      const result = await runCli(['ingest', 'day', '2025-10-08'], { DATABASE_URL: suite.db.url, HF_BASE_URL: hf.baseUrl, GITHUB_API_URL: github.baseUrl, LOG_LEVEL: 'warn', ...extra });
+      const result = await runCli(['ingest', 'day', '2025-10-08'], {
+        DATABASE_URL: suite.db.url,
+        HF_BASE_URL: hf.baseUrl,
+        GITHUB_API_URL: github.baseUrl,
+        LOG_LEVEL: 'warn',
+        ...extra,
+      });
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^day 2025-10-08: loaded, 23 papers/);
       expect(result.stdout).toMatch(/repositories: \d+ checked in \d+ request\(s\): \d+ resolved/);
-      const { rows } = await suite.db.pool.query(`select count(*)::int as n from papers where raw->'paper' ? 'githubRepo'`);
+      const { rows } = await suite.db.pool.query(
+        `select count(*)::int as n from papers where raw->'paper' ? 'githubRepo'`,
+      );
       expect(rows[0].n).toBeGreaterThan(5);
       expect(await unresolvedGithubRepoPapers(suite.db.pool)).toEqual([]);
     },
@@ -224,7 +267,9 @@ describe('enrichment in the service and the CLI', () => {
     const repos = new Queue('repos', { connection, prefix: env.PAPERBOY_QUEUE_PREFIX });
     try {
       const started = Date.now();
-      const fetch = await settled(await queue.add('fetch-digest', { source: 'hf', kind: 'day', key: '2025-10-08', force: false }));
+      const fetch = await settled(
+        await queue.add('fetch-digest', { source: 'hf', kind: 'day', key: '2025-10-08', force: false }),
+      );
       expect(fetch.returnvalue).toMatchObject({ outcome: 'loaded', papers: 23 });
       const [enrich] = await repos.getJobs(['completed', 'active', 'waiting', 'delayed', 'failed']);
       expect(enrich?.name).toBe('enrich-repos');
@@ -233,7 +278,10 @@ describe('enrichment in the service and the CLI', () => {
       expect(done.returnvalue).toMatchObject({ checked: 13, resolved: 13 });
       // The 429 did not use the job's attempt: one attempt, which succeeded.
       expect(done.attemptsMade).toBe(1);
-      expect(github.requests.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /graphql', 'POST /graphql']);
+      expect(github.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+        'POST /graphql',
+        'POST /graphql',
+      ]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
       expect(await unresolvedGithubRepoPapers(suite.db.pool)).toEqual([]);
     } finally {

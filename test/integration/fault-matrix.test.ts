@@ -35,17 +35,51 @@ interface Fault {
   error?: RegExp;
 }
 
-const send = (body: string | Buffer, status = 200, headers: Record<string, string> = {}) => (_: http.IncomingMessage, response: http.ServerResponse) =>
-  response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...headers }).end(body);
+const send =
+  (body: string | Buffer, status = 200, headers: Record<string, string> = {}) =>
+  (_: http.IncomingMessage, response: http.ServerResponse) =>
+    response
+      .writeHead(status, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
+        ...headers,
+      })
+      .end(body);
 
 const elsewhere = new UpstreamServer();
 
 function faults(): Fault[] {
   return [
-    { name: '429 with Retry-After, then the page', day: '2025-01-01', answers: [send('slow down', 429, { 'retry-after': '1' }), send(goodPage('2025-01-01'))], outcome: 'loaded', attempts: 1, failedRows: 1 },
-    { name: '503, then the page', day: '2025-01-02', answers: [send('busy', 503), send(goodPage('2025-01-02'))], outcome: 'loaded', attempts: 2 },
-    { name: 'connection reset, then the page', day: '2025-01-03', answers: [(request) => request.socket.destroy(), send(goodPage('2025-01-03'))], outcome: 'loaded', attempts: 2 },
-    { name: 'no headers before the timeout, every time', day: '2025-01-04', answers: [() => undefined], outcome: 'failed', attempts: 3, error: /timed out/ },
+    {
+      name: '429 with Retry-After, then the page',
+      day: '2025-01-01',
+      answers: [send('slow down', 429, { 'retry-after': '1' }), send(goodPage('2025-01-01'))],
+      outcome: 'loaded',
+      attempts: 1,
+      failedRows: 1,
+    },
+    {
+      name: '503, then the page',
+      day: '2025-01-02',
+      answers: [send('busy', 503), send(goodPage('2025-01-02'))],
+      outcome: 'loaded',
+      attempts: 2,
+    },
+    {
+      name: 'connection reset, then the page',
+      day: '2025-01-03',
+      answers: [(request) => request.socket.destroy(), send(goodPage('2025-01-03'))],
+      outcome: 'loaded',
+      attempts: 2,
+    },
+    {
+      name: 'no headers before the timeout, every time',
+      day: '2025-01-04',
+      answers: [() => undefined],
+      outcome: 'failed',
+      attempts: 3,
+      error: /timed out/,
+    },
     {
       name: 'a body that stalls half-way, every time',
       day: '2025-01-05',
@@ -72,7 +106,14 @@ function faults(): Fault[] {
       attempts: 3,
       error: /truncated|terminated|other side closed|socket/,
     },
-    { name: 'HTML that ends before </html>', day: '2025-01-07', answers: [send(REAL.subarray(0, REAL.length - 5_000))], outcome: 'failed', attempts: 3, error: /ends before <\/html>/ },
+    {
+      name: 'HTML that ends before </html>',
+      day: '2025-01-07',
+      answers: [send(REAL.subarray(0, REAL.length - 5_000))],
+      outcome: 'failed',
+      attempts: 3,
+      error: /ends before <\/html>/,
+    },
     {
       name: 'a 50 MB body',
       day: '2025-01-08',
@@ -94,12 +135,28 @@ function faults(): Fault[] {
       attempts: 1,
       error: /more than the \d+-byte cap/,
     },
-    { name: 'a redirect loop', day: '2025-01-09', answers: [send('', 302, { location: '/papers/date/2025-01-09' })], outcome: 'empty', attempts: 1 },
-    { name: 'a redirect to a host not on the allow-list', day: '2025-01-10', answers: [(_, response) => response.writeHead(302, { location: `${elsewhere.baseUrl}/papers` }).end()], outcome: 'empty', attempts: 1 },
+    {
+      name: 'a redirect loop',
+      day: '2025-01-09',
+      answers: [send('', 302, { location: '/papers/date/2025-01-09' })],
+      outcome: 'empty',
+      attempts: 1,
+    },
+    {
+      name: 'a redirect to a host not on the allow-list',
+      day: '2025-01-10',
+      answers: [(_, response) => response.writeHead(302, { location: `${elsewhere.baseUrl}/papers` }).end()],
+      outcome: 'empty',
+      attempts: 1,
+    },
     {
       name: 'invalid JSON in the blob',
       day: '2025-01-11',
-      answers: [send(REAL.toString('utf8').replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,'))],
+      answers: [
+        send(
+          REAL.toString('utf8').replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,'),
+        ),
+      ],
       outcome: 'failed',
       attempts: 1,
       error: /not valid JSON/,
@@ -112,9 +169,28 @@ function faults(): Fault[] {
       attempts: 1,
       error: /failed validation: .*upvotes/,
     },
-    { name: 'a page with neither blob nor cards', day: '2025-01-13', answers: [send(captureWithoutBlobOrCards())], outcome: 'failed', attempts: 1, error: /no DailyPapers data-props blob and no paper cards/ },
-    { name: 'an empty day (redirected)', day: '2025-01-14', answers: [send('', 302, { location: '/papers' })], outcome: 'empty', attempts: 1 },
-    { name: 'an empty list', day: '2025-01-15', answers: [send(buildListPage({ entries: [], date: '2025-01-15' }))], outcome: 'empty', attempts: 1 },
+    {
+      name: 'a page with neither blob nor cards',
+      day: '2025-01-13',
+      answers: [send(captureWithoutBlobOrCards())],
+      outcome: 'failed',
+      attempts: 1,
+      error: /no DailyPapers data-props blob and no paper cards/,
+    },
+    {
+      name: 'an empty day (redirected)',
+      day: '2025-01-14',
+      answers: [send('', 302, { location: '/papers' })],
+      outcome: 'empty',
+      attempts: 1,
+    },
+    {
+      name: 'an empty list',
+      day: '2025-01-15',
+      answers: [send(buildListPage({ entries: [], date: '2025-01-15' }))],
+      outcome: 'empty',
+      attempts: 1,
+    },
   ];
 }
 
@@ -130,7 +206,9 @@ describe('upstream fault matrix through the worker', () => {
     await elsewhere.start();
     for (const fault of cases) {
       let call = 0;
-      hf.route(`/papers/date/${fault.day}`, (request, response) => fault.answers[Math.min(call++, fault.answers.length - 1)]!(request, response));
+      hf.route(`/papers/date/${fault.day}`, (request, response) =>
+        fault.answers[Math.min(call++, fault.answers.length - 1)]!(request, response),
+      );
     }
     db = await createTestDatabase();
     env = serviceEnv(db.url, hf.baseUrl, {
@@ -153,15 +231,23 @@ describe('upstream fault matrix through the worker', () => {
     try {
       const jobs = await Promise.all(
         cases.map((fault) =>
-          queue.add('fetch-digest', { source: 'hf', kind: 'day', key: fault.day, force: false }, { attempts: 3, backoff: { type: 'fixed', delay: 100 } }),
+          queue.add(
+            'fetch-digest',
+            { source: 'hf', kind: 'day', key: fault.day, force: false },
+            { attempts: 3, backoff: { type: 'fixed', delay: 100 } },
+          ),
         ),
       );
       const finished = await Promise.all(jobs.map((job) => settled(job, 90_000)));
       for (const [index, fault] of cases.entries()) {
         const job = finished[index]!;
         const state = await job.getState();
-        const listed = (await db.pool.query(`select count(*)::int as n from listings where kind = 'day' and key = $1`, [fault.day])).rows[0].n;
-        const fetches = await db.pool.query(`select outcome, error from digest_fetches where key = $1 order by id`, [fault.day]);
+        const listed = (
+          await db.pool.query(`select count(*)::int as n from listings where kind = 'day' and key = $1`, [fault.day])
+        ).rows[0].n;
+        const fetches = await db.pool.query(`select outcome, error from digest_fetches where key = $1 order by id`, [
+          fault.day,
+        ]);
         const last = fetches.rows.at(-1);
         const observed = { state, attempts: job.attemptsMade, outcome: last?.outcome, listed };
         const expected = {
@@ -177,7 +263,10 @@ describe('upstream fault matrix through the worker', () => {
         }
         // Every attempt left one audit row: the failed ones and, at most, the one that loaded.
         const failedRows = fault.failedRows ?? (fault.outcome === 'failed' ? fault.attempts : fault.attempts - 1);
-        expect(fetches.rows.filter((row) => row.outcome === 'failed'), fault.name).toHaveLength(failedRows);
+        expect(
+          fetches.rows.filter((row) => row.outcome === 'failed'),
+          fault.name,
+        ).toHaveLength(failedRows);
       }
       expect(elsewhere.requests).toHaveLength(0);
       // The only papers in the database are those of the pages that loaded whole.

@@ -53,7 +53,11 @@ describe("Hugging Face's budgets, per bucket", () => {
     await upstream.stop();
   });
 
-  async function startWorker(env: Record<string, string>, gate: QuotaGateOptions, roles: Array<'worker' | 'dashboard'> = ['worker']) {
+  async function startWorker(
+    env: Record<string, string>,
+    gate: QuotaGateOptions,
+    roles: Array<'worker' | 'dashboard'> = ['worker'],
+  ) {
     upstream.gate = new QuotaGate(gate);
     const fullEnv = serviceEnv(db.url, upstream.baseUrl, env);
     // The test's own budget variables replace the suite's fast ones; unset ones fall back to Hugging Face's defaults.
@@ -87,14 +91,18 @@ describe("Hugging Face's budgets, per bucket", () => {
         return digests.queue.add(JOBS.fetchDigest, payload);
       }),
     );
-    for (const job of jobs) expect((await settledIn(digests.queue, job, 60_000)).returnvalue).toMatchObject({ outcome: 'loaded' });
+    for (const job of jobs)
+      expect((await settledIn(digests.queue, job, 60_000)).returnvalue).toMatchObject({ outcome: 'loaded' });
     return Date.now();
   }
 
   const span = (times: number[]) => (times.length < 2 ? 0 : Math.max(...times) - Math.min(...times));
 
   it('runs a long API backfill and a stream of HTML fetches at once, each at its own budget: no 429, no window over its quota', async () => {
-    const { gate, backfills, digests } = await startWorker(budgetEnv(5, 20), { windowMs: WINDOW_MS, quotas: { pages: 5, api: 20 } });
+    const { gate, backfills, digests } = await startWorker(budgetEnv(5, 20), {
+      windowMs: WINDOW_MS,
+      quotas: { pages: 5, api: 20 },
+    });
     const range = dayRange(40, 30);
     // Two days list every capture's papers: each is three API pages, three requests of the API budget.
     upstream.bigDays.add(range.keys[3]!).add(range.keys[20]!);
@@ -127,7 +135,10 @@ describe("Hugging Face's budgets, per bucket", () => {
     );
     const range = dayRange(12, 30);
     const started = Date.now();
-    const [result, htmlDone] = await Promise.all([apiBackfill(backfills, range), htmlFetches(digests, dayRange(6, 80).keys)]);
+    const [result, htmlDone] = await Promise.all([
+      apiBackfill(backfills, range),
+      htmlFetches(digests, dayRange(6, 80).keys),
+    ]);
 
     expect(gate.refused.api).toBeGreaterThan(0);
     expect(gate.refused.pages).toBe(0);
@@ -136,13 +147,18 @@ describe("Hugging Face's budgets, per bucket", () => {
     expect(result.failed).toEqual([]);
     // The HTML fetches went on at their pace while the API bucket was paused.
     expect(htmlDone - started).toBeLessThan(5 * 500 + 2_500);
-    const pausedSpans = gate.arrivals.api.slice(1).map((at, index) => [gate.arrivals.api[index]!, at] as const).filter(([from, to]) => to - from >= 900);
+    const pausedSpans = gate.arrivals.api
+      .slice(1)
+      .map((at, index) => [gate.arrivals.api[index]!, at] as const)
+      .filter(([from, to]) => to - from >= 900);
     expect(pausedSpans.length).toBeGreaterThan(0);
-    const pagesDuringPauses = gate.arrivals.pages.filter((at) => pausedSpans.some(([from, to]) => at > from && at < to));
+    const pagesDuringPauses = gate.arrivals.pages.filter((at) =>
+      pausedSpans.some(([from, to]) => at > from && at < to),
+    );
     expect(pagesDuringPauses.length).toBeGreaterThan(0);
   });
 
-  it("follows a server policy larger than the default budget: the bucket speeds up to it", async () => {
+  it('follows a server policy larger than the default budget: the bucket speeds up to it', async () => {
     const { gate, backfills, budget, dashboardUrl } = await startWorker(
       { ...budgetEnv(5, undefined), PAPERBOY_WORKER_CONCURRENCY: '1' },
       { windowMs: WINDOW_MS, quotas: { pages: 5, api: 20 } },
@@ -156,7 +172,10 @@ describe("Hugging Face's budgets, per bucket", () => {
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(gate.refused.api).toBe(0);
     expect(gate.busiestWindow('api')).toBeLessThanOrEqual(20);
-    expect(await budget.readBucket('api')).toMatchObject({ policy: { quota: 20, windowMs: WINDOW_MS }, remaining: expect.any(Number) });
+    expect(await budget.readBucket('api')).toMatchObject({
+      policy: { quota: 20, windowMs: WINDOW_MS },
+      remaining: expect.any(Number),
+    });
     expect((await budget.readBucket('pages')).policy).toEqual({ quota: 5, windowMs: WINDOW_MS });
     // Exported for Prometheus: the quota followed and what the server last said was left.
     const metrics = await (await fetch(`${dashboardUrl}/metrics`)).text();
@@ -183,13 +202,21 @@ describe("Hugging Face's budgets, per bucket", () => {
   });
 
   it('changes nothing on garbled headers: the configured pace, no 429', async () => {
-    const { gate, backfills, budget } = await startWorker(budgetEnv(5, 10), { windowMs: WINDOW_MS, quotas: { pages: 5, api: 10 }, headers: 'garbled' });
+    const { gate, backfills, budget } = await startWorker(budgetEnv(5, 10), {
+      windowMs: WINDOW_MS,
+      quotas: { pages: 5, api: 10 },
+      headers: 'garbled',
+    });
     const range = dayRange(8, 30);
     const result = await apiBackfill(backfills, range);
     expect(result.loaded).toEqual(range.keys);
     expect(gate.refused.api).toBe(0);
     // 10 per 2 s: 222 ms apart.
     expect(span(gate.arrivals.api)).toBeGreaterThanOrEqual(7 * (WINDOW_MS / 9) - 100);
-    expect(await budget.readBucket('api')).toMatchObject({ policy: { quota: 10, windowMs: WINDOW_MS }, remaining: undefined, pausedUntil: undefined });
+    expect(await budget.readBucket('api')).toMatchObject({
+      policy: { quota: 10, windowMs: WINDOW_MS },
+      remaining: undefined,
+      pausedUntil: undefined,
+    });
   });
 });

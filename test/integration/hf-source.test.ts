@@ -11,7 +11,14 @@ import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-d
 import { reparseDigests } from '../../src/stages/reparse-digests.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { API_2024_08_01, API_2026_07_31_EARLY, apiEntries, captureWithoutBlob, captureWithoutBlobOrCards, realApiEntries } from '../support/digests.ts';
+import {
+  API_2024_08_01,
+  API_2026_07_31_EARLY,
+  apiEntries,
+  captureWithoutBlob,
+  captureWithoutBlobOrCards,
+  realApiEntries,
+} from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
@@ -28,17 +35,37 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
 
   beforeAll(async () => {
     await hf.start();
-    hf.route('/api/daily_papers?date=2024-08-01&limit=100&p=0', { body: readFixture(`hf-api/${API_2024_08_01}`), headers: { 'content-type': 'application/json' } })
+    hf.route('/api/daily_papers?date=2024-08-01&limit=100&p=0', {
+      body: readFixture(`hf-api/${API_2024_08_01}`),
+      headers: { 'content-type': 'application/json' },
+    })
       .route('/papers/date/2024-08-01', { body: capture })
       .route('/papers/date/2024-08-02', { body: cardsOnly })
       .route('/papers/date/2024-08-03', { body: buildListPage({ entries: [], date: '2024-08-03', layout: '2025' }) })
-      .route('/papers/week/2026-W31', { body: buildListPage({ entries: apiEntries(API_2026_07_31_EARLY), date: '2026-07-27', layout: '2025', periodType: 'week' }) })
-      .route('/api/daily_papers?date=2024-08-04&limit=100&p=0', { status: 404, body: readFixture('hf-api/hf-api-error-404-body.json') });
+      .route('/papers/week/2026-W31', {
+        body: buildListPage({
+          entries: apiEntries(API_2026_07_31_EARLY),
+          date: '2026-07-27',
+          layout: '2025',
+          periodType: 'week',
+        }),
+      })
+      .route('/api/daily_papers?date=2024-08-04&limit=100&p=0', {
+        status: 404,
+        body: readFixture('hf-api/hf-api-error-404-body.json'),
+      });
     // A month of every real entry, served 100 at a time the way the API pages.
     for (let page = 0; page * 100 <= allEntries.length; page += 1) {
-      hf.route(`/api/daily_papers?month=2026-07&limit=100&p=${page}`, { body: JSON.stringify(allEntries.slice(page * 100, page * 100 + 100)) });
+      hf.route(`/api/daily_papers?month=2026-07&limit=100&p=${page}`, {
+        body: JSON.stringify(allEntries.slice(page * 100, page * 100 + 100)),
+      });
     }
-    const http = new HttpClient({ userAgent: 'paperboy-test', timeoutMs: 5_000, maxBodyBytes: 5_000_000, allowedOrigins: [hf.baseUrl] });
+    const http = new HttpClient({
+      userAgent: 'paperboy-test',
+      timeoutMs: 5_000,
+      maxBodyBytes: 5_000_000,
+      allowedOrigins: [hf.baseUrl],
+    });
     db = await createTestDatabase();
     pool = createPool(db.url, logger);
     deps = { http, pool, hf: { baseUrl: hf.baseUrl, token: undefined }, logger };
@@ -56,12 +83,20 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   });
 
   it('ingests a day through the JSON API with --via api', async () => {
-    const result = await runCli(['ingest', 'day', '2024-08-01', '--via', 'api', '--no-enrich'], { DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--via', 'api', '--no-enrich'], {
+      DATABASE_URL: db.url,
+      HF_BASE_URL: hf.baseUrl,
+      LOG_LEVEL: 'warn',
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('day 2024-08-01: loaded, 11 papers (11 new, 0 updated, 0 unchanged)\n');
     const { rows } = await pool.query(`select transport, url, paper_count from digest_fetches`);
-    expect(rows).toEqual([{ transport: 'api', url: `${hf.baseUrl}/api/daily_papers?date=2024-08-01&limit=100&p=0`, paper_count: 11 }]);
-    const llama = await pool.query(`select upvotes, array_length(authors, 1) as authors from papers where id = '2407.21783'`);
+    expect(rows).toEqual([
+      { transport: 'api', url: `${hf.baseUrl}/api/daily_papers?date=2024-08-01&limit=100&p=0`, paper_count: 11 },
+    ]);
+    const llama = await pool.query(
+      `select upvotes, array_length(authors, 1) as authors from papers where id = '2407.21783'`,
+    );
     expect(llama.rows).toEqual([{ upvotes: 49, authors: 533 }]);
   });
 
@@ -91,16 +126,31 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   });
 
   it.each([
-    ['a blob that is not valid JSON', '2024-08-10', capture.toString('utf8').replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,'), /not valid JSON/],
+    [
+      'a blob that is not valid JSON',
+      '2024-08-10',
+      capture.toString('utf8').replace('data-props="{&quot;canSubmit&quot;', 'data-props="{&quot;canSubmit&quot;,,'),
+      /not valid JSON/,
+    ],
     ['a body cut off before </html>', '2024-08-11', capture.toString('utf8').slice(0, 150_000), /truncated body/],
-    ['a page that lost its blob and its cards', '2024-08-12', captureWithoutBlobOrCards(), /no DailyPapers data-props blob and no paper cards/],
+    [
+      'a page that lost its blob and its cards',
+      '2024-08-12',
+      captureWithoutBlobOrCards(),
+      /no DailyPapers data-props blob and no paper cards/,
+    ],
   ])('records %s as failed and loads nothing, after a good load', async (_label, date, body, message) => {
     await ingestDigest(deps, digestRef('day', '2024-08-01'));
     const before = await pool.query(`select id, xmin::text from papers order by id`);
     hf.route(`/papers/date/${date}`, { body });
     await expect(ingestDigest(deps, digestRef('day', date))).rejects.toThrow(message);
-    const { rows } = await pool.query(`select outcome, paper_count, error, parser_version from digest_fetches where key = $1`, [date]);
-    expect(rows).toEqual([{ outcome: 'failed', paper_count: 0, error: expect.stringMatching(message), parser_version: PARSER_VERSION }]);
+    const { rows } = await pool.query(
+      `select outcome, paper_count, error, parser_version from digest_fetches where key = $1`,
+      [date],
+    );
+    expect(rows).toEqual([
+      { outcome: 'failed', paper_count: 0, error: expect.stringMatching(message), parser_version: PARSER_VERSION },
+    ]);
     expect((await pool.query(`select id, xmin::text from papers order by id`)).rows).toEqual(before.rows);
     expect((await pool.query(`select count(*)::int as n from listings where key = $1`, [date])).rows[0].n).toBe(0);
   });
@@ -122,7 +172,11 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   it('accumulates a saved search: every match over time stays listed under the query', async () => {
     const [first, second] = [apiEntries(API_2024_08_01).slice(0, 3), apiEntries(API_2024_08_01).slice(2, 6)];
     const search = digestRef('search', 'lightweight');
-    hf.route('/papers?q=lightweight', { body: buildListPage({ entries: first, date: '2024-08-01' }) }, { body: buildListPage({ entries: second, date: '2024-08-02' }) });
+    hf.route(
+      '/papers?q=lightweight',
+      { body: buildListPage({ entries: first, date: '2024-08-01' }) },
+      { body: buildListPage({ entries: second, date: '2024-08-02' }) },
+    );
     expect(await ingestDigest(deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 3 });
     expect(await ingestDigest(deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 4 });
     const { rows } = await pool.query(`select kind, key, count(*)::int as n from listings group by kind, key`);
@@ -141,13 +195,19 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
     const cardsResult = await ingestDigest(deps, digestRef('day', '2024-08-02'));
     expect(cardsResult).toMatchObject({ outcome: 'loaded', paperCount: 13, counts: { inserted: 13 } });
     expect(cardsResult.warnings[0]).toMatch(/no DailyPapers blob: 13 papers read from the page's cards/);
-    const sighting = await pool.query(`select title, upvotes, num_comments, abstract, authors from papers where id = '2407.21783'`);
-    expect(sighting.rows).toEqual([{ title: 'The Llama 3 Herd of Models', upvotes: 94, num_comments: 5, abstract: null, authors: null }]);
+    const sighting = await pool.query(
+      `select title, upvotes, num_comments, abstract, authors from papers where id = '2407.21783'`,
+    );
+    expect(sighting.rows).toEqual([
+      { title: 'The Llama 3 Herd of Models', upvotes: 94, num_comments: 5, abstract: null, authors: null },
+    ]);
     const fetch = await pool.query(`select outcome, warnings from digest_fetches`);
     expect(fetch.rows[0].warnings[0]).toMatch(/cards/);
 
     await ingestDigest(deps, digestRef('day', '2024-08-01'));
-    const full = await pool.query(`select abstract is not null as has_abstract, array_length(authors, 1) as authors from papers where id = '2407.21783'`);
+    const full = await pool.query(
+      `select abstract is not null as has_abstract, array_length(authors, 1) as authors from papers where id = '2407.21783'`,
+    );
     expect(full.rows).toEqual([{ has_abstract: true, authors: 533 }]);
   });
 
@@ -177,13 +237,21 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
     const { rows } = await pool.query(
       `select outcome, parser_version, reparse_of is not null as is_reparse, fetched_at from digest_fetches order by id`,
     );
-    expect(rows.at(-1)).toEqual({ outcome: 'loaded', parser_version: PARSER_VERSION, is_reparse: true, fetched_at: new Date('2024-08-01T23:00:00Z') });
+    expect(rows.at(-1)).toEqual({
+      outcome: 'loaded',
+      parser_version: PARSER_VERSION,
+      is_reparse: true,
+      fetched_at: new Date('2024-08-01T23:00:00Z'),
+    });
     const observed = await pool.query(`select distinct observed_at from papers`);
     expect(observed.rows).toEqual([{ observed_at: new Date('2024-08-01T23:00:00Z') }]);
 
     // Already done by the current parser: a second run has nothing to do.
     expect(await reparseDigests(pool, { kind: 'day' }, logger)).toMatchObject({ considered: 1, loaded: 0, failed: [] });
     // --all redoes it, and the idempotent load writes no paper.
-    expect(await reparseDigests(pool, { all: true }, logger)).toMatchObject({ loaded: 1, counts: { inserted: 0, updated: 0, unchanged: 13 } });
+    expect(await reparseDigests(pool, { all: true }, logger)).toMatchObject({
+      loaded: 1,
+      counts: { inserted: 0, updated: 0, unchanged: 13 },
+    });
   });
 });

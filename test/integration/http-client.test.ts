@@ -64,7 +64,10 @@ describe('HttpClient against a real local server', () => {
   });
 
   it('maps 429 to RateLimitedError carrying Retry-After, or a minute when absent', async () => {
-    await expect(http.get(`${upstream.baseUrl}/busy`)).rejects.toMatchObject({ name: 'RateLimitedError', retryAfterMs: 7_000 });
+    await expect(http.get(`${upstream.baseUrl}/busy`)).rejects.toMatchObject({
+      name: 'RateLimitedError',
+      retryAfterMs: 7_000,
+    });
     const error = await http.get(`${upstream.baseUrl}/busy-no-header`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(60_000);

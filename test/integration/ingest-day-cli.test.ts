@@ -58,7 +58,9 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
     expect(tora.authors.slice(0, 2)).toEqual(['Zhenghao Zhang', 'Junchao Liao']);
     expect(rows.find((row) => row.id === '2404.01300')).toMatchObject({ upvotes: 3 });
 
-    const fetches = await db.pool.query(`select source, kind, key, url, http_status, outcome, paper_count, error from digest_fetches`);
+    const fetches = await db.pool.query(
+      `select source, kind, key, url, http_status, outcome, paper_count, error from digest_fetches`,
+    );
     expect(fetches.rows).toEqual([
       {
         source: 'hf',
@@ -80,7 +82,9 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
     expect(result.stdout).toBe('day 2024-08-01: not modified since the last fetch (13 papers), nothing written\n');
     // Same xmin means the tuple was not rewritten, not merely rewritten with equal values.
     expect(await paperSnapshot(db.pool)).toEqual(before);
-    const { rows } = await db.pool.query(`select outcome, content_sha256 from digest_fetches where key = '2024-08-01' order by id`);
+    const { rows } = await db.pool.query(
+      `select outcome, content_sha256 from digest_fetches where key = '2024-08-01' order by id`,
+    );
     expect(rows.map((row) => row.outcome)).toEqual(['loaded', 'not_modified']);
     expect(rows[1].content_sha256).toBe(rows[0].content_sha256);
   });
@@ -107,7 +111,10 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const url = `${hf.baseUrl}/papers/date/2024-08-05`;
-    const errorLines = result.stderr.trimEnd().split('\n').filter((line) => line.startsWith('paperboy:'));
+    const errorLines = result.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((line) => line.startsWith('paperboy:'));
     expect(errorLines).toEqual([
       `paperboy: error: no DailyPapers data-props blob and no paper cards on ${url}: the page layout changed or this is not a papers page`,
     ]);
@@ -118,7 +125,14 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
       `select outcome, http_status, paper_count, error, excerpt, content_sha256 is not null as kept from digest_fetches where key = '2024-08-05'`,
     );
     expect(rows).toEqual([
-      { outcome: 'failed', http_status: 200, paper_count: 0, error: expect.stringContaining(url), excerpt: expect.stringContaining('Daily Papers'), kept: true },
+      {
+        outcome: 'failed',
+        http_status: 200,
+        paper_count: 0,
+        error: expect.stringContaining(url),
+        excerpt: expect.stringContaining('Daily Papers'),
+        kept: true,
+      },
     ]);
   });
 
@@ -130,7 +144,10 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
   });
 
   it('reports every bad environment variable in one message', async () => {
-    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], { DATABASE_URL: 'mysql://nope', HF_BASE_URL: 'nope' });
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], {
+      DATABASE_URL: 'mysql://nope',
+      HF_BASE_URL: 'nope',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
     expect(result.stderr).toContain('HF_BASE_URL: must be an http(s) URL');
@@ -169,7 +186,9 @@ describe('paperboy ingest day with no DATABASE_URL (embedded Postgres)', () => {
     const client = new pg.Client({ connectionString: embedded.databaseUrl });
     try {
       await client.connect();
-      const { rows } = await client.query(`select count(*)::int as papers, min(first_seen_at) = max(first_seen_at) as one_insert_batch from papers`);
+      const { rows } = await client.query(
+        `select count(*)::int as papers, min(first_seen_at) = max(first_seen_at) as one_insert_batch from papers`,
+      );
       expect(rows[0]).toEqual({ papers: 13, one_insert_batch: true });
     } finally {
       await client.end();

@@ -26,15 +26,29 @@ describe('ingestDigest: conditional requests and unchanged pages', () => {
         response.writeHead(304, { etag: ETAG }).end();
         return;
       }
-      response.writeHead(200, { etag: ETAG, 'last-modified': 'Thu, 01 Aug 2024 23:00:00 GMT', 'content-length': String(capture.length) });
+      response.writeHead(200, {
+        etag: ETAG,
+        'last-modified': 'Thu, 01 Aug 2024 23:00:00 GMT',
+        'content-length': String(capture.length),
+      });
       response.end(capture);
     });
     // The same page without validators: only the content hash can tell it is unchanged.
     hf.route('/papers/date/2024-08-02', { body: capture });
     db = await createTestDatabase();
     pool = createPool(db.url, createLogger({ level: 'silent', pretty: false }));
-    const http = new HttpClient({ userAgent: 'paperboy-test', timeoutMs: 5_000, maxBodyBytes: 5_000_000, allowedOrigins: [hf.baseUrl] });
-    deps = { http, pool, hf: { baseUrl: hf.baseUrl, token: undefined }, logger: createLogger({ level: 'silent', pretty: false }) };
+    const http = new HttpClient({
+      userAgent: 'paperboy-test',
+      timeoutMs: 5_000,
+      maxBodyBytes: 5_000_000,
+      allowedOrigins: [hf.baseUrl],
+    });
+    deps = {
+      http,
+      pool,
+      hf: { baseUrl: hf.baseUrl, token: undefined },
+      logger: createLogger({ level: 'silent', pretty: false }),
+    };
   });
 
   afterAll(async () => {
@@ -63,20 +77,39 @@ describe('ingestDigest: conditional requests and unchanged pages', () => {
     );
     expect(rows).toEqual([
       { outcome: 'loaded', http_status: 200, etag: ETAG, has_sha: true, parser_version: PARSER_VERSION, timed: true },
-      { outcome: 'not_modified', http_status: 304, etag: ETAG, has_sha: true, parser_version: PARSER_VERSION, timed: true },
+      {
+        outcome: 'not_modified',
+        http_status: 304,
+        etag: ETAG,
+        has_sha: true,
+        parser_version: PARSER_VERSION,
+        timed: true,
+      },
     ]);
   });
 
   it('with force, fetches unconditionally and re-parses', async () => {
     const forced = await ingestDigest(deps, dayDigest('2024-08-01'), { force: true });
-    expect(forced).toMatchObject({ outcome: 'loaded', httpStatus: 200, counts: { inserted: 0, updated: 0, unchanged: 13 } });
+    expect(forced).toMatchObject({
+      outcome: 'loaded',
+      httpStatus: 200,
+      counts: { inserted: 0, updated: 0, unchanged: 13 },
+    });
     expect(hf.requestsTo('/papers/date/2024-08-01').at(-1)!.headers['if-none-match']).toBeUndefined();
   });
 
   it('recognises unchanged bytes by sha256 when the server sends no validators', async () => {
-    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({ outcome: 'loaded', counts: { unchanged: 13 } });
-    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({ outcome: 'not_modified', httpStatus: 200 });
-    const { rows } = await pool.query(`select count(distinct content_sha256)::int as n from digest_fetches where key = '2024-08-02'`);
+    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({
+      outcome: 'loaded',
+      counts: { unchanged: 13 },
+    });
+    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({
+      outcome: 'not_modified',
+      httpStatus: 200,
+    });
+    const { rows } = await pool.query(
+      `select count(distinct content_sha256)::int as n from digest_fetches where key = '2024-08-02'`,
+    );
     expect(rows[0].n).toBe(1);
   });
 

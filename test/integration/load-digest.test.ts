@@ -77,7 +77,13 @@ describe('loadDigest on real Postgres', () => {
        where p.id = '2607.28568'`,
     );
     expect(rows).toEqual([
-      expect.objectContaining({ id: '2607.28568', upvotes: 111, listed_upvotes: 111, metric_upvotes: 111, first_listed_at: T1 }),
+      expect.objectContaining({
+        id: '2607.28568',
+        upvotes: 111,
+        listed_upvotes: 111,
+        metric_upvotes: 111,
+        first_listed_at: T1,
+      }),
     ]);
     const fetches = await pool.query(`select outcome, paper_count, fetched_at from digest_fetches`);
     expect(fetches.rows).toEqual([{ outcome: 'loaded', paper_count: 34, fetched_at: T1 }]);
@@ -88,7 +94,11 @@ describe('loadDigest on real Postgres', () => {
     await load(pool, day('2026-07-31'), listed, T1);
     const before = await tuples(pool);
     const again = await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_EARLY), T1);
-    expect(again).toMatchObject({ counts: { inserted: 0, updated: 0, unchanged: 34 }, metricsAppended: 0, listingsWritten: 0 });
+    expect(again).toMatchObject({
+      counts: { inserted: 0, updated: 0, unchanged: 34 },
+      metricsAppended: 0,
+      listingsWritten: 0,
+    });
     expect(await tuples(pool)).toEqual(before);
   });
 
@@ -96,7 +106,11 @@ describe('loadDigest on real Postgres', () => {
     await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_EARLY), T1);
     const before = await tuples(pool);
     const later = await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_EARLY), T2);
-    expect(later).toMatchObject({ counts: { inserted: 0, updated: 0, unchanged: 34 }, metricsAppended: 0, listingsWritten: 34 });
+    expect(later).toMatchObject({
+      counts: { inserted: 0, updated: 0, unchanged: 34 },
+      metricsAppended: 0,
+      listingsWritten: 34,
+    });
     const after = await tuples(pool);
     expect(after.papers).toEqual(before.papers);
     expect(after.metrics).toEqual(before.metrics);
@@ -140,7 +154,10 @@ describe('loadDigest on real Postgres', () => {
     repeated.paper.upvotes += 10;
     const listed = listedFromApi(API_2024_08_01, [...entries, repeated]);
     expect(listed).toHaveLength(3);
-    expect(listed[0]).toMatchObject({ rank: 1, paper: { id: entries[0]!.paper.id, upvotes: entries[0]!.paper.upvotes + 10 } });
+    expect(listed[0]).toMatchObject({
+      rank: 1,
+      paper: { id: entries[0]!.paper.id, upvotes: entries[0]!.paper.upvotes + 10 },
+    });
     await load(pool, day('2024-08-01'), listed, T1);
     const { rows } = await pool.query(`select rank, upvotes from listings where paper_id = $1`, [entries[0]!.paper.id]);
     expect(rows).toEqual([{ rank: 1, upvotes: entries[0]!.paper.upvotes + 10 }]);
@@ -158,7 +175,9 @@ describe('loadDigest on real Postgres', () => {
       { paper_id: '2607.26497', history: [37, 46], times: [T1, T2] },
       { paper_id: '2607.28568', history: [111, 168], times: [T1, T2] },
     ]);
-    const counts = await pool.query(`select count(*)::int as n, count(distinct paper_id)::int as papers from paper_metrics`);
+    const counts = await pool.query(
+      `select count(*)::int as n, count(distinct paper_id)::int as papers from paper_metrics`,
+    );
     // 34 papers at T1, 26 of them changed at T2 (all overlapping ones did), 4 new at T2, nothing at T3.
     expect(counts.rows[0]).toEqual({ n: 34 + 26 + 4, papers: 38 });
   });
@@ -184,7 +203,9 @@ describe('loadDigest on real Postgres', () => {
               (select array_agg(upvotes order by observed_at) from paper_metrics m where m.paper_id = p.id) as history
        from papers p join listings l on l.paper_id = p.id where p.id = '2607.28568'`,
     );
-    expect(rows).toEqual([{ upvotes: 168, observed_at: T2, listed: 168, first_listed_at: T1, last_listed_at: T2, history: [111, 168] }]);
+    expect(rows).toEqual([
+      { upvotes: 168, observed_at: T2, listed: 168, first_listed_at: T1, last_listed_at: T2, history: [111, 168] },
+    ]);
   });
 
   it('runs overlapping loads concurrently without deadlock, ending as a serial run does', async () => {
@@ -195,8 +216,16 @@ describe('loadDigest on real Postgres', () => {
     // A day and the week and month containing it, loaded at once: heavy overlap, values that grow over time.
     const loads: Array<[DigestRef, ListedPaper[], Date]> = [
       [day('2026-07-31'), early, T1],
-      [{ source: 'hf', kind: 'week', key: '2026-W31' }, [...later, ...html].map((item, index) => ({ ...item, rank: index + 1 })), T2],
-      [{ source: 'hf', kind: 'month', key: '2026-07' }, [...later.slice(5), ...api2024].map((item, index) => ({ ...item, rank: index + 1 })), T3],
+      [
+        { source: 'hf', kind: 'week', key: '2026-W31' },
+        [...later, ...html].map((item, index) => ({ ...item, rank: index + 1 })),
+        T2,
+      ],
+      [
+        { source: 'hf', kind: 'month', key: '2026-07' },
+        [...later.slice(5), ...api2024].map((item, index) => ({ ...item, rank: index + 1 })),
+        T3,
+      ],
       [day('2024-08-01'), html, T1],
     ];
 

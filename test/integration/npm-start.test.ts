@@ -14,7 +14,9 @@ describe('paperboy start with embedded defaults (what `npm start` runs)', () => 
 
   beforeAll(async () => {
     await hf.start();
-    hf.route(`/papers/date/${today}`, { body: buildListPage({ entries: apiEntries('hf-api-daily_papers-2026-08-21.json'), date: today }) });
+    hf.route(`/papers/date/${today}`, {
+      body: buildListPage({ entries: apiEntries('hf-api-daily_papers-2026-08-21.json'), date: today }),
+    });
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-start-'));
     await chmod(dataDir, 0o755);
   });
@@ -26,9 +28,18 @@ describe('paperboy start with embedded defaults (what `npm start` runs)', () => 
 
   it('starts Postgres and Redis itself, says where the dashboard is, serves /healthz and /metrics, and loads today', async () => {
     // No DATABASE_URL, no REDIS_URL: exactly a fresh clone's `npm start`.
-    const service = spawnRole('start', { HF_BASE_URL: hf.baseUrl, PAPERBOY_DATA_DIR: dataDir, DASHBOARD_PORT: '0', LOG_LEVEL: 'info' });
+    const service = spawnRole('start', {
+      HF_BASE_URL: hf.baseUrl,
+      PAPERBOY_DATA_DIR: dataDir,
+      DASHBOARD_PORT: '0',
+      LOG_LEVEL: 'info',
+    });
     try {
-      const url = await waitFor(async () => /paperboy: dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(service.output())?.[1], 60_000, 'the dashboard line');
+      const url = await waitFor(
+        async () => /paperboy: dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(service.output())?.[1],
+        60_000,
+        'the dashboard line',
+      );
       expect(service.output()).toContain('started embedded Postgres on 127.0.0.1:');
       expect(service.output()).toContain('started redis-server on 127.0.0.1:');
 
@@ -38,7 +49,11 @@ describe('paperboy start with embedded defaults (what `npm start` runs)', () => 
         async () => {
           const text = await (await fetch(`${url}/metrics`)).text();
           // Each gauge is read by its own query: wait until one scrape sees the load everywhere.
-          return text.includes('paperboy_papers 17') && text.includes('paperboy_fetches_total{kind="day",outcome="loaded"} 1') && text;
+          return (
+            text.includes('paperboy_papers 17') &&
+            text.includes('paperboy_fetches_total{kind="day",outcome="loaded"} 1') &&
+            text
+          );
         },
         30_000,
         "today's page to be loaded",

@@ -25,14 +25,24 @@ describe('querying the database', () => {
   let http: HttpClient;
 
   async function load(kind: 'day', key: string, listed: ReturnType<typeof listedFromApi>, at: Date) {
-    await loadDigest(pool, { digest: { source: 'hf', kind, key }, parsed: { origin: 'api', papers: listed, warnings: [] }, observedAt: at, fetch: { url: 'test', httpStatus: 200, error: null } });
+    await loadDigest(pool, {
+      digest: { source: 'hf', kind, key },
+      parsed: { origin: 'api', papers: listed, warnings: [] },
+      observedAt: at,
+      fetch: { url: 'test', httpStatus: 200, error: null },
+    });
   }
 
   beforeAll(async () => {
     await github.start();
     db = await createTestDatabase();
     pool = createPool(db.url, logger);
-    http = new HttpClient({ userAgent: 'paperboy-test', timeoutMs: 5_000, maxBodyBytes: 5_000_000, allowedOrigins: [github.baseUrl] });
+    http = new HttpClient({
+      userAgent: 'paperboy-test',
+      timeoutMs: 5_000,
+      maxBodyBytes: 5_000_000,
+      allowedOrigins: [github.baseUrl],
+    });
     await load('day', '2024-08-01', listedFromHtml2024(), T('2024-08-02T00:00:00Z'));
     await load('day', '2025-10-08', listedFromApi('hf-api-daily_papers-2025-10-08.json'), T('2025-10-09T00:00:00Z'));
     await load('day', '2026-07-31', listedFromApi(API_2026_07_31_EARLY), T('2026-07-31T12:00:00Z'));
@@ -54,16 +64,29 @@ describe('querying the database', () => {
 
   describe('views', () => {
     it('paper_overview: a paper with its best repository, first listing and latest upvotes', async () => {
-      const { rows } = await pool.query(`select id, upvotes, first_listed_at, repo, repo_stars from paper_overview where id = '2607.28624'`);
+      const { rows } = await pool.query(
+        `select id, upvotes, first_listed_at, repo, repo_stars from paper_overview where id = '2607.28624'`,
+      );
       expect(rows).toEqual([
-        { id: '2607.28624', upvotes: expect.any(Number), first_listed_at: T('2026-07-31T12:00:00Z'), repo: 'yaoyao-jpg/PhiZero', repo_stars: github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count },
+        {
+          id: '2607.28624',
+          upvotes: expect.any(Number),
+          first_listed_at: T('2026-07-31T12:00:00Z'),
+          repo: 'yaoyao-jpg/PhiZero',
+          repo_stars: github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count,
+        },
       ]);
       const later = listedFromApi(API_2026_07_31_LATER).find((item) => item.paper.id === '2607.28624');
-      expect(rows[0].upvotes).toBe(later?.paper.upvotes ?? listedFromApi(API_2026_07_31_EARLY).find((item) => item.paper.id === '2607.28624')!.paper.upvotes);
+      expect(rows[0].upvotes).toBe(
+        later?.paper.upvotes ??
+          listedFromApi(API_2026_07_31_EARLY).find((item) => item.paper.id === '2607.28624')!.paper.upvotes,
+      );
     });
 
     it('daily_top: the papers of a day ranked by upvotes', async () => {
-      const { rows } = await pool.query(`select position, id, upvotes from daily_top where day = '2024-08-01' order by position limit 3`);
+      const { rows } = await pool.query(
+        `select position, id, upvotes from daily_top where day = '2024-08-01' order by position limit 3`,
+      );
       expect(rows).toEqual([
         { position: '1', id: '2407.21783', upvotes: 94 },
         { position: '2', id: '2407.21705', upvotes: 24 },
@@ -97,11 +120,24 @@ describe('querying the database', () => {
       expect(result.stderr).toBe('');
       const rows = JSON.parse(result.stdout);
       expect(rows.map((row: { id: string }) => row.id)).toEqual(['2407.21783', '2407.21705', '2407.21770']);
-      expect(Object.keys(rows[0])).toEqual(['id', 'title', 'upvotes', 'num_comments', 'first_listed_at', 'repo', 'repo_stars', 'repo_language', 'repo_license']);
+      expect(Object.keys(rows[0])).toEqual([
+        'id',
+        'title',
+        'upvotes',
+        'num_comments',
+        'first_listed_at',
+        'repo',
+        'repo_stars',
+        'repo_language',
+        'repo_license',
+      ]);
     });
 
     it('papers --since with --has-code and --min-upvotes, as CSV', async () => {
-      const result = await runCli(['query', 'papers', '--since', '2026-07-01', '--has-code', '--min-upvotes', '20', '--csv'], env());
+      const result = await runCli(
+        ['query', 'papers', '--since', '2026-07-01', '--has-code', '--min-upvotes', '20', '--csv'],
+        env(),
+      );
       const [header, ...lines] = result.stdout.trimEnd().split('\n');
       expect(header).toBe('id,title,upvotes,num_comments,first_listed_at,repo,repo_stars,repo_language,repo_license');
       expect(lines.length).toBeGreaterThan(3);
@@ -117,7 +153,9 @@ describe('querying the database', () => {
       expect(llama[0].id).toBe('2407.21783');
       const phrase = JSON.parse((await runCli(['query', 'search', '"process reward model"', '--json'], env())).stdout);
       expect(phrase.map((row: { id: string }) => row.id)).toContain('2510.06217');
-      const excluded = JSON.parse((await runCli(['query', 'search', '"process reward model" -tabular', '--json'], env())).stdout);
+      const excluded = JSON.parse(
+        (await runCli(['query', 'search', '"process reward model" -tabular', '--json'], env())).stdout,
+      );
       expect(excluded.map((row: { id: string }) => row.id)).not.toContain('2510.06217');
     });
 
@@ -131,10 +169,16 @@ describe('querying the database', () => {
     });
 
     it('paper shows listings, upvote history and repositories with star history', async () => {
-      const detail = JSON.parse((await runCli(['query', 'paper', 'https://arxiv.org/abs/2607.28624v2', '--json'], env())).stdout);
+      const detail = JSON.parse(
+        (await runCli(['query', 'paper', 'https://arxiv.org/abs/2607.28624v2', '--json'], env())).stdout,
+      );
       expect(detail.paper.id).toBe('2607.28624');
       expect(detail.listings).toEqual([expect.objectContaining({ kind: 'day', key: '2026-07-31' })]);
-      expect(detail.repos[0]).toMatchObject({ full_name: 'yaoyao-jpg/PhiZero', source: 'github_repo', status: 'resolved' });
+      expect(detail.repos[0]).toMatchObject({
+        full_name: 'yaoyao-jpg/PhiZero',
+        source: 'github_repo',
+        status: 'resolved',
+      });
       expect(detail.repos[0].star_history.map((point: { stars: number }) => point.stars)).toEqual([
         github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count - 500,
         github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count,
@@ -183,13 +227,20 @@ describe('querying the database', () => {
     });
 
     it('filters, serves one paper, and lists repositories by stars', async () => {
-      const withCode = (await get('/api/papers?day=2026-07-31&has_code=true&limit=100')).body as { items: Array<{ repo: string | null }> };
+      const withCode = (await get('/api/papers?day=2026-07-31&has_code=true&limit=100')).body as {
+        items: Array<{ repo: string | null }>;
+      };
       expect(withCode.items.length).toBeGreaterThan(5);
       expect(withCode.items.every((item) => item.repo !== null)).toBe(true);
-      expect(await get('/api/papers/2407.21783v3')).toMatchObject({ status: 200, body: { paper: { id: '2407.21783' } } });
+      expect(await get('/api/papers/2407.21783v3')).toMatchObject({
+        status: 200,
+        body: { paper: { id: '2407.21783' } },
+      });
       expect(await get('/api/papers/9999.99999')).toMatchObject({ status: 404 });
       const repos = (await get('/api/repos?limit=5')).body as { items: Array<{ stars: number }> };
-      expect(repos.items.map((repo) => repo.stars)).toEqual([...repos.items.map((repo) => repo.stars)].sort((a, b) => b - a));
+      expect(repos.items.map((repo) => repo.stars)).toEqual(
+        [...repos.items.map((repo) => repo.stars)].sort((a, b) => b - a),
+      );
     });
 
     it.each([

@@ -18,7 +18,9 @@ describe('search candidates', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const llama = listedFromHtml2024().filter((listed) => listed.paper.id === LLAMA).map((listed) => listed.paper);
+    const llama = listedFromHtml2024()
+      .filter((listed) => listed.paper.id === LLAMA)
+      .map((listed) => listed.paper);
     expect(llama).toHaveLength(1);
     await withTransaction(db.pool, (tx) => upsertPapers(tx, llama, new Date()));
     await db.pool.query(`update papers set upvotes = 0 where id = $1`, [LLAMA]);

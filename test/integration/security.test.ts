@@ -40,7 +40,11 @@ describe('secrets stay secret; hostile text stays text', () => {
   const hf = new UpstreamServer();
   const github = new FakeGithub();
   let db: TestDatabase;
-  const hostileTitles = [`'); DROP TABLE papers; --`, `back\\slash "quoted" 'single'`, `nul\u0000byte and a lone \ud800 surrogate`];
+  const hostileTitles = [
+    `'); DROP TABLE papers; --`,
+    `back\\slash "quoted" 'single'`,
+    `nul\u0000byte and a lone \ud800 surrogate`,
+  ];
 
   beforeAll(async () => {
     await hf.start();
@@ -52,7 +56,10 @@ describe('secrets stay secret; hostile text stays text', () => {
       entries[index]!.paper.title = title;
     });
     hf.route('/papers/date/2025-10-08', { body: buildListPage({ entries, date: '2025-10-08' }) });
-    for (const day of ['2025-10-06', '2025-10-07']) hf.route(`/papers/date/${day}`, { body: buildListPage({ entries: apiEntries('hf-api-daily_papers-2025-10-03.json'), date: day }) });
+    for (const day of ['2025-10-06', '2025-10-07'])
+      hf.route(`/papers/date/${day}`, {
+        body: buildListPage({ entries: apiEntries('hf-api-daily_papers-2025-10-03.json'), date: day }),
+      });
   });
 
   afterAll(async () => {
@@ -61,59 +68,78 @@ describe('secrets stay secret; hostile text stays text', () => {
     await github.stop();
   });
 
-  it('never writes GITHUB_TOKEN, HF_TOKEN, DASHBOARD_PASSWORD or the DATABASE_URL password to logs or job data', { timeout: 90_000 }, async () => {
-    const databasePassword = new URL(db.url).password;
-    expect(databasePassword.length).toBeGreaterThan(5);
-    const secrets = [GITHUB_TOKEN, HF_TOKEN, DASHBOARD_PASSWORD, databasePassword];
-    const env = serviceEnv(db.url, hf.baseUrl, {
-      GITHUB_API_URL: github.baseUrl,
-      GITHUB_TOKEN,
-      HF_TOKEN,
-      DASHBOARD_USER: 'operator',
-      DASHBOARD_PASSWORD,
-      LOG_LEVEL: 'trace',
-    });
+  it(
+    'never writes GITHUB_TOKEN, HF_TOKEN, DASHBOARD_PASSWORD or the DATABASE_URL password to logs or job data',
+    { timeout: 90_000 },
+    async () => {
+      const databasePassword = new URL(db.url).password;
+      expect(databasePassword.length).toBeGreaterThan(5);
+      const secrets = [GITHUB_TOKEN, HF_TOKEN, DASHBOARD_PASSWORD, databasePassword];
+      const env = serviceEnv(db.url, hf.baseUrl, {
+        GITHUB_API_URL: github.baseUrl,
+        GITHUB_TOKEN,
+        HF_TOKEN,
+        DASHBOARD_USER: 'operator',
+        DASHBOARD_PASSWORD,
+        LOG_LEVEL: 'trace',
+      });
 
-    // A command, at the chattiest log level, including a failure (a 404 day).
-    const cli = await runCli(['ingest', 'day', '2025-10-08'], env);
-    expect(cli.code).toBe(0);
-    const failing = await runCli(['ingest', 'day', '2025-10-09'], env);
-    expect(failing.code).toBe(1);
+      // A command, at the chattiest log level, including a failure (a 404 day).
+      const cli = await runCli(['ingest', 'day', '2025-10-08'], env);
+      expect(cli.code).toBe(0);
+      const failing = await runCli(['ingest', 'day', '2025-10-09'], env);
+      expect(failing.code).toBe(1);
 
-    // The service: a backfill, enrichment, dashboard requests with and without the password.
-    const service = spawnRole('start', env);
-    try {
-      const url = await waitFor(async () => /dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(service.output())?.[1], 60_000, 'the dashboard');
-      const auth = `Basic ${Buffer.from(`operator:${DASHBOARD_PASSWORD}`).toString('base64')}`;
-      expect((await fetch(`${url}/backfills`, { headers: { authorization: auth } })).status).toBe(200);
-      expect((await fetch(`${url}/backfills`, { headers: { authorization: 'Basic b3BlcmF0b3I6d3Jvbmc=' } })).status).toBe(401);
-      const backfills = await openQueue(configOf(env), QUEUES.backfills);
+      // The service: a backfill, enrichment, dashboard requests with and without the password.
+      const service = spawnRole('start', env);
       try {
-        const job = await backfills.queue.add(JOBS.backfill, { kind: 'day', from: '2025-10-06', to: '2025-10-09', force: true, via: 'html' });
-        const done = await backfills.settled(job, 60_000);
-        expect(done.returnvalue).toMatchObject({ loaded: ['2025-10-06', '2025-10-07', '2025-10-08'], failed: [{ key: '2025-10-09' }] });
+        const url = await waitFor(
+          async () => /dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(service.output())?.[1],
+          60_000,
+          'the dashboard',
+        );
+        const auth = `Basic ${Buffer.from(`operator:${DASHBOARD_PASSWORD}`).toString('base64')}`;
+        expect((await fetch(`${url}/backfills`, { headers: { authorization: auth } })).status).toBe(200);
+        expect(
+          (await fetch(`${url}/backfills`, { headers: { authorization: 'Basic b3BlcmF0b3I6d3Jvbmc=' } })).status,
+        ).toBe(401);
+        const backfills = await openQueue(configOf(env), QUEUES.backfills);
+        try {
+          const job = await backfills.queue.add(JOBS.backfill, {
+            kind: 'day',
+            from: '2025-10-06',
+            to: '2025-10-09',
+            force: true,
+            via: 'html',
+          });
+          const done = await backfills.settled(job, 60_000);
+          expect(done.returnvalue).toMatchObject({
+            loaded: ['2025-10-06', '2025-10-07', '2025-10-08'],
+            failed: [{ key: '2025-10-09' }],
+          });
+        } finally {
+          await backfills.close();
+        }
+        await waitFor(async () => github.requests.length > 0, 30_000, 'enrichment to reach GitHub');
       } finally {
-        await backfills.close();
+        service.child.kill('SIGTERM');
+        expect(await service.exited).toBe(0);
       }
-      await waitFor(async () => github.requests.length > 0, 30_000, 'enrichment to reach GitHub');
-    } finally {
-      service.child.kill('SIGTERM');
-      expect(await service.exited).toBe(0);
-    }
 
-    // The secrets did reach where they belong...
-    expect(github.requests[0]!.headers.authorization).toBe(`Bearer ${GITHUB_TOKEN}`);
-    expect(hf.requests.some((request) => request.headers.authorization === `Bearer ${HF_TOKEN}`)).toBe(true);
-    // ...and nowhere else: not the logs (trace level), not Redis.
-    const logs = [cli.stdout, cli.stderr, failing.stdout, failing.stderr, service.output()].join('\n');
-    expect(logs.length).toBeGreaterThan(10_000);
-    const stored = await redisDump(env.REDIS_URL!, env.PAPERBOY_QUEUE_PREFIX!);
-    expect(stored).toContain('2025-10-06');
-    for (const secret of secrets) {
-      expect(logs.includes(secret), `a secret in the logs`).toBe(false);
-      expect(stored.includes(secret), `a secret in Redis`).toBe(false);
-    }
-  });
+      // The secrets did reach where they belong...
+      expect(github.requests[0]!.headers.authorization).toBe(`Bearer ${GITHUB_TOKEN}`);
+      expect(hf.requests.some((request) => request.headers.authorization === `Bearer ${HF_TOKEN}`)).toBe(true);
+      // ...and nowhere else: not the logs (trace level), not Redis.
+      const logs = [cli.stdout, cli.stderr, failing.stdout, failing.stderr, service.output()].join('\n');
+      expect(logs.length).toBeGreaterThan(10_000);
+      const stored = await redisDump(env.REDIS_URL!, env.PAPERBOY_QUEUE_PREFIX!);
+      expect(stored).toContain('2025-10-06');
+      for (const secret of secrets) {
+        expect(logs.includes(secret), `a secret in the logs`).toBe(false);
+        expect(stored.includes(secret), `a secret in Redis`).toBe(false);
+      }
+    },
+  );
 
   it('stores hostile titles exactly (NUL and lone surrogates as U+FFFD) and finds them by search', async () => {
     // The page with these titles was loaded by the test above, through `paperboy ingest` and the backfill.

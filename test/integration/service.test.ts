@@ -22,19 +22,32 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 
   it('registers each schedule once however often it starts, and removes one dropped from config', async () => {
     const env = serviceEnv(suite.db.url, hf.baseUrl, { PAPERBOY_SAVED_SEARCHES: 'lightweight' });
-    for (let start = 0; start < 3; start += 1) await (await startService(new Set(['schedule']), configOf(env), logger)).shutdown('again');
+    for (let start = 0; start < 3; start += 1)
+      await (await startService(new Set(['schedule']), configOf(env), logger)).shutdown('again');
     const { queue, close } = await openQueue(configOf(env));
     try {
       const keys = (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.key).sort();
-      expect(keys).toEqual(['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches', 'trending'].map((name) => SCHEDULER_PREFIX + name));
-      const trending = (await queue.getJobSchedulers(0, -1)).find((scheduler) => scheduler.key === `${SCHEDULER_PREFIX}trending`);
+      expect(keys).toEqual(
+        ['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches', 'trending'].map(
+          (name) => SCHEDULER_PREFIX + name,
+        ),
+      );
+      const trending = (await queue.getJobSchedulers(0, -1)).find(
+        (scheduler) => scheduler.key === `${SCHEDULER_PREFIX}trending`,
+      );
       expect(trending).toMatchObject({ pattern: '5 * * * *', tz: 'UTC' });
 
       const withoutTrending = { ...env, PAPERBOY_SCHEDULES: JSON.stringify({ trending: null, periods: '0 4 * * *' }) };
       await (await startService(new Set(['schedule']), configOf(withoutTrending), logger)).shutdown('reconfigured');
       const after = await queue.getJobSchedulers(0, -1);
-      expect(after.map((scheduler) => scheduler.key).sort()).toEqual(['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches'].map((name) => SCHEDULER_PREFIX + name));
-      expect(after.find((scheduler) => scheduler.key === `${SCHEDULER_PREFIX}periods`)).toMatchObject({ pattern: '0 4 * * *' });
+      expect(after.map((scheduler) => scheduler.key).sort()).toEqual(
+        ['daily-recent', 'periods', 'refetch-recent', 'repos-refresh', 'searches'].map(
+          (name) => SCHEDULER_PREFIX + name,
+        ),
+      );
+      expect(after.find((scheduler) => scheduler.key === `${SCHEDULER_PREFIX}periods`)).toMatchObject({
+        pattern: '0 4 * * *',
+      });
     } finally {
       await close();
     }
@@ -42,14 +55,24 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
 
   it('a scheduled tick fetches and loads', async () => {
     hf.route('/papers/trending', { body: buildListPage({ entries: apiEntries(API_2024_08_01), date: '2024-08-01' }) });
-    hf.route('/papers', { body: buildListPage({ entries: apiEntries(API_2024_08_01).slice(0, 5), date: '2024-08-01' }) });
+    hf.route('/papers', {
+      body: buildListPage({ entries: apiEntries(API_2024_08_01).slice(0, 5), date: '2024-08-01' }),
+    });
     const env = serviceEnv(suite.db.url, hf.baseUrl, {
-      PAPERBOY_SCHEDULES: JSON.stringify({ 'daily-recent': null, periods: null, 'refetch-recent': null, 'repos-refresh': null, trending: 'every:500' }),
+      PAPERBOY_SCHEDULES: JSON.stringify({
+        'daily-recent': null,
+        periods: null,
+        'refetch-recent': null,
+        'repos-refresh': null,
+        trending: 'every:500',
+      }),
     });
     await suite.startService(['worker', 'schedule'], env);
     const rows = await waitFor(
       async () => {
-        const { rows } = await suite.db.pool.query(`select kind, count(*)::int as n from listings group by kind order by kind`);
+        const { rows } = await suite.db.pool.query(
+          `select kind, count(*)::int as n from listings group by kind order by kind`,
+        );
         return rows.length === 2 && rows;
       },
       15_000,
@@ -67,7 +90,12 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
-      const job = await settled(await queue.add('fetch-digest', fetchDay('2024-08-01'), { attempts: 3, backoff: { type: 'exponential', delay: 100 } }));
+      const job = await settled(
+        await queue.add('fetch-digest', fetchDay('2024-08-01'), {
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 100 },
+        }),
+      );
       expect(await job.getState()).toBe('completed');
       expect(job.attemptsMade).toBe(2);
       expect(job.returnvalue).toMatchObject({ outcome: 'loaded', papers: 13, inserted: 13 });
@@ -87,7 +115,9 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
     try {
-      const job = await settled(await queue.add('fetch-digest', fetchDay('2024-08-05'), { attempts: 5, backoff: { type: 'fixed', delay: 50 } }));
+      const job = await settled(
+        await queue.add('fetch-digest', fetchDay('2024-08-05'), { attempts: 5, backoff: { type: 'fixed', delay: 50 } }),
+      );
       expect(await job.getState()).toBe('failed');
       expect(job.failedReason).toMatch(/no DailyPapers data-props blob and no paper cards/);
       // No retry: with a 50 ms backoff and 5 attempts, a retry would have fetched again by now.
@@ -128,7 +158,10 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
       });
     }
     // 3 requests per second for the whole queue; two worker processes with concurrency 2 each.
-    const env = serviceEnv(suite.db.url, hf.baseUrl, { PAPERBOY_HF_PAGES_RATE_MAX: '3', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000' });
+    const env = serviceEnv(suite.db.url, hf.baseUrl, {
+      PAPERBOY_HF_PAGES_RATE_MAX: '3',
+      PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000',
+    });
     await suite.startService(['worker'], env);
     await suite.startService(['worker'], env);
     const { queue, settled, close } = await openQueue(configOf(env));
@@ -182,7 +215,10 @@ describe('worker processes stopped mid-job', () => {
     hf.route('/papers/date/2024-08-01', (_request, response) => {
       if (slowFirst) {
         slowFirst = false;
-        setTimeout(() => response.writeHead(200, { 'content-length': String(capture.length) }).end(capture), 20_000).unref();
+        setTimeout(
+          () => response.writeHead(200, { 'content-length': String(capture.length) }).end(capture),
+          20_000,
+        ).unref();
         return;
       }
       response.writeHead(200, { 'content-length': String(capture.length) }).end(capture);
@@ -204,48 +240,59 @@ describe('worker processes stopped mid-job', () => {
     return rows;
   }
 
-  it.each(['SIGTERM', 'SIGKILL'] as const)('after %s the job completes on the next worker, with the rows of an undisturbed run', async (signal) => {
-    const env = serviceEnv(suite.db.url, hf.baseUrl, { LOG_LEVEL: 'info' });
-    const config = configOf(env);
-    const { queue, settled, close } = await openQueue(config);
-    try {
-      const first = spawnRole('worker', env);
-      const job = await queue.add('fetch-digest', fetchDay('2024-08-01'), { attempts: 3 });
-      const requestsBefore = hf.requestsTo('/papers/date/2024-08-01').length;
-      await waitFor(async () => hf.requestsTo('/papers/date/2024-08-01').length > requestsBefore, 20_000, 'the job to start fetching');
-      expect(await job.getState()).toBe('active');
-
-      first.child.kill(signal);
-      const code = await first.exited;
-      if (signal === 'SIGTERM') {
-        expect(code).toBe(0);
-        expect(first.output()).toContain('shut down cleanly');
-      } else {
-        expect(code).toBe(null);
-      }
-      expect(await job.getState()).not.toBe('completed');
-
-      const second = spawnRole('worker', env);
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'after %s the job completes on the next worker, with the rows of an undisturbed run',
+    async (signal) => {
+      const env = serviceEnv(suite.db.url, hf.baseUrl, { LOG_LEVEL: 'info' });
+      const config = configOf(env);
+      const { queue, settled, close } = await openQueue(config);
       try {
-        const done = await settled(job, 30_000);
-        expect(await done.getState()).toBe('completed');
-        expect(done.returnvalue).toMatchObject({ outcome: 'loaded', papers: 13 });
+        const first = spawnRole('worker', env);
+        const job = await queue.add('fetch-digest', fetchDay('2024-08-01'), { attempts: 3 });
+        const requestsBefore = hf.requestsTo('/papers/date/2024-08-01').length;
+        await waitFor(
+          async () => hf.requestsTo('/papers/date/2024-08-01').length > requestsBefore,
+          20_000,
+          'the job to start fetching',
+        );
+        expect(await job.getState()).toBe('active');
+
+        first.child.kill(signal);
+        const code = await first.exited;
+        if (signal === 'SIGTERM') {
+          expect(code).toBe(0);
+          expect(first.output()).toContain('shut down cleanly');
+        } else {
+          expect(code).toBe(null);
+        }
+        expect(await job.getState()).not.toBe('completed');
+
+        const second = spawnRole('worker', env);
+        try {
+          const done = await settled(job, 30_000);
+          expect(await done.getState()).toBe('completed');
+          expect(done.returnvalue).toMatchObject({ outcome: 'loaded', papers: 13 });
+        } finally {
+          second.child.kill('SIGTERM');
+          expect(await second.exited).toBe(0);
+        }
+        await ingestReference();
+        expect(await paperRows(suite.db.pool)).toEqual(await paperRows(reference));
       } finally {
-        second.child.kill('SIGTERM');
-        expect(await second.exited).toBe(0);
+        await close();
       }
-      await ingestReference();
-      expect(await paperRows(suite.db.pool)).toEqual(await paperRows(reference));
-    } finally {
-      await close();
-    }
-  });
+    },
+  );
 
   /** The undisturbed run: the same page loaded once by a plain ingest, into a database of its own. */
   async function ingestReference() {
     const { count } = (await reference.query(`select count(*)::int as count from papers`)).rows[0];
     if (count > 0) return;
-    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], { DATABASE_URL: referenceDb.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' });
+    const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], {
+      DATABASE_URL: referenceDb.url,
+      HF_BASE_URL: hf.baseUrl,
+      LOG_LEVEL: 'warn',
+    });
     expect(result.code).toBe(0);
   }
 });

@@ -27,11 +27,17 @@ export const LOADED_DAYS = ['2024-08-01', ...Object.keys(BUILT_DAYS)].sort();
 export function routeBackfillDays(hf: UpstreamServer): Map<string, string[]> {
   const expected = new Map<string, string[]>();
   hf.route('/papers/date/2024-08-01', { body: readFixture('hf-html/hf-papers-date-2024-08-01.html') });
-  expected.set('2024-08-01', listedFromHtml2024().map((listed) => listed.paper.id));
+  expected.set(
+    '2024-08-01',
+    listedFromHtml2024().map((listed) => listed.paper.id),
+  );
   for (const [day, file] of Object.entries(BUILT_DAYS)) {
     const entries = apiEntries(file);
     hf.route(`/papers/date/${day}`, { body: buildListPage({ entries, date: day }) });
-    expected.set(day, listedFromApi(file, entries).map((listed) => listed.paper.id));
+    expected.set(
+      day,
+      listedFromApi(file, entries).map((listed) => listed.paper.id),
+    );
   }
   for (const day of EMPTY_DAYS) hf.route(`/papers/date/${day}`, { status: 302, headers: { location: '/papers' } });
   hf.route(`/papers/date/${BROKEN_DAY}`, { body: captureWithoutBlobOrCards() });

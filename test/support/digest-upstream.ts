@@ -77,7 +77,8 @@ export class DigestUpstream {
       if (!day && !api) return void response.writeHead(404).end();
       const body = day ? this.page(day) : this.apiPage(api![1]!, Number(api![2]), Number(api![3]));
       const type = day ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
-      const answer = () => response.writeHead(200, { 'content-type': type, 'content-length': String(body.length) }).end(body);
+      const answer = () =>
+        response.writeHead(200, { 'content-type': type, 'content-length': String(body.length) }).end(body);
       if (this.delayMs > 0) setTimeout(answer, this.delayMs);
       else answer();
     });

@@ -57,7 +57,9 @@ export function realApiEntries(): unknown[] {
 
 /** The real 2024-08-01 page with its DailyPapers blob renamed away: only the cards are left. */
 export function captureWithoutBlob(): string {
-  return readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8').replace('data-target="DailyPapers"', 'data-target="Gone"');
+  return readFixture('hf-html/hf-papers-date-2024-08-01.html')
+    .toString('utf8')
+    .replace('data-target="DailyPapers"', 'data-target="Gone"');
 }
 
 /** The real page with neither the blob nor the paper cards: what a changed layout looks like. */

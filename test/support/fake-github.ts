@@ -13,18 +13,30 @@ import { readFixture } from './upstream-server.ts';
  * renamed, rate-limited, failing once.
  */
 
-type RestRepo = Record<string, unknown> & { id: number; full_name: string; stargazers_count: number; forks_count: number };
+type RestRepo = Record<string, unknown> & {
+  id: number;
+  full_name: string;
+  stargazers_count: number;
+  forks_count: number;
+};
 
 const TEMPLATES: RestRepo[] = [
   ...(JSON.parse(readFixture('github-rest/github-search-repositories-glowfeed.json').toString()).items as RestRepo[]),
   ...(JSON.parse(readFixture('github-rest/github-org-repos-list-diqu.json').toString()) as RestRepo[]),
-  (JSON.parse(readFixture('github-rest/octokit-get-repository-raw-fixture.json').toString()) as Array<{ response: RestRepo }>)[0]!.response,
+  (
+    JSON.parse(readFixture('github-rest/octokit-get-repository-raw-fixture.json').toString()) as Array<{
+      response: RestRepo;
+    }>
+  )[0]!.response,
 ];
 const NOT_FOUND_BODY = extractReplayBody('github-rest/pygithub-404-repo-not-found.txt', 404);
 const RATE_LIMIT_BODY = extractReplayBody('github-rest/pygithub-403-rate-limit-exceeded.txt', 403);
-const VALIDATION_FAILED_BODY = (JSON.parse(readFixture('github-rest/octokit-errors-422-raw-fixture.json').toString()) as Array<{ status: number; response: unknown }>).find(
-  (exchange) => exchange.status === 422,
-)!.response;
+const VALIDATION_FAILED_BODY = (
+  JSON.parse(readFixture('github-rest/octokit-errors-422-raw-fixture.json').toString()) as Array<{
+    status: number;
+    response: unknown;
+  }>
+).find((exchange) => exchange.status === 422)!.response;
 
 /** The JSON body recorded for a status in a PyGithub ReplayData file. */
 function extractReplayBody(file: string, status: number): string {
@@ -104,7 +116,12 @@ export class FakeGithub {
       const headers: Record<string, string> =
         status === 429
           ? { 'retry-after': String(seconds) }
-          : { 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' };
+          : {
+              'x-ratelimit-limit': '60',
+              'x-ratelimit-remaining': '0',
+              'x-ratelimit-reset': String(reset),
+              'x-ratelimit-resource': 'core',
+            };
       return this.json(response, status, JSON.parse(RATE_LIMIT_BODY), headers);
     }
     if (request.method === 'POST' && url.pathname === '/graphql') return this.graphql(response, body, names);
@@ -123,9 +140,14 @@ export class FakeGithub {
     const renamedTo = this.renamed.get(lower);
     if (renamedTo) {
       // What GitHub does for a renamed repository: a permanent redirect to it by id.
-      return this.json(response, 301, { message: 'Moved Permanently', url: `${this.baseUrl}/repositories/${this.repoFor(name)!.id}` }, {
-        location: `${this.baseUrl}/repositories/${this.repoFor(name)!.id}`,
-      });
+      return this.json(
+        response,
+        301,
+        { message: 'Moved Permanently', url: `${this.baseUrl}/repositories/${this.repoFor(name)!.id}` },
+        {
+          location: `${this.baseUrl}/repositories/${this.repoFor(name)!.id}`,
+        },
+      );
     }
     return this.rest(request, response, name);
   }
@@ -139,7 +161,9 @@ export class FakeGithub {
       response.writeHead(304, { etag, ...rateHeaders('core') }).end();
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', etag, ...rateHeaders('core') }).end(text);
+    response
+      .writeHead(200, { 'content-type': 'application/json; charset=utf-8', etag, ...rateHeaders('core') })
+      .end(text);
   }
 
   private graphql(response: http.ServerResponse, body: string, names: string[]) {
@@ -152,7 +176,12 @@ export class FakeGithub {
       const repo = this.repoFor(name);
       if (!repo) {
         data[`r${index}`] = null;
-        errors.push({ type: 'NOT_FOUND', path: [`r${index}`], locations: [{ line: index + 2, column: 3 }], message: `Could not resolve to a Repository with the name '${name}'.` });
+        errors.push({
+          type: 'NOT_FOUND',
+          path: [`r${index}`],
+          locations: [{ line: index + 2, column: 3 }],
+          message: `Could not resolve to a Repository with the name '${name}'.`,
+        });
         continue;
       }
       data[`r${index}`] = toGraphql(repo);
@@ -161,7 +190,9 @@ export class FakeGithub {
   }
 
   private json(response: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(value));
+    response
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+      .end(JSON.stringify(value));
   }
 }
 

@@ -17,21 +17,40 @@ export type PageLayout = '2024' | '2025';
 
 const SHELL = readFixture('hf-html/hf-papers-date-2024-08-01.html').toString('utf8');
 
-export function buildListPage(options: { entries: unknown[]; date: string; layout?: PageLayout; periodType?: 'day' | 'week' | 'month' }): string {
+export function buildListPage(options: {
+  entries: unknown[];
+  date: string;
+  layout?: PageLayout;
+  periodType?: 'day' | 'week' | 'month';
+}): string {
   const layout = options.layout ?? '2024';
   const target = SHELL.indexOf('data-target="DailyPapers"');
   const tagStart = SHELL.lastIndexOf('<div', target);
   const propsStart = SHELL.indexOf('data-props="', target) + 'data-props="'.length;
   const propsEnd = SHELL.indexOf('"', propsStart);
   const tagEnd = SHELL.indexOf('>', propsEnd);
-  const shellProps = JSON.parse(load(SHELL.slice(tagStart, tagEnd + 1))('div').attr('data-props')!) as Record<string, unknown>;
+  const shellProps = JSON.parse(load(SHELL.slice(tagStart, tagEnd + 1))('div').attr('data-props')!) as Record<
+    string,
+    unknown
+  >;
 
   const day = new Date(`${options.date}T00:00:00.000Z`);
   const shift = (days: number) => new Date(day.getTime() + days * 86_400_000).toISOString().slice(0, 10);
   const props =
     layout === '2024'
-      ? { ...shellProps, date: day.toISOString(), dailyPapers: options.entries, nextDate: shift(1), prevDate: shift(-1) }
-      : { dailyPapers: options.entries, dateString: options.date, periodType: options.periodType ?? 'day', canSubmit: false };
+      ? {
+          ...shellProps,
+          date: day.toISOString(),
+          dailyPapers: options.entries,
+          nextDate: shift(1),
+          prevDate: shift(-1),
+        }
+      : {
+          dailyPapers: options.entries,
+          dateString: options.date,
+          periodType: options.periodType ?? 'day',
+          canSubmit: false,
+        };
   const encoded = encodeAttribute(JSON.stringify(props));
   const tag =
     layout === '2024'
@@ -42,5 +61,10 @@ export function buildListPage(options: { entries: unknown[]; date: string; layou
 }
 
 function encodeAttribute(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&#39;');
 }

@@ -78,6 +78,9 @@ export class QuotaGate {
     }
     const stated = this.options.statedQuotas?.[bucket] ?? this.options.quotas[bucket];
     response.setHeader('ratelimit', `"${bucket}";r=${remaining};t=${resetSeconds}`);
-    response.setHeader('ratelimit-policy', `"fixed window";"${bucket}";q=${stated};w=${Math.round(this.options.windowMs / 1000)}`);
+    response.setHeader(
+      'ratelimit-policy',
+      `"fixed window";"${bucket}";q=${stated};w=${Math.round(this.options.windowMs / 1000)}`,
+    );
   }
 }

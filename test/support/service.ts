@@ -11,7 +11,11 @@ import { QUEUES } from '../../src/queue/contracts.ts';
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/paperboy.js');
 
 /** The environment of a service under test: its own queue prefix on the suite's Redis, fast retries and stall checks. */
-export function serviceEnv(databaseUrl: string, hfBaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function serviceEnv(
+  databaseUrl: string,
+  hfBaseUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl,
     REDIS_URL: inject('redisUrl'),
@@ -69,14 +73,24 @@ export async function settledIn(queue: Queue, job: Job, timeoutMs = 30_000): Pro
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`job ${job.id} of ${queue.name} did not settle within ${timeoutMs} ms (state ${await job.getState()})`);
+  throw new Error(
+    `job ${job.id} of ${queue.name} did not settle within ${timeoutMs} ms (state ${await job.getState()})`,
+  );
 }
 
 /** `paperboy <role>` as a child process, as an operator would run it. */
-export function spawnRole(role: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+export function spawnRole(
+  role: string,
+  env: Record<string, string>,
+): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   let output = '';
   // Never the real GitHub unless the test brings a stand-in: a closed local port.
-  const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', GITHUB_API_URL: 'http://127.0.0.1:9', ...env };
+  const childEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    ...env,
+  };
   const child = spawn(process.execPath, [BIN, role], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -84,7 +98,11 @@ export function spawnRole(role: string, env: Record<string, string>): { child: C
   return { child, exited, output: () => output };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();

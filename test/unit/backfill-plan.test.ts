@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { backfillJsonSchema, backfillKeys, BackfillRangeError, backfillRequestSchema, currentKey } from '../../src/domain/backfill-plan.ts';
+import {
+  backfillJsonSchema,
+  backfillKeys,
+  BackfillRangeError,
+  backfillRequestSchema,
+  currentKey,
+} from '../../src/domain/backfill-plan.ts';
 
 const today = new Date('2026-01-05T12:00:00Z'); // a Monday, ISO week 2026-W02
-const keys = (kind: 'day' | 'week' | 'month', from: string, to: string, maxKeys = 1000) => backfillKeys({ kind, from, to }, { today, maxKeys });
+const keys = (kind: 'day' | 'week' | 'month', from: string, to: string, maxKeys = 1000) =>
+  backfillKeys({ kind, from, to }, { today, maxKeys });
 
 describe('backfillKeys', () => {
   it('lists every day of a range, both ends included, across a month and a leap day', () => {
-    expect(keys('day', '2024-02-27', '2024-03-02')).toEqual(['2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02']);
+    expect(keys('day', '2024-02-27', '2024-03-02')).toEqual([
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+      '2024-03-02',
+    ]);
     expect(keys('day', '2024-08-01', '2024-08-01')).toEqual(['2024-08-01']);
   });
 
@@ -21,10 +34,18 @@ describe('backfillKeys', () => {
 
   it('allows the current key (today, this week, this month) but nothing later', () => {
     expect(keys('day', '2026-01-04', '2026-01-05')).toEqual(['2026-01-04', '2026-01-05']);
-    expect(() => keys('day', '2026-01-04', '2026-01-06')).toThrow(new BackfillRangeError('"to" (2026-01-06) is in the future: the latest day there is to fetch is 2026-01-05'));
-    expect(() => keys('week', '2026-W01', '2026-W03')).toThrow(/"to" \(2026-W03\) is in the future: the latest week there is to fetch is 2026-W02/);
+    expect(() => keys('day', '2026-01-04', '2026-01-06')).toThrow(
+      new BackfillRangeError('"to" (2026-01-06) is in the future: the latest day there is to fetch is 2026-01-05'),
+    );
+    expect(() => keys('week', '2026-W01', '2026-W03')).toThrow(
+      /"to" \(2026-W03\) is in the future: the latest week there is to fetch is 2026-W02/,
+    );
     expect(() => keys('month', '2025-12', '2026-02')).toThrow(/the latest month there is to fetch is 2026-01/);
-    expect([currentKey('day', today), currentKey('week', today), currentKey('month', today)]).toEqual(['2026-01-05', '2026-W02', '2026-01']);
+    expect([currentKey('day', today), currentKey('week', today), currentKey('month', today)]).toEqual([
+      '2026-01-05',
+      '2026-W02',
+      '2026-01',
+    ]);
   });
 
   it('refuses a reversed range, keys of another kind, impossible keys and too many keys', () => {
@@ -41,11 +62,25 @@ describe('backfillKeys', () => {
 
 describe('backfillRequestSchema', () => {
   it('defaults force to false and the transport to the API, and refuses unknown fields (a typo is an error, not a silently ignored option)', () => {
-    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02' })).toEqual({ kind: 'day', from: '2024-08-01', to: '2024-08-02', force: false, via: 'api' });
-    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'html' }).via).toBe('html');
-    expect(backfillRequestSchema.safeParse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'rss' }).success).toBe(false);
-    expect(backfillRequestSchema.safeParse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', froce: true }).success).toBe(false);
-    expect(backfillRequestSchema.safeParse({ kind: 'trending', from: '2024-08-01', to: '2024-08-02' }).success).toBe(false);
+    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02' })).toEqual({
+      kind: 'day',
+      from: '2024-08-01',
+      to: '2024-08-02',
+      force: false,
+      via: 'api',
+    });
+    expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'html' }).via).toBe(
+      'html',
+    );
+    expect(
+      backfillRequestSchema.safeParse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'rss' }).success,
+    ).toBe(false);
+    expect(
+      backfillRequestSchema.safeParse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', froce: true }).success,
+    ).toBe(false);
+    expect(backfillRequestSchema.safeParse({ kind: 'trending', from: '2024-08-01', to: '2024-08-02' }).success).toBe(
+      false,
+    );
   });
 });
 

@@ -13,7 +13,10 @@ describe('loadConfig', () => {
       token: undefined,
       transport: 'html',
       // Hugging Face's anonymous tier: HTML pages 100, the API 500 per 5 minutes.
-      budgets: { pages: { quota: 100, windowMs: 300_000, explicit: false }, api: { quota: 500, windowMs: 300_000, explicit: false } },
+      budgets: {
+        pages: { quota: 100, windowMs: 300_000, explicit: false },
+        api: { quota: 500, windowMs: 300_000, explicit: false },
+      },
     });
     expect(config.github).toEqual({ apiUrl: 'https://api.github.com', token: undefined });
     expect(config.dataDir).toBe(path.resolve('.paperboy'));
@@ -31,16 +34,24 @@ describe('loadConfig', () => {
       pages: { quota: 100, windowMs: 300_000, explicit: false },
       api: { quota: 300, windowMs: 300_000, explicit: true },
     });
-    expect(loadConfig({ HF_TOKEN: 'hf_x', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '600000' }).hf.budgets.pages).toEqual({ quota: 200, windowMs: 600_000, explicit: true });
+    expect(loadConfig({ HF_TOKEN: 'hf_x', PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '600000' }).hf.budgets.pages).toEqual({
+      quota: 200,
+      windowMs: 600_000,
+      explicit: true,
+    });
   });
 
   it('refuses the single Hugging Face budget of earlier versions, naming the variables that replaced it', () => {
-    expect(() => loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' })).toThrow(
+      ConfigError,
+    );
     try {
       loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' });
     } catch (error) {
       expect((error as ConfigError).problems).toEqual([
-        expect.stringMatching(/^PAPERBOY_HF_RATE_MAX: no longer read: .*PAPERBOY_HF_PAGES_RATE_MAX and\/or PAPERBOY_HF_API_RATE_MAX/),
+        expect.stringMatching(
+          /^PAPERBOY_HF_RATE_MAX: no longer read: .*PAPERBOY_HF_PAGES_RATE_MAX and\/or PAPERBOY_HF_API_RATE_MAX/,
+        ),
         expect.stringMatching(/^PAPERBOY_HF_RATE_WINDOW_MS: no longer read: .*PAPERBOY_HF_PAGES_RATE_WINDOW_MS/),
       ]);
     }
@@ -87,7 +98,12 @@ describe('loadConfig', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     const problems = (caught as ConfigError).problems;
     expect(problems).toHaveLength(4);
-    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'HF_BASE_URL', 'LOG_LEVEL', 'REDIS_URL']);
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'HF_BASE_URL',
+      'LOG_LEVEL',
+      'REDIS_URL',
+    ]);
     expect((caught as ConfigError).message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
   });
 });
@@ -100,7 +116,12 @@ describe('loadConfig: the dashboard and backfills', () => {
   });
 
   it('reads credentials, read-only mode and the backfill limit', () => {
-    const config = loadConfig({ DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'long enough', DASHBOARD_READ_ONLY: 'yes', PAPERBOY_BACKFILL_MAX_KEYS: '50' });
+    const config = loadConfig({
+      DASHBOARD_USER: 'ops',
+      DASHBOARD_PASSWORD: 'long enough',
+      DASHBOARD_READ_ONLY: 'yes',
+      PAPERBOY_BACKFILL_MAX_KEYS: '50',
+    });
     expect(config.dashboard).toMatchObject({ credentials: { user: 'ops', password: 'long enough' }, readOnly: true });
     expect(config.service.backfillMaxKeys).toBe(50);
     expect(loadConfig({ DASHBOARD_READ_ONLY: '0' }).dashboard.readOnly).toBe(false);
@@ -117,6 +138,8 @@ describe('loadConfig: the dashboard and backfills', () => {
     expect((error as ConfigError).message).toContain('DASHBOARD_PASSWORD: must be at least 8 characters');
     expect((error as ConfigError).message).toContain('DASHBOARD_READ_ONLY: must be true or false');
     expect(() => loadConfig({ DASHBOARD_USER: 'ops' })).toThrow(/DASHBOARD_USER and DASHBOARD_PASSWORD: set both/);
-    expect(() => loadConfig({ DASHBOARD_PASSWORD: 'long enough' })).toThrow(/DASHBOARD_USER and DASHBOARD_PASSWORD: set both/);
+    expect(() => loadConfig({ DASHBOARD_PASSWORD: 'long enough' })).toThrow(
+      /DASHBOARD_USER and DASHBOARD_PASSWORD: set both/,
+    );
   });
 });

@@ -13,15 +13,25 @@ describe('digest keys and URLs', () => {
     expect(digestRef('trending', undefined, now)).toEqual({ source: 'hf', kind: 'trending', key: '2026-11-27' });
     expect(digestUrl(BASE, digestRef('trending', undefined, now))).toBe('https://huggingface.co/papers/trending');
     expect(digestUrl(BASE, digestRef('front', undefined, now))).toBe('https://huggingface.co/papers');
-    expect(digestUrl(BASE, digestRef('search', '  small   language models '))).toBe('https://huggingface.co/papers?q=small%20language%20models');
+    expect(digestUrl(BASE, digestRef('search', '  small   language models '))).toBe(
+      'https://huggingface.co/papers?q=small%20language%20models',
+    );
     expect(digestRef('search', '  small   language models ').key).toBe('small language models');
-    expect(digestUrl(BASE, digestRef('paper', 'https://arxiv.org/abs/2407.21783v2'))).toBe('https://huggingface.co/papers/2407.21783');
+    expect(digestUrl(BASE, digestRef('paper', 'https://arxiv.org/abs/2407.21783v2'))).toBe(
+      'https://huggingface.co/papers/2407.21783',
+    );
   });
 
   it('builds the JSON API URL of day, week and month, page by page', () => {
-    expect(dailyPapersApiUrl(BASE, 'day', '2024-08-01', 0)).toBe('https://huggingface.co/api/daily_papers?date=2024-08-01&limit=100&p=0');
-    expect(dailyPapersApiUrl(BASE, 'week', '2024-W31', 2)).toBe('https://huggingface.co/api/daily_papers?week=2024-W31&limit=100&p=2');
-    expect(dailyPapersApiUrl(BASE, 'month', '2024-08', 1)).toBe('https://huggingface.co/api/daily_papers?month=2024-08&limit=100&p=1');
+    expect(dailyPapersApiUrl(BASE, 'day', '2024-08-01', 0)).toBe(
+      'https://huggingface.co/api/daily_papers?date=2024-08-01&limit=100&p=0',
+    );
+    expect(dailyPapersApiUrl(BASE, 'week', '2024-W31', 2)).toBe(
+      'https://huggingface.co/api/daily_papers?week=2024-W31&limit=100&p=2',
+    );
+    expect(dailyPapersApiUrl(BASE, 'month', '2024-08', 1)).toBe(
+      'https://huggingface.co/api/daily_papers?month=2024-08&limit=100&p=1',
+    );
   });
 
   it.each([

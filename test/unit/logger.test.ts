@@ -28,7 +28,8 @@ describe('createLogger', () => {
     );
     expect(lines).toHaveLength(1);
     const line = lines[0]!;
-    for (const secret of ['ghp_top', 'ghp_nested', 'hf_nested', 'hf_header', '"pw"']) expect(line).not.toContain(secret);
+    for (const secret of ['ghp_top', 'ghp_nested', 'hf_nested', 'hf_header', '"pw"'])
+      expect(line).not.toContain(secret);
     const record = JSON.parse(line);
     expect(record).toMatchObject({
       msg: 'configured',

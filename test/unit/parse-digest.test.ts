@@ -19,8 +19,19 @@ describe('parseListPage on the real 2024-08-01 capture', () => {
 
   it('finds all 13 papers, in page order, with canonical ids', () => {
     expect(papers.map((listed) => listed.paper.id)).toEqual([
-      '2407.21783', '2407.21705', '2407.21770', '2407.21646', '2407.21772', '2407.21630', '2407.21721',
-      '2407.21530', '2407.20229', '2407.21781', '2407.21686', '2407.21475', '2404.01300',
+      '2407.21783',
+      '2407.21705',
+      '2407.21770',
+      '2407.21646',
+      '2407.21772',
+      '2407.21630',
+      '2407.21721',
+      '2407.21530',
+      '2407.20229',
+      '2407.21781',
+      '2407.21686',
+      '2407.21475',
+      '2404.01300',
     ]);
     expect(papers.map((listed) => listed.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     expect(warnings).toEqual([]);
@@ -37,7 +48,9 @@ describe('parseListPage on the real 2024-08-01 capture', () => {
   it('keeps clean titles: arXiv line wraps in paper.title are not carried over', () => {
     const titles = new Map(papers.map((listed) => [listed.paper.id, listed.paper.title]));
     expect(titles.get('2407.21783')).toBe('The Llama 3 Herd of Models');
-    expect(titles.get('2407.21770')).toBe('MoMa: Efficient Early-Fusion Pre-training with Mixture of Modality-Aware Experts');
+    expect(titles.get('2407.21770')).toBe(
+      'MoMa: Efficient Early-Fusion Pre-training with Mixture of Modality-Aware Experts',
+    );
     expect(titles.get('2404.01300')).toBe(
       'NeRF-MAE: Masked AutoEncoders for Self-Supervised 3D Representation Learning for Neural Radiance Fields',
     );
@@ -56,9 +69,14 @@ describe('parseListPage on the real 2024-08-01 capture', () => {
   it('keeps publication time, a single-spaced abstract, and the raw entry', () => {
     const tora = papers[1]!.paper;
     expect(tora.publishedAt).toBe('2024-07-31T15:53:20.000Z');
-    expect(tora.abstract.startsWith('Recent advancements in Diffusion Transformer (DiT) have demonstrated remarkable')).toBe(true);
+    expect(
+      tora.abstract.startsWith('Recent advancements in Diffusion Transformer (DiT) have demonstrated remarkable'),
+    ).toBe(true);
     expect(tora.abstract).not.toContain('\n');
-    expect(tora.raw).toMatchObject({ paper: { id: '2407.21705', discussionId: '66aaf2da1703f12f493c931c' }, upvoted: false });
+    expect(tora.raw).toMatchObject({
+      paper: { id: '2407.21705', discussionId: '66aaf2da1703f12f493c931c' },
+      upvoted: false,
+    });
   });
 });
 
@@ -79,10 +97,20 @@ const withoutBlobOrCards = withoutBlob.replaceAll('<article', '<section').replac
 
 describe('parseListPage finds the blob whatever its markup', () => {
   it.each([
-    ['attributes reordered, extra classes', (props: string) => `<div data-props="${props}" class="SVELTE_HYDRATER contents extra-class" data-target="DailyPapers">`],
-    ['single-quoted attributes', (props: string) => `<div class='SVELTE_HYDRATER contents' data-target='DailyPapers' data-props="${props}">`],
-    ['unquoted target, Svelte markers and an injected style around it', (props: string) =>
-      `<!--[--><style>.svelte-1x2y{color:red}</style><div data-target=DailyPapers data-props="${props}" class="contents"><!--]-->`],
+    [
+      'attributes reordered, extra classes',
+      (props: string) =>
+        `<div data-props="${props}" class="SVELTE_HYDRATER contents extra-class" data-target="DailyPapers">`,
+    ],
+    [
+      'single-quoted attributes',
+      (props: string) => `<div class='SVELTE_HYDRATER contents' data-target='DailyPapers' data-props="${props}">`,
+    ],
+    [
+      'unquoted target, Svelte markers and an injected style around it',
+      (props: string) =>
+        `<!--[--><style>.svelte-1x2y{color:red}</style><div data-target=DailyPapers data-props="${props}" class="contents"><!--]-->`,
+    ],
   ])('%s', (_label, rewrite) => {
     const parsed = parseListPage(withBlobTag(rewrite), { url: URL_2024_08_01 });
     expect(parsed.origin).toBe('blob');
@@ -100,11 +128,16 @@ describe('parseListPage on damaged versions of the capture', () => {
     expect(parsed.origin).toBe('cards');
     if (parsed.origin !== 'cards') return;
     expect(parsed.cards.map((item) => item.card.id)).toEqual(papers.map((item) => item.paper.id));
-    expect(parsed.cards[0]).toEqual({ rank: 1, card: { id: '2407.21783', title: 'The Llama 3 Herd of Models', upvotes: 94, numComments: 5 } });
+    expect(parsed.cards[0]).toEqual({
+      rank: 1,
+      card: { id: '2407.21783', title: 'The Llama 3 Herd of Models', upvotes: 94, numComments: 5 },
+    });
     expect(parsed.cards[12]!.card).toMatchObject({ id: '2404.01300', upvotes: 3, numComments: 2 });
     // Card titles are the page's own, not derived from the blob.
     expect(parsed.cards.map((item) => item.card.title)).toEqual(papers.map((item) => item.paper.title));
-    expect(parsed.warnings).toEqual(['no DailyPapers blob: 13 papers read from the page\'s cards (ids, titles, upvotes only)']);
+    expect(parsed.warnings).toEqual([
+      "no DailyPapers blob: 13 papers read from the page's cards (ids, titles, upvotes only)",
+    ]);
   });
 
   it('warns when the cards and the blob disagree on the paper set', () => {
@@ -126,7 +159,9 @@ describe('parseListPage on damaged versions of the capture', () => {
     }
     expect(caught).toBeInstanceOf(LayoutChangedError);
     const error = caught as LayoutChangedError;
-    expect(error.message).toContain('no DailyPapers data-props blob and no paper cards on https://huggingface.co/papers/date/2024-08-01');
+    expect(error.message).toContain(
+      'no DailyPapers data-props blob and no paper cards on https://huggingface.co/papers/date/2024-08-01',
+    );
     expect(error.url).toBe(URL_2024_08_01);
     expect(error.excerpt.length).toBeGreaterThan(20);
     expect(error.excerpt.length).toBeLessThanOrEqual(300);

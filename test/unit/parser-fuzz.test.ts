@@ -28,7 +28,11 @@ function random(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]! };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!,
+  };
 }
 type Random = ReturnType<typeof random>;
 
@@ -61,7 +65,10 @@ function mutateEntries(entries: Array<Record<string, any>>, rng: Random): string
   const paper = entry.paper as Record<string, any>;
   switch (rng.int(9)) {
     case 0: {
-      const [a, b] = [rng.pick(['id', 'title', 'summary', 'upvotes', 'authors', 'publishedAt']), rng.pick(['id', 'title', 'summary', 'upvotes', 'authors', 'publishedAt'])];
+      const [a, b] = [
+        rng.pick(['id', 'title', 'summary', 'upvotes', 'authors', 'publishedAt']),
+        rng.pick(['id', 'title', 'summary', 'upvotes', 'authors', 'publishedAt']),
+      ];
       [paper[a], paper[b]] = [paper[b], paper[a]];
       return `swap paper.${a} and paper.${b}`;
     }
@@ -99,7 +106,15 @@ function mutateEntries(entries: Array<Record<string, any>>, rng: Random): string
       return `paper.publishedAt = ${paper.publishedAt}`;
     }
     case 7: {
-      paper.id = rng.pick(['', ' ', '2407.21783v9', 'arXiv:2407.21783', 'hep-th/9901001', '../../etc/passwd', 'x'.repeat(500)]);
+      paper.id = rng.pick([
+        '',
+        ' ',
+        '2407.21783v9',
+        'arXiv:2407.21783',
+        'hep-th/9901001',
+        '../../etc/passwd',
+        'x'.repeat(500),
+      ]);
       return `paper.id = ${String(paper.id).slice(0, 40)}`;
     }
     default: {
@@ -113,7 +128,10 @@ const DEEP = '__nested_depth_';
 
 /** Replaces the deep-nesting placeholders of a serialised body with arrays nested that deep. */
 function withDeepNesting(body: string): string {
-  return body.replace(/(?:"|&quot;)__nested_depth_(\d+)(?:"|&quot;)/g, (_, depth: string) => `${'['.repeat(Number(depth))}1${']'.repeat(Number(depth))}`);
+  return body.replace(
+    /(?:"|&quot;)__nested_depth_(\d+)(?:"|&quot;)/g,
+    (_, depth: string) => `${'['.repeat(Number(depth))}1${']'.repeat(Number(depth))}`,
+  );
 }
 
 /** One mutation of a page's text. */
@@ -126,7 +144,10 @@ function mutateText(text: string, rng: Random): [string, string] {
     case 1: {
       const damage = rng.pick(['&quot;', '&amp;', '&lt;', '&#39;']);
       const replacement = rng.pick(['&quo;', '&', '&amp;amp;', '&#x;', '&#99999999;']);
-      return [text.replaceAll(damage, (match) => (rng.next() < 0.02 ? replacement : match)), `entity damage ${damage} → ${replacement}`];
+      return [
+        text.replaceAll(damage, (match) => (rng.next() < 0.02 ? replacement : match)),
+        `entity damage ${damage} → ${replacement}`,
+      ];
     }
     case 2: {
       const at = rng.int(text.length);
@@ -141,11 +162,16 @@ function mutateText(text: string, rng: Random): [string, string] {
 
 const TYPED_ERRORS = [LayoutChangedError, TruncatedPageError, InvalidPayloadError];
 const POSTGRES_INTEGER = 2_147_483_647;
-const storableString = z.string().refine((text) => !text.includes('\u0000') && text.isWellFormed(), 'NUL or a lone surrogate');
+const storableString = z
+  .string()
+  .refine((text) => !text.includes('\u0000') && text.isWellFormed(), 'NUL or a lone surrogate');
 
 /** What Postgres's columns and checks accept, and what the rest of paperboy assumes of a record. */
 const storableRecord = z.object({
-  id: z.string().min(1).refine((id) => isArxivId(id) || id.startsWith('other:'), 'neither an arXiv id nor other:'),
+  id: z
+    .string()
+    .min(1)
+    .refine((id) => isArxivId(id) || id.startsWith('other:'), 'neither an arXiv id nor other:'),
   title: storableString,
   abstract: storableString,
   authors: z.array(storableString),
@@ -185,7 +211,10 @@ describe(`parser fuzzing (${FUZZ_CASES} mutated captures)`, () => {
       let body = JSON.stringify(entries);
       if (rng.next() < 0.5) {
         transport = 'html';
-        body = rng.next() < 0.3 ? REAL_PAGE : buildListPage({ entries, date: '2025-06-01', layout: rng.pick(['2024', '2025'] as const) });
+        body =
+          rng.next() < 0.3
+            ? REAL_PAGE
+            : buildListPage({ entries, date: '2025-06-01', layout: rng.pick(['2024', '2025'] as const) });
       }
       body = withDeepNesting(body);
       if (rng.next() < 0.4) {
@@ -199,7 +228,10 @@ describe(`parser fuzzing (${FUZZ_CASES} mutated captures)`, () => {
       else tally.papers += 1;
       for (const paper of outcome.papers) {
         const checked = storableRecord.safeParse(paper);
-        if (!checked.success) throw new Error(`case "${what}": record ${paper.id} is not storable: ${checked.error.issues[0]?.message} at ${checked.error.issues[0]?.path.join('.')}`);
+        if (!checked.success)
+          throw new Error(
+            `case "${what}": record ${paper.id} is not storable: ${checked.error.issues[0]?.message} at ${checked.error.issues[0]?.path.join('.')}`,
+          );
         if (!rawIsStorable(paper.raw)) throw new Error(`case "${what}": raw of ${paper.id} is not storable as jsonb`);
         tally.records += 1;
       }
@@ -217,6 +249,8 @@ describe(`parser fuzzing (${FUZZ_CASES} mutated captures)`, () => {
     const parsed = parseDigestBody('api', Buffer.from(JSON.stringify(entries)), { url: 'fuzz' });
     if (parsed.origin === 'cards') throw new Error('expected records');
     const paper = parsed.papers.find((listed) => listed.paper.id === String(entries[0]!.paper.id))!.paper;
-    expect((paper.raw as { paper: { title: string } }).paper.title).toBe(`${title}\ufffd\ufffd '); DROP TABLE papers; --`);
+    expect((paper.raw as { paper: { title: string } }).paper.title).toBe(
+      `${title}\ufffd\ufffd '); DROP TABLE papers; --`,
+    );
   });
 });

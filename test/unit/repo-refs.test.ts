@@ -9,9 +9,21 @@ describe('normalizeGithubRepo', () => {
     ['https://github.com/NVlabs/Fast-dLLM', 'nvlabs/fast-dllm', 'NVlabs/Fast-dLLM'],
     ['https://github.com/SalesforceAIResearch/CoDA/', 'salesforceairesearch/coda', 'SalesforceAIResearch/CoDA'],
     ['https://github.com/\nFightingFighting/NeuroAda.git', 'fightingfighting/neuroada', 'FightingFighting/NeuroAda'],
-    ['https://github.com/sirano1004/\nMargin-Apative-Direct-Preference-Optimization', 'sirano1004/margin-apative-direct-preference-optimization', 'sirano1004/Margin-Apative-Direct-Preference-Optimization'],
-    ['https://github.com/modelscope/Trinity-RFT/tree/main/examples/rec_gsm8k', 'modelscope/trinity-rft', 'modelscope/Trinity-RFT'],
-    ['https://github.com/codefuse-ai/CodeFuse-Embeddings/tree/main/F2LLM', 'codefuse-ai/codefuse-embeddings', 'codefuse-ai/CodeFuse-Embeddings'],
+    [
+      'https://github.com/sirano1004/\nMargin-Apative-Direct-Preference-Optimization',
+      'sirano1004/margin-apative-direct-preference-optimization',
+      'sirano1004/Margin-Apative-Direct-Preference-Optimization',
+    ],
+    [
+      'https://github.com/modelscope/Trinity-RFT/tree/main/examples/rec_gsm8k',
+      'modelscope/trinity-rft',
+      'modelscope/Trinity-RFT',
+    ],
+    [
+      'https://github.com/codefuse-ai/CodeFuse-Embeddings/tree/main/F2LLM',
+      'codefuse-ai/codefuse-embeddings',
+      'codefuse-ai/CodeFuse-Embeddings',
+    ],
     ['https://github.com//owner//repo///', 'owner/repo', 'owner/repo'],
     ['https://github.com/owner/repo.git?tab=readme-ov-file#install', 'owner/repo', 'owner/repo'],
     ['https://github.com/owner/repo/blob/main/README.md', 'owner/repo', 'owner/repo'],
@@ -41,18 +53,25 @@ describe('normalizeGithubRepo', () => {
 describe('extractRepoRefs on real papers', () => {
   it('normalises every githubRepo value in the hf-api captures to owner/repo', () => {
     const papers = fullRecords(parseDailyPaperEntries(realApiEntries(), { url: 'fixtures' })).map((item) => item.paper);
-    const withRepo = papers.filter((paper) => typeof (paper.raw as { paper: { githubRepo?: string } }).paper.githubRepo === 'string');
+    const withRepo = papers.filter(
+      (paper) => typeof (paper.raw as { paper: { githubRepo?: string } }).paper.githubRepo === 'string',
+    );
     expect(withRepo.length).toBe(96);
     for (const paper of withRepo) {
       const refs = extractRepoRefs(paper);
       const fromField = refs.find((ref) => ref.foundIn === 'github_repo');
-      expect(fromField, `${paper.id}: ${(paper.raw as { paper: { githubRepo: string } }).paper.githubRepo}`).toBeDefined();
+      expect(
+        fromField,
+        `${paper.id}: ${(paper.raw as { paper: { githubRepo: string } }).paper.githubRepo}`,
+      ).toBeDefined();
       expect(fromField!.ref).toMatch(/^[a-z0-9-]+\/[a-z0-9._-]+$/);
     }
   });
 
   it('collects the field, a github.com project page and links in the abstract, each once', () => {
-    const byId = new Map(listedFromApi('hf-api-daily_papers-2025-10-08.json').map((item) => [item.paper.id, item.paper]));
+    const byId = new Map(
+      listedFromApi('hf-api-daily_papers-2025-10-08.json').map((item) => [item.paper.id, item.paper]),
+    );
     const newline = extractRepoRefs(byId.get('2510.05342')!);
     expect(newline[0]).toMatchObject({ foundIn: 'github_repo' });
     expect(newline[0]!.ref).not.toMatch(/\s/);

@@ -13,8 +13,16 @@ describe('rate-limit headers (IETF draft, as Hugging Face sends them)', () => {
   it('reads where a bucket stands and what it allows', () => {
     expect(parseRateLimit('"api";r=0;t=55')).toEqual({ bucket: 'api', remaining: 0, resetMs: 55_000 });
     expect(parseRateLimit('"pages";r=87;t=201')).toEqual({ bucket: 'pages', remaining: 87, resetMs: 201_000 });
-    expect(parseRateLimitPolicy('"fixed window";"api";q=500;w=300')).toEqual({ bucket: 'api', quota: 500, windowMs: 300_000 });
-    expect(parseRateLimitPolicy('"fixed window";"pages";q=200;w=300')).toEqual({ bucket: 'pages', quota: 200, windowMs: 300_000 });
+    expect(parseRateLimitPolicy('"fixed window";"api";q=500;w=300')).toEqual({
+      bucket: 'api',
+      quota: 500,
+      windowMs: 300_000,
+    });
+    expect(parseRateLimitPolicy('"fixed window";"pages";q=200;w=300')).toEqual({
+      bucket: 'pages',
+      quota: 200,
+      windowMs: 300_000,
+    });
     // Spacing and case do not matter; a header without a bucket name still says what it says.
     expect(parseRateLimit(' "API" ; R=3 ; T=9 ')).toEqual({ bucket: 'api', remaining: 3, resetMs: 9_000 });
     expect(parseRateLimitPolicy('q=100;w=60')).toEqual({ bucket: undefined, quota: 100, windowMs: 60_000 });
@@ -37,12 +45,18 @@ describe('rate-limit headers (IETF draft, as Hugging Face sends them)', () => {
     expect(parseRateLimit(value)).toBeUndefined();
   });
 
-  it.each([undefined, '', '"fixed window";"api"', '"fixed window";"api";q=0;w=300', '"fixed window";"api";q=500;w=0', '"fixed window";"api";q=500', 'q=x;w=y', '"api";q=1e3;w=300'])(
-    'ignores a RateLimit-Policy header it cannot read fully: %j',
-    (value) => {
-      expect(parseRateLimitPolicy(value)).toBeUndefined();
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    '"fixed window";"api"',
+    '"fixed window";"api";q=0;w=300',
+    '"fixed window";"api";q=500;w=0',
+    '"fixed window";"api";q=500',
+    'q=x;w=y',
+    '"api";q=1e3;w=300',
+  ])('ignores a RateLimit-Policy header it cannot read fully: %j', (value) => {
+    expect(parseRateLimitPolicy(value)).toBeUndefined();
+  });
 });
 
 describe('which budget a bucket follows', () => {
@@ -50,7 +64,10 @@ describe('which budget a bucket follows', () => {
   const explicitApi = { quota: 500, windowMs: 300_000, explicit: true };
 
   it('follows the server when the budget is the default: a paid tier speeds up, a smaller quota slows down', () => {
-    expect(followedPolicy(anonymousApi, { quota: 2_500, windowMs: 300_000 })).toEqual({ quota: 2_500, windowMs: 300_000 });
+    expect(followedPolicy(anonymousApi, { quota: 2_500, windowMs: 300_000 })).toEqual({
+      quota: 2_500,
+      windowMs: 300_000,
+    });
     expect(followedPolicy(anonymousApi, { quota: 100, windowMs: 60_000 })).toEqual({ quota: 100, windowMs: 60_000 });
     expect(followedPolicy(anonymousApi, undefined)).toEqual({ quota: 500, windowMs: 300_000 });
   });

@@ -34,11 +34,19 @@ describe('planSchedule', () => {
   });
 
   it('trending and the front page, keyed by the UTC day; saved searches; the last 14 days', () => {
-    expect(keys(planSchedule('trending', { now: NOW, savedSearches: [], fetchedDays: new Set() }))).toEqual(['trending 2026-11-27', 'front 2026-11-27']);
-    expect(keys(planSchedule('searches', { now: NOW, savedSearches: ['lightweight', 'diffusion  models'], fetchedDays: new Set() }))).toEqual([
-      'search lightweight',
-      'search diffusion models',
+    expect(keys(planSchedule('trending', { now: NOW, savedSearches: [], fetchedDays: new Set() }))).toEqual([
+      'trending 2026-11-27',
+      'front 2026-11-27',
     ]);
+    expect(
+      keys(
+        planSchedule('searches', {
+          now: NOW,
+          savedSearches: ['lightweight', 'diffusion  models'],
+          fetchedDays: new Set(),
+        }),
+      ),
+    ).toEqual(['search lightweight', 'search diffusion models']);
     const refetch = keys(planSchedule('refetch-recent', { now: NOW, savedSearches: [], fetchedDays: new Set() }));
     expect(refetch).toHaveLength(13);
     expect(refetch[0]).toBe('day 2026-11-25');
@@ -55,7 +63,10 @@ describe('schedule definitions and job ids', () => {
       'refetch-recent',
       'repos-refresh',
     ]);
-    const config = loadConfig({ PAPERBOY_SCHEDULES: '{"trending": null, "periods": "0 4 * * *"}', PAPERBOY_SAVED_SEARCHES: 'lightweight' });
+    const config = loadConfig({
+      PAPERBOY_SCHEDULES: '{"trending": null, "periods": "0 4 * * *"}',
+      PAPERBOY_SAVED_SEARCHES: 'lightweight',
+    });
     expect(scheduleDefinitions(config)).toEqual([
       { name: 'daily-recent', pattern: '*/30 * * * *' },
       { name: 'periods', pattern: '0 4 * * *' },
@@ -63,8 +74,12 @@ describe('schedule definitions and job ids', () => {
       { name: 'refetch-recent', pattern: '45 2 * * *' },
       { name: 'repos-refresh', pattern: '0 5 * * *' },
     ]);
-    expect(() => scheduleDefinitions(loadConfig({ PAPERBOY_SCHEDULES: '{"hourly": "0 * * * *"}' }))).toThrow(/unknown schedule "hourly"/);
-    expect(() => loadConfig({ PAPERBOY_SCHEDULES: 'trending=off' })).toThrow(/PAPERBOY_SCHEDULES: must be a JSON object/);
+    expect(() => scheduleDefinitions(loadConfig({ PAPERBOY_SCHEDULES: '{"hourly": "0 * * * *"}' }))).toThrow(
+      /unknown schedule "hourly"/,
+    );
+    expect(() => loadConfig({ PAPERBOY_SCHEDULES: 'trending=off' })).toThrow(
+      /PAPERBOY_SCHEDULES: must be a JSON object/,
+    );
   });
 
   it('gives each digest a deterministic job id BullMQ accepts', () => {
