@@ -8,7 +8,7 @@ import {
 } from '../db/fetches.repository.ts';
 import { listUpstreamLimits } from '../db/limits.repository.ts';
 import { countPapers } from '../db/papers.repository.ts';
-import type { BudgetReader } from '../queue/request-budget.ts';
+import type { BucketState, BudgetReader } from '../queue/request-budget.ts';
 
 /**
  * Prometheus metrics, all read at scrape time from the shared state (Redis
@@ -91,41 +91,33 @@ export function createMetricsRegistry(
       }
     },
   });
-  new Gauge({
-    name: 'paperboy_upstream_rate_limit_quota',
-    help: "Requests per window the workers follow for a Hugging Face bucket (configured, or the server's RateLimit-Policy), by upstream and resource",
-    labelNames: ['upstream', 'resource'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const state of await budget.read())
-        this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.quota);
-    },
-  });
-  new Gauge({
-    name: 'paperboy_upstream_rate_limit_window_seconds',
-    help: 'The window of that quota, in seconds',
-    labelNames: ['upstream', 'resource'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const state of await budget.read())
-        this.set({ upstream: state.upstream, resource: state.bucket }, state.policy.windowMs / 1000);
-    },
-  });
-  new Gauge({
-    name: 'paperboy_upstream_paused_seconds',
-    help: 'Seconds a Hugging Face bucket stays paused (RateLimit r=0 or a 429), 0 when it is not',
-    labelNames: ['upstream', 'resource'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const state of await budget.read()) {
-        const left = state.pausedUntil ? Math.max(0, (state.pausedUntil.getTime() - Date.now()) / 1000) : 0;
-        this.set({ upstream: state.upstream, resource: state.bucket }, left);
-      }
-    },
-  });
+  const budgetGauge = (name: string, help: string, value: (state: BucketState<string>) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['upstream', 'resource'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const state of await budget.read())
+          this.set({ upstream: state.upstream, resource: state.bucket }, value(state));
+      },
+    });
+  budgetGauge(
+    'paperboy_upstream_rate_limit_quota',
+    "Requests per window the workers follow for a budget bucket (configured, or the server's RateLimit-Policy), by upstream and resource",
+    (state) => state.policy.quota,
+  );
+  budgetGauge(
+    'paperboy_upstream_rate_limit_window_seconds',
+    'The window of that quota, in seconds',
+    (state) => state.policy.windowMs / 1000,
+  );
+  budgetGauge(
+    'paperboy_upstream_paused_seconds',
+    'Seconds a budget bucket stays paused (RateLimit r=0 or a 429), 0 when it is not',
+    (state) => (state.pausedUntil ? Math.max(0, (state.pausedUntil.getTime() - Date.now()) / 1000) : 0),
+  );
   new Gauge({
     name: 'paperboy_papers',
     help: 'Papers in the database',
