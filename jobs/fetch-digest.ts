@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from '../src/logger.ts';
-import { fetchDigestPayload, JOBS, type EnrichReposPayload } from '../src/queue/contracts.ts';
+import { fetchDigestPayload } from '../src/queue/contracts.ts';
+import { enqueueEnrichment } from '../src/queue/enqueue.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
 import { ingestDigest } from '../src/stages/ingest-digest.ts';
 
@@ -17,11 +18,8 @@ export async function fetchDigestJob(job: Job, context: JobContext, log: Logger)
     },
   );
   for (const warning of result.warnings) await job.log(`warning: ${warning}`);
-  if (result.repoRefs.length > 0) {
-    // Enrichment has its own queue, budget and rate limits: a GitHub pause never holds up digest loads.
-    const payload: EnrichReposPayload = { refs: result.repoRefs };
-    await context.repos.add(JOBS.enrichRepos, payload);
-  }
+  // The follow-up: enrichment has its own queue, budget and rate limits, so a GitHub pause never holds up digest loads.
+  await enqueueEnrichment(context.repos, result.repoRefs);
   const ms = (value: number) => Math.round(value);
   return {
     outcome: result.outcome,

@@ -1,6 +1,12 @@
 import type { Queue } from 'bullmq';
 import { transportFor, type DigestRef, type Transport } from '../domain/digest-key.ts';
-import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from './contracts.ts';
+import {
+  digestJobId,
+  JOBS,
+  type EnrichReposPayload,
+  type FetchDigestPayload,
+  type PaperboyQueues,
+} from './contracts.ts';
 
 /** The queue a fetch by this transport runs on: each Hugging Face budget bucket has its own. */
 export function digestQueue(queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>, transport: Transport): Queue {
@@ -31,4 +37,11 @@ export async function enqueueDigestFetches(
     ids.push(id);
   }
   return ids;
+}
+
+/** One enrich-repos job for the repository references a load found (none: nothing). */
+export async function enqueueEnrichment(repos: Queue, refs: readonly string[]): Promise<void> {
+  if (refs.length === 0) return;
+  const payload: EnrichReposPayload = { refs: [...refs] };
+  await repos.add(JOBS.enrichRepos, payload);
 }
