@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import type { ConfiguredBudget, HfBucket } from './domain/request-budget.ts';
 import { listIssues } from './domain/zod-issues.ts';
+import { isScheduleName, isTimeZone, SCHEDULE_NAMES, schedulePatternProblem } from './domain/schedule-plan.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -46,7 +47,10 @@ const envSchema = z.object({
       .default(20 * 1024 * 1024),
   ),
   PAPERBOY_HF_TRANSPORT: z.preprocess(emptyAsUndefined, z.enum(TRANSPORTS).default('html')),
-  PAPERBOY_TZ: z.preprocess(emptyAsUndefined, z.string().default('UTC')),
+  PAPERBOY_TZ: z.preprocess(
+    emptyAsUndefined,
+    z.string().default('UTC').refine(isTimeZone, 'not a time zone: an IANA name such as Europe/Paris, or UTC'),
+  ),
   PAPERBOY_SCHEDULES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_SAVED_SEARCHES: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_HF_PAGES_RATE_MAX: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1_000_000).optional()),
@@ -163,9 +167,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [retired, message] of Object.entries(RETIRED_VARIABLES)) {
     if (emptyAsUndefined(env[retired]) !== undefined) problems.push(`${retired}: ${message}`);
   }
+  // Schedules are configuration too: every bad one is reported here, before anything is registered.
+  const schedules = readSchedules(
+    emptyAsUndefined(env.PAPERBOY_SCHEDULES) as string | undefined,
+    parsed.data?.PAPERBOY_TZ ?? 'UTC',
+    problems,
+  );
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const schedules = parseSchedules(e.PAPERBOY_SCHEDULES);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -252,24 +261,36 @@ const RETIRED_VARIABLES: Record<string, string> = {
     'no longer read: set PAPERBOY_HF_PAGES_RATE_WINDOW_MS and/or PAPERBOY_HF_API_RATE_WINDOW_MS instead',
 };
 
-const schedulesSchema = z.record(z.string().regex(/^[a-z0-9-]+$/), z.string().min(1).nullable());
+const schedulesSchema = z.record(z.string(), z.string().min(1).nullable());
 
-/** PAPERBOY_SCHEDULES is a JSON object: {"trending": "0 * * * *", "searches": null}. */
-function parseSchedules(value: string | undefined): Record<string, string | null> {
+/**
+ * PAPERBOY_SCHEDULES is a JSON object: {"trending": "0 * * * *", "searches": null}.
+ * Each name must be a schedule's and each pattern one BullMQ can run (in `tz`);
+ * every problem is added to `problems`.
+ */
+function readSchedules(value: string | undefined, tz: string, problems: string[]): Record<string, string | null> {
   if (value === undefined) return {};
   let json: unknown;
   try {
     json = JSON.parse(value);
   } catch {
-    throw new ConfigError([
-      `PAPERBOY_SCHEDULES: must be a JSON object such as {"trending": "0 * * * *", "searches": null}`,
-    ]);
+    problems.push(`PAPERBOY_SCHEDULES: must be a JSON object such as {"trending": "0 * * * *", "searches": null}`);
+    return {};
   }
   const parsed = schedulesSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError([
+    problems.push(
       `PAPERBOY_SCHEDULES: must map schedule names to a cron pattern or null (${parsed.error.issues[0]?.message})`,
-    ]);
+    );
+    return {};
+  }
+  for (const [name, pattern] of Object.entries(parsed.data)) {
+    if (!isScheduleName(name)) {
+      problems.push(`PAPERBOY_SCHEDULES: unknown schedule "${name}" (known: ${SCHEDULE_NAMES.join(', ')})`);
+      continue;
+    }
+    const problem = pattern === null ? undefined : schedulePatternProblem(pattern, tz);
+    if (problem) problems.push(`PAPERBOY_SCHEDULES: ${name}: ${problem}`);
   }
   return parsed.data;
 }

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { daysBefore, digestRef, periodKey, type DigestRef } from './digest-key.ts';
 
 /**
@@ -91,4 +92,33 @@ export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRe
     seen.add(id);
     return true;
   });
+}
+
+/** True for a time zone the runtime knows (an IANA name such as Europe/Paris, or UTC). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What is wrong with a schedule's pattern, if anything: a cron pattern that
+ * BullMQ's own parser (cron-parser) reads in `tz`, or `every:<ms>` with a
+ * whole number of milliseconds, at least 1.
+ */
+export function schedulePatternProblem(pattern: string, tz: string): string | undefined {
+  if (pattern.startsWith('every:')) {
+    return /^every:[1-9]\d{0,9}$/.test(pattern)
+      ? undefined
+      : `"${pattern}" is not every:<milliseconds> with a whole number of at least 1`;
+  }
+  try {
+    CronExpressionParser.parse(pattern, { tz: isTimeZone(tz) ? tz : 'UTC', strict: false });
+    return undefined;
+  } catch (error) {
+    return `"${pattern}" is not a cron pattern (${(error as Error).message})`;
+  }
 }

@@ -7,6 +7,8 @@
  * JSON.stringify and in Postgres.
  */
 
+import { setOwn } from './own-keys.ts';
+
 export const MAX_JSON_DEPTH = 64;
 
 export class TooDeepError extends RangeError {
@@ -24,6 +26,8 @@ export function storableJson(value: unknown, maxDepth = MAX_JSON_DEPTH, depth = 
   if (depth >= maxDepth) throw new TooDeepError(`nested deeper than ${maxDepth} levels`);
   if (Array.isArray(value)) return value.map((item) => storableJson(item, maxDepth, depth + 1));
   const result: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) result[storableText(key)] = storableJson(item, maxDepth, depth + 1);
+  // Own properties whatever the key: `__proto__` in upstream JSON stays a key, never a prototype.
+  for (const [key, item] of Object.entries(value))
+    setOwn(result, storableText(key), storableJson(item, maxDepth, depth + 1));
   return result;
 }

@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors, request } from 'undici';
+import { setOwn } from '../domain/own-keys.ts';
 import { PermanentError, RateLimitedError, TransientError } from '../errors.ts';
 
 export interface HttpClientOptions {
@@ -90,9 +91,25 @@ export class HttpClient {
     }
     const controller = new AbortController();
     this.inFlight.add(controller);
+    // One deadline for the whole exchange, headers and body together: undici's own timeouts are
+    // idle timeouts, which a body trickling in a byte at a time never trips.
+    const deadline = setTimeout(
+      () =>
+        controller.abort(
+          new TransientError(
+            `${url} timed out: no complete answer within ${this.options.timeoutMs} ms (PAPERBOY_HTTP_TIMEOUT_MS, headers and body together); retry later`,
+          ),
+        ),
+      this.options.timeoutMs,
+    );
     try {
       return await this.send(method, target, url, headers, body, options, controller.signal);
+    } catch (error) {
+      // An aborted request surfaces as undici's own abort error: the reason given is the one to report.
+      if (controller.signal.aborted && controller.signal.reason instanceof Error) throw controller.signal.reason;
+      throw error;
     } finally {
+      clearTimeout(deadline);
       this.inFlight.delete(controller);
     }
   }
@@ -125,6 +142,15 @@ export class HttpClient {
       await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       throwForStatus(statusCode, responseHeaders, url);
       return { url, status: statusCode, headers: responseHeaders, body: Buffer.alloc(0) };
+    }
+    const encoding = responseHeaders['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      // Nothing is asked for compressed (no Accept-Encoding): a compressed body is an upstream
+      // misbehaving, and reading it as the page would look like a truncated or garbled page.
+      response.body.destroy();
+      throw new PermanentError(
+        `${url} answered with an unexpected content encoding "${encoding}" (none was asked for)`,
+      );
     }
     const responseBody = await this.readCappedBody(response.body, responseHeaders, url);
     return { url, status: statusCode, headers: responseHeaders, body: responseBody };
@@ -236,7 +262,8 @@ function classifyNetworkError(error: unknown, url: string): Error {
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    // setOwn: a header an upstream names "__proto__" is a header, not the object's prototype.
+    if (value !== undefined) setOwn(flat, name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
   }
   return flat;
 }

@@ -1,7 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Config } from '../config.ts';
-import { DEFAULT_SCHEDULES, isScheduleName, SCHEDULE_NAMES, type ScheduleName } from '../domain/schedule-plan.ts';
-import { ConfigError } from '../errors.ts';
+import { DEFAULT_SCHEDULES, SCHEDULE_NAMES, type ScheduleName } from '../domain/schedule-plan.ts';
 import type { Logger } from '../logger.ts';
 import { JOBS, SCHEDULER_PREFIX, type PlanSchedulePayload } from './contracts.ts';
 
@@ -16,14 +15,9 @@ export interface ScheduleDefinition {
  * (a name mapped to null removes it). `searches` only runs when there are
  * saved searches.
  *
- * @throws ConfigError for an unknown schedule name.
+ * loadConfig has checked the names and patterns already.
  */
 export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
-  for (const name of Object.keys(config.service.schedules)) {
-    if (!isScheduleName(name)) {
-      throw new ConfigError([`PAPERBOY_SCHEDULES: unknown schedule "${name}" (known: ${SCHEDULE_NAMES.join(', ')})`]);
-    }
-  }
   return SCHEDULE_NAMES.flatMap((name): ScheduleDefinition[] => {
     const override = config.service.schedules[name];
     const pattern = override === undefined ? DEFAULT_SCHEDULES[name] : override;
