@@ -5,7 +5,7 @@ import { BACKFILL_KINDS, checkBackfillRequest, type BackfillRequest } from '../d
 import { UsageError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backfillStatus, enqueueBackfill, type BackfillStatus } from '../queue/backfill-status.ts';
-import { producerConnection } from '../queue/connection.ts';
+import { assertRedisReachable, producerConnection } from '../queue/connection.ts';
 import { QUEUES } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { hfRequestBudget, type BudgetReader } from '../queue/request-budget.ts';
@@ -55,6 +55,10 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
       const { config, logger } = context();
       const request = validRequest(options, config.service.backfillMaxKeys);
       const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
+      await assertRedisReachable(redis.url).catch(async (error: unknown) => {
+        await redis.close();
+        throw error;
+      });
       const connection = producerConnection(redis.url);
       const queue = new Queue(QUEUES.backfills, queueOptions(config, connection));
       try {

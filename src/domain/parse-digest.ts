@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Transport } from './digest-key.ts';
 import { InvalidPayloadError, LayoutChangedError, TransientError } from '../errors.ts';
 import { dedupeListedPapers } from './dedupe.ts';
-import { storableJson, TooDeepError } from './storable-json.ts';
+import { MAX_JSON_DEPTH, storableJson, TooDeepError, type StorableReport } from './storable-json.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
 import { parsePaperCards } from './parse-cards.ts';
 import { describeIssues } from './zod-issues.ts';
@@ -121,8 +121,9 @@ export function parseDailyPaperEntries(
   context: ParseContext,
 ): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
   let storable: unknown;
+  const report: StorableReport = { protoKeys: 0 };
   try {
-    storable = storableJson(entries);
+    storable = storableJson(entries, MAX_JSON_DEPTH, report);
   } catch (error) {
     if (error instanceof TooDeepError)
       throw new InvalidPayloadError(`daily papers on ${context.url}: an entry is ${error.message}`);
@@ -137,6 +138,10 @@ export function parseDailyPaperEntries(
   const listed = validated.data.map((entry, index) => ({ rank: index + 1, paper: toPaperRecord(entry) }));
   const papers = dedupeListedPapers(listed);
   const warnings = papers.length === listed.length ? [] : [`${listed.length - papers.length} duplicate entries merged`];
+  if (report.protoKeys > 0) {
+    // The schemas keep unknown keys in `raw`, but not this one: as a key it would be a prototype to every JS reader.
+    warnings.push(`${report.protoKeys} key(s) named "__proto__" dropped from the entries (not stored)`);
+  }
   return { origin: 'api', papers, warnings };
 }
 

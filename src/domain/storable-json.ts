@@ -19,15 +19,22 @@ export function storableText(text: string): string {
   return text.toWellFormed().replaceAll('\u0000', '\uFFFD');
 }
 
+/** What a walk found worth saying: keys named `__proto__` (schemas drop them: see parseDailyPaperEntries). */
+export interface StorableReport {
+  protoKeys: number;
+}
+
 /** @throws TooDeepError when the value nests deeper than `maxDepth`. */
-export function storableJson(value: unknown, maxDepth = MAX_JSON_DEPTH, depth = 0): unknown {
+export function storableJson(value: unknown, maxDepth = MAX_JSON_DEPTH, report?: StorableReport, depth = 0): unknown {
   if (typeof value === 'string') return storableText(value);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= maxDepth) throw new TooDeepError(`nested deeper than ${maxDepth} levels`);
-  if (Array.isArray(value)) return value.map((item) => storableJson(item, maxDepth, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => storableJson(item, maxDepth, report, depth + 1));
   const result: Record<string, unknown> = {};
-  // Own properties whatever the key: `__proto__` in upstream JSON stays a key, never a prototype.
-  for (const [key, item] of Object.entries(value))
-    setOwn(result, storableText(key), storableJson(item, maxDepth, depth + 1));
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '__proto__' && report) report.protoKeys += 1;
+    // Own properties whatever the key: `__proto__` in upstream JSON stays a key, never a prototype.
+    setOwn(result, storableText(key), storableJson(item, maxDepth, report, depth + 1));
+  }
   return result;
 }

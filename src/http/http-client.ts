@@ -147,7 +147,7 @@ export class HttpClient {
     if (encoding && encoding !== 'identity') {
       // Nothing is asked for compressed (no Accept-Encoding): a compressed body is an upstream
       // misbehaving, and reading it as the page would look like a truncated or garbled page.
-      response.body.destroy();
+      await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       throw new PermanentError(
         `${url} answered with an unexpected content encoding "${encoding}" (none was asked for)`,
       );

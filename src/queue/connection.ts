@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { SetupError } from '../errors.ts';
+import { redactUrl, type Logger } from '../logger.ts';
 
 /**
  * Redis connections per BullMQ's guidance: a worker's connection retries
@@ -13,3 +15,78 @@ export function workerConnection(url: string): Redis {
 export function producerConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 }
+
+/** How long a command waits for Redis to answer at start before saying it is not there. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * The first thing every Redis user does: one bounded connect and PING, so
+ * that "Redis is not there" is one line naming the server (password hidden)
+ * and exit 1, not a connection retrying forever. Whoever runs paperboy (a
+ * supervisor, compose's restart policy, a person) starts it again once Redis
+ * is up; a running worker that loses Redis later keeps retrying instead.
+ *
+ * @throws SetupError when Redis does not answer, or refuses these credentials.
+ */
+export async function assertRedisReachable(url: string, timeoutMs = REDIS_CONNECT_TIMEOUT_MS): Promise<void> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  // Reported below, once (an unlistened 'error' event would print every attempt); it names the cause
+  // ("connect ECONNREFUSED …") where the rejected connect only says the connection closed.
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => (cause ??= error));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (rejection) {
+    const error = cause ?? (rejection as Error);
+    const code = (error as { code?: string }).code;
+    throw new SetupError(
+      `cannot use Redis at ${redactUrl(url)} (${code ? `${code}: ` : ''}${(error as Error).message}); start it, or fix REDIS_URL, then run paperboy again`,
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * Logs a Redis outage once, when it starts, and once more when Redis is back,
+ * however many times the connection retries in between (a worker's
+ * connections retry forever, and each attempt is an 'error' event).
+ */
+export function reportOutages(
+  connection: Redis,
+  logger: Logger,
+  where: Record<string, unknown>,
+): (error: Error) => boolean {
+  let down = false;
+  connection.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.info(where, 'Redis is back: carrying on');
+  });
+  return (error: Error) => {
+    const code = (error as { code?: string }).code;
+    const connectionLevel = code !== undefined && CONNECTION_CODES.has(code);
+    if (!connectionLevel) return false;
+    if (!down)
+      logger.warn({ ...where, err: error.message }, 'lost Redis: retrying until it is back (logged once per outage)');
+    down = true;
+    return true;
+  };
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);

@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { workerConnection } from './connection.ts';
+import { reportOutages, workerConnection } from './connection.ts';
 import type { JobContext } from './job-context.ts';
 import { runJob } from './run-job.ts';
 
@@ -75,7 +75,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   );
   // BullMQ leaves a connection it was handed open: close ours with the worker.
   worker.on('closed', () => connection.disconnect());
-  worker.on('error', (error) => logger.error({ err: error, queue: queue.name }, 'worker error'));
+  const outage = reportOutages(connection, logger, { queue: queue.name });
+  worker.on('error', (error) => {
+    if (!outage(error)) logger.error({ err: error, queue: queue.name }, 'worker error');
+  });
   worker.on('failed', (job, error) =>
     logger.warn(
       { queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: error.message },

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
-import { producerConnection } from '../queue/connection.ts';
+import { assertRedisReachable, producerConnection } from '../queue/connection.ts';
 import { JOBS, QUEUES, queueNamed, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
@@ -42,10 +42,12 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
   try {
     // Before anything starts: an unsafe dashboard binding is a configuration error.
     if (roles.has('dashboard')) assertSafeBinding(config.dashboard.host, config.dashboard);
-    const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
-    cleanups.push(database.close);
+    // Redis first: when it is not there, say so before starting anything else.
     const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
     cleanups.push(redis.close);
+    await assertRedisReachable(redis.url);
+    const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
+    cleanups.push(database.close);
     await migrateUp(database.url, logger);
     const pool = createPool(database.url, logger);
     cleanups.push(() => pool.end());

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
@@ -190,6 +191,29 @@ function faults(): Fault[] {
       answers: [send(buildListPage({ entries: [], date: '2025-01-15' }))],
       outcome: 'empty',
       attempts: 1,
+    },
+    {
+      name: 'a body trickling in a byte at a time, every time',
+      day: '2025-01-16',
+      answers: [
+        (_, response) => {
+          // Never idle for long: only a deadline for the whole answer ends it.
+          response.writeHead(200, { 'content-type': 'text/html', 'content-length': String(REAL.length) });
+          const timer = setInterval(() => response.write('<'), 50);
+          response.on('close', () => clearInterval(timer));
+        },
+      ],
+      outcome: 'failed',
+      attempts: 3,
+      error: /timed out: no complete answer within 400 ms/,
+    },
+    {
+      name: 'a gzip body nobody asked for',
+      day: '2025-01-17',
+      answers: [send(gzipSync(REAL), 200, { 'content-encoding': 'gzip' })],
+      outcome: 'failed',
+      attempts: 1,
+      error: /unexpected content encoding "gzip"/,
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, RateLimitedError, TransientError } from '../../src/errors.ts';
 import { HttpClient, parseRetryAfter } from '../../src/http/http-client.ts';
@@ -29,6 +30,21 @@ describe('HttpClient against a real local server', () => {
       })
       .route('/slow', (_request, response) => {
         setTimeout(() => response.writeHead(200).end('late'), 2_000).unref();
+      })
+      .route('/trickle', (_request, response) => {
+        // Declares 100 kB and sends a byte every 50 ms: never idle long enough for an idle timeout.
+        response.writeHead(200, { 'content-type': 'text/html', 'content-length': '100000' });
+        const timer = setInterval(() => response.write('x'), 50);
+        response.on('close', () => clearInterval(timer));
+      })
+      .route('/gzipped', {
+        headers: { 'content-encoding': 'gzip' },
+        body: gzipSync(page),
+      })
+      .route('/proto-header', (_request, response) => {
+        response.setHeader('__proto__', 'not a prototype');
+        response.setHeader('x-ok', 'yes');
+        response.writeHead(200).end('fine');
       });
     http = new HttpClient({
       userAgent: 'paperboy-test/1 (+http://example.invalid)',
@@ -83,6 +99,31 @@ describe('HttpClient against a real local server', () => {
 
   it('times out a server that does not answer, as a transient error', async () => {
     await expect(http.get(`${upstream.baseUrl}/slow`)).rejects.toThrow(/timed out/);
+  });
+
+  it('aborts a body that trickles in past the deadline for the whole answer, as a transient error', async () => {
+    const started = Date.now();
+    const error = await http.get(`${upstream.baseUrl}/trickle`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toMatch(
+      /timed out: no complete answer within 500 ms \(PAPERBOY_HTTP_TIMEOUT_MS, headers and body together\)/,
+    );
+    // Not held for the minutes the trickle would take: the deadline, and a little scheduling.
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('refuses a compressed body it never asked for, as a permanent error', async () => {
+    const error = await http.get(`${upstream.baseUrl}/gzipped`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toMatch(/unexpected content encoding "gzip" \(none was asked for\)/);
+    expect(upstream.requestsTo('/gzipped')[0]?.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('keeps a header named __proto__ as a header, never as the prototype of the headers', async () => {
+    const response = await http.get(`${upstream.baseUrl}/proto-header`);
+    expect(Object.getPrototypeOf(response.headers)).toBe(Object.prototype);
+    expect(Object.hasOwn(response.headers, '__proto__')).toBe(true);
+    expect(response.headers['x-ok']).toBe('yes');
   });
 
   it('never contacts a host that is not on the allow-list', async () => {

@@ -53,6 +53,25 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     }
   });
 
+  it('refuses a bad schedule before registering any: one configuration message, exit 2, no stack', async () => {
+    const env = serviceEnv(suite.db.url, hf.baseUrl, {
+      PAPERBOY_SCHEDULES: JSON.stringify({ 'refetch-recent': 'bad cron', trending: 'every:0' }),
+      PAPERBOY_TZ: 'Mars/Phobos',
+    });
+    const result = await runCli(['schedule'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/PAPERBOY_TZ: not a time zone/);
+    expect(result.stderr).toMatch(/PAPERBOY_SCHEDULES: refetch-recent: "bad cron" is not a cron pattern/);
+    expect(result.stderr).toMatch(/PAPERBOY_SCHEDULES: trending: "every:0" is not every:<milliseconds>/);
+    expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    const { queue, close } = await openQueue(configOf({ ...env, PAPERBOY_SCHEDULES: '', PAPERBOY_TZ: '' }));
+    try {
+      expect(await queue.getJobSchedulers(0, -1)).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('a scheduled tick fetches and loads', async () => {
     hf.route('/papers/trending', { body: buildListPage({ entries: apiEntries(API_2024_08_01), date: '2024-08-01' }) });
     hf.route('/papers', {

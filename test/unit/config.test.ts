@@ -58,6 +58,49 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PAPERBOY_HF_API_RATE_MAX: '0' })).toThrow(/PAPERBOY_HF_API_RATE_MAX/);
   });
 
+  it('checks cron patterns, intervals and the time zone when it reads them, and reports every bad one at once', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ PAPERBOY_SCHEDULES: '{"refetch-recent":"bad cron"}' })).toEqual([
+      expect.stringMatching(/^PAPERBOY_SCHEDULES: refetch-recent: "bad cron" is not a cron pattern/),
+    ]);
+    expect(problemsOf({ PAPERBOY_TZ: 'Mars/Phobos' })).toEqual([
+      'PAPERBOY_TZ: not a time zone: an IANA name such as Europe/Paris, or UTC',
+    ]);
+    expect(
+      problemsOf({
+        PAPERBOY_TZ: 'Mars/Phobos',
+        PAPERBOY_SCHEDULES: JSON.stringify({
+          trending: 'every:0',
+          periods: 'every:-5',
+          searches: '61 * * * *',
+          hourly: '0 * * * *',
+        }),
+      }),
+    ).toEqual([
+      'PAPERBOY_TZ: not a time zone: an IANA name such as Europe/Paris, or UTC',
+      'PAPERBOY_SCHEDULES: trending: "every:0" is not every:<milliseconds> with a whole number of at least 1',
+      'PAPERBOY_SCHEDULES: periods: "every:-5" is not every:<milliseconds> with a whole number of at least 1',
+      expect.stringMatching(/^PAPERBOY_SCHEDULES: searches: "61 \* \* \* \*" is not a cron pattern/),
+      expect.stringMatching(/^PAPERBOY_SCHEDULES: unknown schedule "hourly"/),
+    ]);
+    // Good ones pass: cron in a real zone, intervals, removals.
+    const config = loadConfig({
+      PAPERBOY_TZ: 'Europe/Paris',
+      PAPERBOY_SCHEDULES: JSON.stringify({ trending: 'every:60000', periods: '15 2 * * 1', searches: null }),
+    });
+    expect(config.service).toMatchObject({
+      tz: 'Europe/Paris',
+      schedules: { trending: 'every:60000', periods: '15 2 * * 1', searches: null },
+    });
+  });
+
   it('reads every variable and strips trailing slashes from base URLs', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/paperboy',

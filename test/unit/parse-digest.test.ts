@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPayloadError, LayoutChangedError, TransientError } from '../../src/errors.ts';
-import { parseListPage, TruncatedPageError } from '../../src/domain/parse-digest.ts';
-import { fullRecords } from '../support/digests.ts';
+import { parseDailyPaperEntries, parseListPage, TruncatedPageError } from '../../src/domain/parse-digest.ts';
+import { extractRepoRefs } from '../../src/domain/repo-refs.ts';
+import { apiEntries, fullRecords } from '../support/digests.ts';
 import { readFixture } from '../support/upstream-server.ts';
 
 const URL_2024_08_01 = 'https://huggingface.co/papers/date/2024-08-01';
@@ -190,5 +191,31 @@ describe('parseListPage on damaged versions of the capture', () => {
     expect(damaged).not.toBe(page);
     expect(() => parseListPage(damaged, { url: URL_2024_08_01 })).toThrow(InvalidPayloadError);
     expect(() => parseListPage(damaged, { url: URL_2024_08_01 })).toThrow(/0\.paper\.upvotes/);
+  });
+});
+
+describe('keys named __proto__ in upstream JSON', () => {
+  it('never become prototypes: the entry gains nothing through them, and they are dropped with a warning', () => {
+    // A real entry without a githubRepo, given a `__proto__` key that carries one, as a hostile upstream could send.
+    const entries = apiEntries('hf-api-daily_papers-2025-10-08.json');
+    const entry = entries.find((candidate) => candidate.paper.id === '2510.06217')!;
+    expect(entry.paper.githubRepo).toBeUndefined();
+    const text = JSON.stringify([entry]).replace(
+      '"paper":{',
+      '"paper":{"__proto__":{"githubRepo":"https://github.com/proto/injected","polluted":"yes"},',
+    );
+    const parsed = parseDailyPaperEntries(JSON.parse(text), { url: 'fixture:proto' });
+    const [listed] = parsed.papers;
+    const raw = listed!.paper.raw as { paper: Record<string, unknown> };
+    expect(Object.getPrototypeOf(raw.paper)).toBe(Object.prototype);
+    expect(raw.paper['polluted']).toBeUndefined();
+    expect(raw.paper['githubRepo']).toBeUndefined();
+    expect(Object.hasOwn(raw.paper, '__proto__')).toBe(false);
+    expect(JSON.stringify(raw)).not.toContain('proto/injected');
+    expect(parsed.warnings).toEqual(['1 key(s) named "__proto__" dropped from the entries (not stored)']);
+    expect(extractRepoRefs(listed!.paper)).toEqual([]);
+    // Everything else as the untouched entry gives it.
+    const plain = parseDailyPaperEntries([entry], { url: 'fixture:plain' }).papers[0]!.paper;
+    expect(listed!.paper).toEqual(plain);
   });
 });
