@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import { SetupError } from '../errors.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { redactUrl, type Logger } from '../logger.ts';
 
 /** Connection-level failures: Postgres is down, unreachable, or refuses these credentials or this database. */
@@ -34,7 +34,7 @@ function unreachableDatabase(databaseUrl: string, error: unknown): SetupError | 
 }
 
 /** Plain-SQL migrations, append-only: never edit or reorder an applied file. */
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql/migrations');
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'sql', 'migrations');
 
 /**
  * Applies pending migrations in one transaction. node-pg-migrate holds a

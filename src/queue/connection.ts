@@ -56,29 +56,36 @@ export async function assertRedisReachable(url: string, timeoutMs = REDIS_CONNEC
 
 /**
  * Logs a Redis outage once, when it starts, and once more when Redis is back,
- * however many times the connection retries in between (a worker's
- * connections retry forever, and each attempt is an 'error' event).
+ * however many connections a process has and however many times each
+ * retries in between (a worker's connections retry forever, and every
+ * attempt of every connection is an 'error' event).
  */
-export function reportOutages(
-  connection: Redis,
-  logger: Logger,
-  where: Record<string, unknown>,
-): (error: Error) => boolean {
-  let down = false;
-  connection.on('ready', () => {
-    if (!down) return;
-    down = false;
-    logger.info(where, 'Redis is back: carrying on');
-  });
-  return (error: Error) => {
+export class RedisOutageLog {
+  private down = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Follows a connection: its return to 'ready' ends an outage. */
+  watch(connection: Redis): void {
+    connection.on('ready', () => {
+      if (!this.down) return;
+      this.down = false;
+      this.logger.info('Redis is back: carrying on');
+    });
+  }
+
+  /** True when the error is a lost connection (then logged at most once per outage); false for anything else. */
+  report(error: Error, where: Record<string, unknown> = {}): boolean {
     const code = (error as { code?: string }).code;
-    const connectionLevel = code !== undefined && CONNECTION_CODES.has(code);
-    if (!connectionLevel) return false;
-    if (!down)
-      logger.warn({ ...where, err: error.message }, 'lost Redis: retrying until it is back (logged once per outage)');
-    down = true;
+    if (code === undefined || !CONNECTION_CODES.has(code)) return false;
+    if (!this.down)
+      this.logger.warn(
+        { ...where, err: error.message },
+        'lost Redis: retrying until it is back (logged once per outage)',
+      );
+    this.down = true;
     return true;
-  };
+  }
 }
 
 const CONNECTION_CODES = new Set([

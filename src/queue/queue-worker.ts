@@ -1,7 +1,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { reportOutages, workerConnection } from './connection.ts';
+import { workerConnection, type RedisOutageLog } from './connection.ts';
 import type { JobContext } from './job-context.ts';
 import { runJob } from './run-job.ts';
 
@@ -15,7 +15,9 @@ export interface QueueWorkerOptions {
   context: JobContext;
   logger: Logger;
   concurrency: number;
-  /** The upstream budget: BullMQ keeps it in Redis, so it holds across every worker process together. */
+  /** The process's one log of Redis outages (all its workers' connections together). */
+  outages: RedisOutageLog;
+  /** BullMQ's limiter for the queue's jobs (kept in Redis: it holds across every worker process together). */
   limiter?: { max: number; duration: number };
 }
 
@@ -75,9 +77,10 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   );
   // BullMQ leaves a connection it was handed open: close ours with the worker.
   worker.on('closed', () => connection.disconnect());
-  const outage = reportOutages(connection, logger, { queue: queue.name });
+  options.outages.watch(connection);
   worker.on('error', (error) => {
-    if (!outage(error)) logger.error({ err: error, queue: queue.name }, 'worker error');
+    if (!options.outages.report(error, { queue: queue.name }))
+      logger.error({ err: error, queue: queue.name }, 'worker error');
   });
   worker.on('failed', (job, error) =>
     logger.warn(

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
-import { assertRedisReachable, producerConnection } from '../queue/connection.ts';
+import { assertRedisReachable, producerConnection, RedisOutageLog } from '../queue/connection.ts';
 import { JOBS, QUEUES, queueNamed, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
@@ -53,6 +53,12 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     cleanups.push(() => pool.end());
     const queueConnection = producerConnection(redis.url);
     cleanups.push(async () => queueConnection.disconnect());
+    // Every connection of this process reports to one outage log: one warning per outage, not per attempt.
+    const outages = new RedisOutageLog(logger);
+    outages.watch(queueConnection);
+    queueConnection.on('error', (error: Error) => {
+      if (!outages.report(error)) logger.error({ err: error }, 'Redis error');
+    });
     const options = queueOptions(config, queueConnection);
     const queues = openQueues(options);
     const { digests, backfills } = queues;
@@ -82,6 +88,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           context,
           logger,
           concurrency: declared.concurrency(config),
+          outages,
           ...(declared.limiter ? { limiter: declared.limiter } : {}),
         }),
       );
@@ -96,6 +103,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
           logger,
           // A backfill only plans and adds children; its fetches obey their bucket's budget.
           concurrency: 2,
+          outages,
         }),
       ];
       // Backfill children are fetch-digest jobs: their workers keep the backfills' progress current.
