@@ -61,10 +61,12 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     readOnly: access.readOnly,
     maxKeys: options.backfillMaxKeys,
   };
-  const server = http.createServer(async (request, response) => {
-    const requestUrl = new URL(request.url ?? '/', 'http://localhost');
-    const path = requestUrl.pathname;
+  // Every failure is answered inside `route` (a 500 at worst), so nothing is left for Node to reject.
+  const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
+    let path = request.url ?? '/';
     try {
+      const requestUrl = new URL(path, 'http://localhost');
+      path = requestUrl.pathname;
       if (path === '/healthz' || path === '/metrics') {
         if (isWrite(request)) return void response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return void (await (path === '/healthz' ? sendHealth(response, pool, redis) : sendMetrics(response, metrics)));
@@ -104,7 +106,8 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end('internal error\n');
     }
-  });
+  };
+  const server = http.createServer((request, response) => void route(request, response));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

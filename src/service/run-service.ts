@@ -63,6 +63,13 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     const queues = openQueues(options);
     const { digests, backfills } = queues;
     cleanups.push(...Object.values(queues).map((queue) => () => queue.close()));
+    // A queue without an 'error' listener prints every failed reconnection (BullMQ's console.error).
+    for (const queue of Object.values(queues)) {
+      queue.on('error', (error: Error) => {
+        if (!outages.report(error, { queue: queue.name }))
+          logger.error({ err: error, queue: queue.name }, 'queue error');
+      });
+    }
 
     if (roles.has('schedule')) {
       const definitions = scheduleDefinitions(config);

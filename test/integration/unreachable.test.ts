@@ -30,12 +30,12 @@ const NEEDS_POSTGRES = [
   ['enrich'],
 ];
 
-/** Runs the commands a few at a time (each is a process of its own), each timed. */
+/** Runs the commands two at a time (each is a process of its own), each timed. */
 async function runAll(commands: string[][], env: Record<string, string>) {
   const results: Array<{ command: string; code: number; stderr: string; stdout: string; ms: number }> = [];
   const queue = [...commands];
   await Promise.all(
-    Array.from({ length: 3 }, async () => {
+    Array.from({ length: 2 }, async () => {
       for (let command = queue.shift(); command; command = queue.shift()) {
         const started = Date.now();
         const result = await runCli(command, env);
