@@ -3,7 +3,8 @@ import type pg from 'pg';
 import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
-import { digestRef, LIST_KINDS, type DigestKind, type DigestRef } from './domain/digest-key.ts';
+import { assertNotInFuture, digestRef, isPeriodKind, LIST_KINDS } from './domain/digest-key.ts';
+import type { DigestKind, DigestRef } from './domain/digest-key.ts';
 import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -88,11 +89,13 @@ function describeIngest(result: IngestResult): string {
   return `${what}: ${result.outcome}, ${result.paperCount} papers (${inserted} new, ${updated} updated, ${unchanged} unchanged)${warnings}`;
 }
 
-/** A commander argument parser that validates a digest key for `kind`. */
+/** A commander argument parser that validates a digest key for `kind` (and refuses periods not begun, as backfill does). */
 function keyOf(kind: DigestKind) {
   return (value: string): string => {
     try {
-      return digestRef(kind, value).key;
+      const { key } = digestRef(kind, value);
+      if (isPeriodKind(kind)) assertNotInFuture(kind, key, new Date());
+      return key;
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { pingDatabase } from '../db/database.repository.ts';
+import { SetupError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
@@ -47,6 +48,7 @@ export interface DashboardOptions {
  * this dashboard's own pages and is refused in read-only mode.
  *
  * @throws ConfigError when bound to a non-loopback address without credentials.
+ * @throws SetupError when the port is in use or the address cannot be listened on.
  */
 export async function startDashboardServer(options: DashboardOptions): Promise<DashboardServer> {
   const { pool, redis, metrics, logger, queues } = options;
@@ -108,8 +110,9 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     }
   };
   const server = http.createServer((request, response) => void route(request, response));
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(cannotListen(error, `${host}:${options.port}`)));
     server.listen(options.port, options.host, () => resolve());
   });
   if (!access.credentials)
@@ -117,7 +120,6 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
       'the dashboard has no credentials (DASHBOARD_USER / DASHBOARD_PASSWORD): anyone on this machine can use it',
     );
   const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}`,
     close: () =>
@@ -126,6 +128,19 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
         server.close(() => resolve());
       }),
   };
+}
+
+/** Why a listen failed, said as what to change, for the errors an operator can fix. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (EADDRINUSE); stop what uses it or set DASHBOARD_PORT',
+  EACCES: 'this user may not use the port (EACCES); set DASHBOARD_PORT to one above 1023',
+  EADDRNOTAVAIL: 'the address is not one of this machine (EADDRNOTAVAIL); set DASHBOARD_HOST',
+};
+
+/** A SetupError (one line, exit 1) for a listen failure an operator can fix; any other error as it is. */
+function cannotListen(error: NodeJS.ErrnoException, where: string): Error {
+  const reason = LISTEN_FAILURES[error.code ?? ''];
+  return reason ? new SetupError(`cannot listen on ${where}: ${reason}`) : error;
 }
 
 async function sendHealth(response: http.ServerResponse, pool: pg.Pool, redis: Redis): Promise<void> {

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { daysBefore, digestRef, periodKey, TRANSPORTS, type PeriodKind } from './digest-key.ts';
+import {
+  assertNotInFuture,
+  daysBefore,
+  digestRef,
+  periodKey,
+  periodStart,
+  TRANSPORTS,
+  type PeriodKind,
+} from './digest-key.ts';
 import { describeIssues } from './zod-issues.ts';
 
 /**
@@ -51,11 +59,10 @@ export function backfillKeys(
   const start = keyStart(kind, request.from, 'from');
   const end = keyStart(kind, request.to, 'to');
   if (end < start) throw new BackfillRangeError(`"to" (${request.to}) is before "from" (${request.from})`);
-  const current = currentKey(kind, options.today);
-  if (end > keyStart(kind, current, 'to')) {
-    throw new BackfillRangeError(
-      `"to" (${request.to}) is in the future: the latest ${kind} there is to fetch is ${current}`,
-    );
+  try {
+    assertNotInFuture(kind, request.to, options.today, `"to" (${request.to})`);
+  } catch (error) {
+    throw new BackfillRangeError((error as Error).message);
   }
   const keys: string[] = [];
   for (let date = start; date <= end; date = nextStart(kind, date)) {
@@ -78,20 +85,7 @@ function keyStart(kind: BackfillKind, key: string, field: 'from' | 'to'): Date {
       `"${field}": ${(error as Error).message} (a ${kind} backfill takes ${KEY_FORMS[kind]} keys)`,
     );
   }
-  switch (kind) {
-    case 'day':
-      return new Date(`${key}T00:00:00Z`);
-    case 'month':
-      return new Date(`${key}-01T00:00:00Z`);
-    case 'week': {
-      const [year, week] = key.split('-W').map(Number) as [number, number];
-      // ISO week 1 holds 4 January; weeks start on Monday.
-      const january4 = new Date(Date.UTC(year, 0, 4));
-      const monday = new Date(january4);
-      monday.setUTCDate(january4.getUTCDate() - ((january4.getUTCDay() + 6) % 7) + (week - 1) * 7);
-      return monday;
-    }
-  }
+  return periodStart(kind, key);
 }
 
 function nextStart(kind: BackfillKind, date: Date): Date {

@@ -79,6 +79,39 @@ export function periodKey(kind: PeriodKind, date: Date): string {
   return `${year}-W${String(week).padStart(2, '0')}`;
 }
 
+/** The first UTC day of a period key that is valid for its kind (see digestRef). */
+export function periodStart(kind: PeriodKind, key: string): Date {
+  switch (kind) {
+    case 'day':
+      return new Date(`${key}T00:00:00Z`);
+    case 'month':
+      return new Date(`${key}-01T00:00:00Z`);
+    case 'week': {
+      const [year, week] = key.split('-W').map(Number) as [number, number];
+      // ISO week 1 holds 4 January; weeks start on Monday.
+      const january4 = new Date(Date.UTC(year, 0, 4));
+      const monday = new Date(january4);
+      monday.setUTCDate(january4.getUTCDate() - ((january4.getUTCDay() + 6) % 7) + (week - 1) * 7);
+      return monday;
+    }
+  }
+}
+
+/**
+ * The one rule for keys not published yet, for `ingest` and `backfill`
+ * alike: a valid key whose period starts after `today` (UTC) is refused;
+ * today's day, this week and this month are allowed. `name` is how the
+ * caller's user wrote the key.
+ *
+ * @throws RangeError naming the latest key there is to fetch.
+ */
+export function assertNotInFuture(kind: PeriodKind, key: string, today: Date, name = `"${key}"`): void {
+  const current = periodKey(kind, today);
+  if (periodStart(kind, key) > periodStart(kind, current)) {
+    throw new RangeError(`${name} is in the future: the latest ${kind} there is to fetch is ${current}`);
+  }
+}
+
 function invalid(kind: DigestKind, key: string, expected: string): never {
   throw new RangeError(`"${key}" is not a valid ${kind} key: expected ${expected}`);
 }

@@ -6,7 +6,8 @@ import type { PaperRecord } from './paper.ts';
  * Real values arrive messy: trailing slashes (also `//`, `///`), `.git`,
  * `/tree/main/...`, `?tab=...`, `#readme`, sentence punctuation after a link
  * in an abstract, and whitespace or a newline inside the URL (a real value is
- * `https://github.com/\nFightingFighting/NeuroAda.git`). Anything that is
+ * `https://github.com/\nFightingFighting/NeuroAda.git`), while a field holding
+ * two URLs, one per line, names two repositories. Anything that is
  * not a repository (an organisation page, /features, /sponsors, a gist, a
  * user page, GitHub Pages) is rejected, never guessed at.
  */
@@ -40,6 +41,8 @@ const RESERVED_OWNERS = new Set([
  * without scheme), or undefined when the value is not a repository.
  */
 export function normalizeGithubRepo(value: string): Omit<RepoRef, 'foundIn'> | undefined {
+  // Two URLs are two repositories, not one: gluing them made `foo/barhttps`.
+  if (splitUrls(value).length > 1) return undefined;
   const compact = value.replace(/\s+/g, '');
   const match = GITHUB_URL.exec(compact);
   if (!match) return undefined;
@@ -54,6 +57,17 @@ export function normalizeGithubRepo(value: string): Omit<RepoRef, 'foundIn'> | u
   return { ref: `${owner}/${repo}`.toLowerCase(), display: `${owner}/${repo}` };
 }
 
+// White space that starts another URL: a break inside one URL (after "github.com/") is only a line wrap.
+const BEFORE_ANOTHER_URL = /\s+(?=(?:https?:)?\/\/|(?:www\.)?github\.com\/)/i;
+
+/** The URLs of a field that may hold several, one per line or separated by spaces. */
+function splitUrls(value: string): string[] {
+  return value
+    .trim()
+    .split(BEFORE_ANOTHER_URL)
+    .filter((url) => url !== '');
+}
+
 // A github.com link inside running text; an arXiv line wrap may sit right after "github.com/".
 const LINK_IN_TEXT = /(?:https?:\/\/)?(?:www\.)?(?<![\w.-])github\.com\/+\s*[^\s/]+\/+[^\s]+/gi;
 
@@ -61,8 +75,12 @@ const LINK_IN_TEXT = /(?:https?:\/\/)?(?:www\.)?(?<![\w.-])github\.com\/+\s*[^\s
 export function extractRepoRefs(paper: Pick<PaperRecord, 'raw' | 'projectPage' | 'abstract'>): RepoRef[] {
   const raw = paper.raw as { paper?: { githubRepo?: unknown; summary?: unknown } } | undefined;
   const candidates: Array<[string, RepoRefFoundIn]> = [];
-  if (typeof raw?.paper?.githubRepo === 'string') candidates.push([raw.paper.githubRepo, 'github_repo']);
-  if (paper.projectPage) candidates.push([paper.projectPage, 'project_page']);
+  // A field naming two repositories (one per line) keeps both, in order: both are links the authors
+  // gave, and paper_overview picks the most starred of a paper's github_repo refs. Taking the first
+  // only would drop a real repository for no reason but the field's singular name.
+  if (typeof raw?.paper?.githubRepo === 'string')
+    for (const url of splitUrls(raw.paper.githubRepo)) candidates.push([url, 'github_repo']);
+  if (paper.projectPage) for (const url of splitUrls(paper.projectPage)) candidates.push([url, 'project_page']);
   const text = typeof raw?.paper?.summary === 'string' ? raw.paper.summary : (paper.abstract ?? '');
   for (const link of text.match(LINK_IN_TEXT) ?? []) candidates.push([link, 'abstract']);
   const refs = new Map<string, RepoRef>();

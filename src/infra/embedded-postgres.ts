@@ -10,13 +10,23 @@ import pg from 'pg';
 import { createDatabaseIfMissing, pingDatabase } from '../db/database.repository.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { findFreePort, isProcessAlive, spawnService, waitUntilReady, type SpawnedService } from './local-process.ts';
+import {
+  adoptIfOrphaned,
+  findFreePort,
+  isProcessAlive,
+  spawnService,
+  waitUntilReady,
+  type SpawnedService,
+} from './local-process.ts';
 
 const run = promisify(execFile);
 
 export interface EmbeddedPostgres {
   databaseUrl: string;
-  /** Stops the server if this process started it; a server found running is left alone. */
+  /**
+   * Stops the server if this process started it, or took it over from a
+   * paperboy that died without stopping it; a server whose owner still runs is left alone.
+   */
   stop(): Promise<void>;
 }
 
@@ -47,17 +57,21 @@ export async function startEmbeddedPostgres(
   const clusterDir = path.join(dataDir, 'postgres');
   const logFile = path.join(dataDir, 'postgres.log');
   await mkdir(dataDir, { recursive: true });
+  // The pid of the paperboy that stops this cluster (see local-process.ts): not in the cluster dir, which is Postgres's.
+  const ownerFile = path.join(dataDir, 'postgres.owner');
   const owner = await postgresOwner();
   const credentials = await ensureCluster(clusterDir, path.join(dataDir, 'postgres.json'), owner);
 
   const running = await findRunningPostmaster(clusterDir);
   if (running) {
     const databaseUrl = await ensureDatabase(credentials, running.port);
+    const found = await adoptIfOrphaned(ownerFile, running.pid, 'SIGINT');
     logger.info(
-      { dataDir: clusterDir, port: running.port },
-      `using the embedded Postgres already running on 127.0.0.1:${running.port} (set DATABASE_URL to use your own)`,
+      { dataDir: clusterDir, port: running.port, adoptedFrom: found.adoptedFrom },
+      `using the embedded Postgres already running on 127.0.0.1:${running.port} (set DATABASE_URL to use your own)` +
+        (found.adoptedFrom ? '; its starter is gone, so this process stops it when it shuts down' : ''),
     );
-    return { databaseUrl, stop: async () => undefined };
+    return { databaseUrl, stop: found.stop };
   }
 
   const { postgres } = await postgresBinaries();
@@ -66,7 +80,7 @@ export async function startEmbeddedPostgres(
   const service: SpawnedService = spawnService(
     postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    { logFile, ...owner, stopSignal: 'SIGINT' },
+    { logFile, ownerFile, ...owner, stopSignal: 'SIGINT' },
   );
   await waitUntilReady('embedded Postgres', service, logFile, () => canConnect(credentials, port, 'postgres'));
   const databaseUrl = await ensureDatabase(credentials, port);
@@ -185,8 +199,8 @@ async function ensureCluster(
   return credentials;
 }
 
-/** A postmaster.pid whose process is alive means the cluster is running; line 4 holds its port. */
-async function findRunningPostmaster(clusterDir: string): Promise<{ port: number } | undefined> {
+/** A postmaster.pid whose process is alive means the cluster is running; line 1 holds its pid, line 4 its port. */
+async function findRunningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
   let content: string;
   try {
     content = await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8');
@@ -197,7 +211,7 @@ async function findRunningPostmaster(clusterDir: string): Promise<{ port: number
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || !Number.isInteger(port) || !isProcessAlive(pid)) return undefined;
-  return { port };
+  return { pid, port };
 }
 
 function urlFor(credentials: Credentials, port: number, database: string): string {

@@ -4,11 +4,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { findFreePort, isProcessAlive, spawnService, waitUntilReady } from './local-process.ts';
+import { adoptIfOrphaned, findFreePort, isProcessAlive, spawnService, waitUntilReady } from './local-process.ts';
 
 export interface EmbeddedRedis {
   redisUrl: string;
-  /** Stops the server if this process started it; a server found running is left alone. */
+  /**
+   * Stops the server if this process started it, or took it over from a
+   * paperboy that died without stopping it; a server whose owner still runs is left alone.
+   */
   stop(): Promise<void>;
 }
 
@@ -30,16 +33,24 @@ export async function startEmbeddedRedis(
 ): Promise<EmbeddedRedis> {
   const redisDir = path.join(dataDir, 'redis');
   const stateFile = path.join(redisDir, 'paperboy-redis.json');
+  // The pid of the paperboy that stops this server (see local-process.ts).
+  const ownerFile = path.join(redisDir, 'paperboy-redis.owner');
   const logFile = path.join(dataDir, 'redis.log');
   await mkdir(redisDir, { recursive: true });
 
   const running = await readRunningState(stateFile);
   if (running && (await pingRedis(running.port))) {
+    const found = await adoptIfOrphaned(ownerFile, running.pid, 'SIGTERM');
     logger.info(
-      { port: running.port },
-      `using the local redis-server already running on 127.0.0.1:${running.port} (set REDIS_URL to use your own)`,
+      { port: running.port, adoptedFrom: found.adoptedFrom },
+      `using the local redis-server already running on 127.0.0.1:${running.port} (set REDIS_URL to use your own)` +
+        (found.adoptedFrom ? '; its starter is gone, so this process stops it when it shuts down' : ''),
     );
-    return { redisUrl: `redis://127.0.0.1:${running.port}`, stop: async () => undefined };
+    const stop = async () => {
+      await found.stop();
+      if (found.adoptedFrom) await rm(stateFile, { force: true });
+    };
+    return { redisUrl: `redis://127.0.0.1:${running.port}`, stop };
   }
 
   const binary = await whichRedisServer();
@@ -63,7 +74,7 @@ export async function startEmbeddedRedis(
       '--save',
       '',
     ],
-    { logFile, stopSignal: 'SIGTERM' },
+    { logFile, ownerFile, stopSignal: 'SIGTERM' },
   );
   await waitUntilReady('redis-server', service, logFile, () => pingRedis(port));
   await writeFile(stateFile, JSON.stringify({ pid: service.child.pid, port }));
@@ -93,10 +104,10 @@ async function whichRedisServer(): Promise<string> {
   throw new SetupError(HOW_TO_GET_REDIS);
 }
 
-async function readRunningState(stateFile: string): Promise<{ port: number } | undefined> {
+async function readRunningState(stateFile: string): Promise<{ pid: number; port: number } | undefined> {
   try {
     const state = JSON.parse(await readFile(stateFile, 'utf8')) as { pid: number; port: number };
-    return isProcessAlive(state.pid) ? { port: state.port } : undefined;
+    return isProcessAlive(state.pid) ? { pid: state.pid, port: state.port } : undefined;
   } catch {
     return undefined;
   }

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
 import { BROKEN_DAY, routeBackfillDays } from '../support/backfill-days.ts';
+import { runCli } from '../support/cli.ts';
+import { startLocalServer } from '../support/local-server.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
 
@@ -228,6 +230,35 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     expect((error as Error).message).toMatch(
       /DASHBOARD_HOST: 0\.0\.0\.0 is not a loopback address; set DASHBOARD_USER and DASHBOARD_PASSWORD/,
     );
+  });
+
+  it('exits 1 with one line naming the host and port when the port is in use', async () => {
+    const occupant = await startLocalServer((_request, response) => response.end());
+    try {
+      const port = new URL(occupant.baseUrl).port;
+      const result = await runCli(['dashboard'], serviceEnv(suite.db.url, hf.baseUrl, { DASHBOARD_PORT: port }));
+      expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({
+        code: 1,
+        stderr: `paperboy: error: cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); stop what uses it or set DASHBOARD_PORT\n`,
+        stdout: '',
+      });
+      // An address not on this machine (TEST-NET-1) fails the same way, naming the variable to fix.
+      const elsewhere = await runCli(
+        ['dashboard'],
+        serviceEnv(suite.db.url, hf.baseUrl, {
+          DASHBOARD_HOST: '192.0.2.1',
+          DASHBOARD_PORT: port,
+          DASHBOARD_USER: USER,
+          DASHBOARD_PASSWORD: PASSWORD,
+        }),
+      );
+      expect({ code: elsewhere.code, stderr: elsewhere.stderr }).toEqual({
+        code: 1,
+        stderr: `paperboy: error: cannot listen on 192.0.2.1:${port}: the address is not one of this machine (EADDRNOTAVAIL); set DASHBOARD_HOST\n`,
+      });
+    } finally {
+      await occupant.close();
+    }
   });
 
   it('without credentials, answers only to localhost names (no DNS rebinding)', async () => {

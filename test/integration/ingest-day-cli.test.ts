@@ -143,6 +143,18 @@ describe('paperboy ingest day (real CLI, real Postgres, local Hugging Face)', ()
     expect(hf.requestsTo('/papers/date/2024-02-30')).toHaveLength(0);
   });
 
+  it('refuses a day after today (UTC) as backfill does, before fetching anything', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const requestsBefore = hf.requests.length;
+    const result = await runCli(['ingest', 'day', tomorrow, '--no-enrich'], env());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(`"${tomorrow}" is in the future: the latest day there is to fetch is \\d{4}-\\d{2}-\\d{2}`),
+    );
+    expect(result.stdout).toBe('');
+    expect(hf.requests).toHaveLength(requestsBefore);
+  });
+
   it('reports every bad environment variable in one message', async () => {
     const result = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], {
       DATABASE_URL: 'mysql://nope',

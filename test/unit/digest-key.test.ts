@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestRef, digestUrl, isoWeekOf, isoWeeksInYear } from '../../src/domain/digest-key.ts';
+import { assertNotInFuture, digestRef, digestUrl, isoWeekOf, isoWeeksInYear } from '../../src/domain/digest-key.ts';
 import { dailyPapersApiUrl } from '../../src/http/hf-api-client.ts';
 
 const BASE = 'https://huggingface.co';
@@ -63,5 +63,28 @@ describe('digest keys and URLs', () => {
     expect(isoWeekOf(new Date('2021-01-03T00:00:00Z'))).toEqual({ year: 2020, week: 53 });
     expect(isoWeekOf(new Date('2024-12-30T00:00:00Z'))).toEqual({ year: 2025, week: 1 });
     expect([2020, 2024, 2026].map(isoWeeksInYear)).toEqual([53, 52, 53]);
+  });
+});
+
+describe('assertNotInFuture: the one rule of `ingest` and `backfill` for keys not published yet', () => {
+  // A Sunday, the last day of ISO week 2026-W02 and of no month: tomorrow is in the next week but the same month.
+  const today = new Date('2026-01-11T23:30:00Z');
+
+  it.each([
+    ['day', '2024-08-01', '2026-01-11', '2026-01-12'],
+    ['week', '2024-W31', '2026-W02', '2026-W03'],
+    ['month', '2024-08', '2026-01', '2026-02'],
+  ] as const)('%s: past keys and today’s are allowed, the next one is refused', (kind, past, current, next) => {
+    expect(() => assertNotInFuture(kind, past, today)).not.toThrow();
+    expect(() => assertNotInFuture(kind, current, today)).not.toThrow();
+    expect(() => assertNotInFuture(kind, next, today)).toThrow(
+      new RangeError(`"${next}" is in the future: the latest ${kind} there is to fetch is ${current}`),
+    );
+  });
+
+  it('names the key as the caller says', () => {
+    expect(() => assertNotInFuture('day', '2099-01-01', today, '"to" (2099-01-01)')).toThrow(
+      '"to" (2099-01-01) is in the future: the latest day there is to fetch is 2026-01-11',
+    );
   });
 });

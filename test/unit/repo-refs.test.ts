@@ -79,3 +79,26 @@ describe('extractRepoRefs on real papers', () => {
     expect(all.some((ref) => ref.foundIn === 'abstract')).toBe(true);
   });
 });
+
+describe('a githubRepo value holding two URLs', () => {
+  const twoUrls = 'https://github.com/foo/bar\nhttps://github.com/baz/qux';
+
+  it('keeps both repositories, in order, each found in the field (never the glued foo/barhttps)', () => {
+    const refs = extractRepoRefs({ raw: { paper: { githubRepo: twoUrls } }, projectPage: null, abstract: '' });
+    expect(refs).toEqual([
+      { ref: 'foo/bar', display: 'foo/bar', foundIn: 'github_repo' },
+      { ref: 'baz/qux', display: 'baz/qux', foundIn: 'github_repo' },
+    ]);
+    // A line wrap inside one URL is still one URL.
+    const wrapped = 'https://github.com/\nFightingFighting/NeuroAda.git github.com/baz/qux';
+    expect(
+      extractRepoRefs({ raw: { paper: { githubRepo: wrapped } }, projectPage: null, abstract: '' }).map(
+        (ref) => ref.ref,
+      ),
+    ).toEqual(['fightingfighting/neuroada', 'baz/qux']);
+  });
+
+  it('is not one repository: normalizeGithubRepo refuses it rather than glue the two', () => {
+    expect(normalizeGithubRepo(twoUrls)).toBeUndefined();
+  });
+});
