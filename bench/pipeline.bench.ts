@@ -282,7 +282,7 @@ async function runQueue(
     },
   });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const connection = new Redis(context.redisUrl, { maxRetriesPerRequest: null });
   const backfills = new Queue(QUEUES.backfills, { connection, prefix });

@@ -2,7 +2,6 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { migrateUp } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { resolveDatabase, resolveRedis } from '../src/infra/resolve-services.ts';

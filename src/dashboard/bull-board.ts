@@ -48,5 +48,5 @@ export function createBullBoardListener(
   const app = express();
   app.disable('x-powered-by');
   app.use(BULL_BOARD_PATH, serverAdapter.getRouter());
-  return app as unknown as RequestListener;
+  return app;
 }

@@ -47,7 +47,7 @@ export async function assertRedisReachable(url: string, timeoutMs = REDIS_CONNEC
     const error = cause ?? (rejection as Error);
     const code = (error as { code?: string }).code;
     throw new SetupError(
-      `cannot use Redis at ${redactUrl(url)} (${code ? `${code}: ` : ''}${(error as Error).message}); start it, or fix REDIS_URL, then run paperboy again`,
+      `cannot use Redis at ${redactUrl(url)} (${code ? `${code}: ` : ''}${error.message}); start it, or fix REDIS_URL, then run paperboy again`,
     );
   } finally {
     client.disconnect();

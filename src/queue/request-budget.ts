@@ -172,7 +172,7 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
   }
 
   async readBucket(bucket: B): Promise<BucketState<B>> {
-    const [quota, windowMs, config, remaining, resetAt, pausedUntil] = (await this.redis.hmget(
+    const [quota, windowMs, config, remaining, resetAt, pausedUntil] = await this.redis.hmget(
       this.key(bucket),
       'quota',
       'window',
@@ -180,7 +180,7 @@ export class RedisRequestBudget<B extends string = HfBucket> implements RequestB
       'remaining',
       'reset_at',
       'paused_until',
-    )) as Array<string | null>;
+    );
     const adopted = config === this.fingerprint(bucket) && quota && windowMs;
     const time = (value: string | null | undefined) =>
       value && Number(value) > Date.now() ? new Date(Number(value)) : undefined;

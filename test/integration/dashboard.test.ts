@@ -267,13 +267,15 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     const port = new URL(service.dashboardUrl!).port;
     const get = (host: string) =>
       new Promise<number>((resolve, reject) => {
-        import('node:http').then(({ request }) =>
-          request({ host: '127.0.0.1', port, path: '/backfills', headers: { host } }, (response) => {
-            response.resume();
-            resolve(response.statusCode!);
-          })
-            .on('error', reject)
-            .end(),
+        import('node:http').then(
+          ({ request }) =>
+            request({ host: '127.0.0.1', port, path: '/backfills', headers: { host } }, (response) => {
+              response.resume();
+              resolve(response.statusCode!);
+            })
+              .on('error', reject)
+              .end(),
+          reject,
         );
       });
     expect(await get(`127.0.0.1:${port}`)).toBe(200);

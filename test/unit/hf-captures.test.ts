@@ -94,8 +94,8 @@ describe('every real API capture (2024-05 to 2026-08) parses through the one sch
     expect(papers[0]!.paper.title.startsWith(titleStart.trimEnd())).toBe(true);
     expect(papers[0]!.paper.title).not.toMatch(/\n|\s{2}/);
     for (const { paper } of papers) {
-      expect(paper.authors!.length).toBeGreaterThan(0);
-      expect(Number.isNaN(Date.parse(paper.publishedAt!))).toBe(false);
+      expect(paper.authors.length).toBeGreaterThan(0);
+      expect(Number.isNaN(Date.parse(paper.publishedAt))).toBe(false);
     }
     const byId = new Map(papers.map((item) => [item.paper.id, item.paper]));
     if (expected.github) {
