@@ -70,16 +70,20 @@ describe('a server missing at start', () => {
     }
   });
 
-  it('Postgres: every role and every command that reads or writes it exit 1 with one line within 10 s', { timeout: 120_000 }, async () => {
-    const env = serviceEnv(CLOSED_POSTGRES, 'http://127.0.0.1:9', { LOG_LEVEL: 'warn' });
-    for (const result of await runAll(NEEDS_POSTGRES, env)) {
-      expect({ command: result.command, code: result.code, stderr: result.stderr }).toEqual({
-        command: result.command,
-        code: 1,
-        stderr:
-          'paperboy: error: cannot use Postgres at postgres://paperboy:***@127.0.0.1:9/paperboy (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9); start it, or fix DATABASE_URL, then run paperboy again\n',
-      });
-      expect(result.ms, result.command).toBeLessThan(10_000);
-    }
-  });
+  it(
+    'Postgres: every role and every command that reads or writes it exit 1 with one line within 10 s',
+    { timeout: 120_000 },
+    async () => {
+      const env = serviceEnv(CLOSED_POSTGRES, 'http://127.0.0.1:9', { LOG_LEVEL: 'warn' });
+      for (const result of await runAll(NEEDS_POSTGRES, env)) {
+        expect({ command: result.command, code: result.code, stderr: result.stderr }).toEqual({
+          command: result.command,
+          code: 1,
+          stderr:
+            'paperboy: error: cannot use Postgres at postgres://paperboy:***@127.0.0.1:9/paperboy (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9); start it, or fix DATABASE_URL, then run paperboy again\n',
+        });
+        expect(result.ms, result.command).toBeLessThan(10_000);
+      }
+    },
+  );
 });
