@@ -1,0 +1,160 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { startService, type RunningService } from '../../src/service/run-service.ts';
+import { loadDigest } from '../../src/stages/load-digest.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { listedFromHtml2024 } from '../support/digests.ts';
+import { configOf, serviceEnv } from '../support/service.ts';
+
+const USER = 'operator';
+const PASSWORD = 'correct horse battery';
+const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const rawCursor = (text: string) => Buffer.from(text).toString('base64url');
+
+/**
+ * Hostile input to the JSON API: every value is checked before SQL, so none
+ * of them can produce a 500 (or a stack trace); a refused parameter is named
+ * in the message.
+ */
+describe('bad input to the API: 400 or 404, never a 500', () => {
+  let db: TestDatabase;
+  let service: RunningService;
+  let url: string;
+  /** Lines the dashboard logged at level error (a 500 logs "dashboard request failed" with its stack). */
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await loadDigest(db.pool, {
+      digest: { source: 'hf', kind: 'day', key: '2024-08-01' },
+      parsed: { origin: 'api', papers: listedFromHtml2024(), warnings: [] },
+      observedAt: new Date('2024-08-02T00:00:00Z'),
+      fetch: { url: 'test', httpStatus: 200, error: null },
+    });
+    const env = serviceEnv(db.url, 'http://127.0.0.1:9', { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        errors.push(String(chunk));
+        done();
+      },
+    });
+    service = await startService(
+      new Set(['dashboard']),
+      configOf(env),
+      createLogger({ level: 'error', pretty: false, destination }),
+    );
+    url = service.dashboardUrl!;
+  });
+
+  afterAll(async () => {
+    await service?.shutdown('test over');
+    await db?.drop();
+  });
+
+  async function get(path: string): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${url}${path}`, { headers: AUTH, redirect: 'manual' });
+    return { status: response.status, body: await response.text() };
+  }
+
+  /** [path, status, the parameter a 400 names, what its message says] */
+  const cases: Array<[string, number, string?, RegExp?]> = [
+    // counts: decimal digits, within Postgres integer
+    ['/api/papers?min_upvotes=99999999999', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=2147483648', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=2147483647', 200],
+    ['/api/papers?min_upvotes=0', 200],
+    ['/api/papers?min_upvotes=-1', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=1.5', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=', 400, 'min_upvotes', /empty/],
+    ['/api/papers?min_upvotes=%20', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=%2B5', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=1e3', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=Infinity', 400, 'min_upvotes'],
+    ['/api/papers?min_upvotes=%EF%BC%95', 400, 'min_upvotes'],
+    ['/api/papers?limit=0x10', 400, 'limit'],
+    ['/api/papers?limit=1e1', 400, 'limit'],
+    ['/api/papers?limit=10.0', 400, 'limit'],
+    ['/api/papers?limit=', 400, 'limit'],
+    ['/api/papers?limit=99999999999999999999999', 400, 'limit'],
+    ['/api/papers?limit=010', 200],
+    ['/api/repos?limit=0b11', 400, 'limit'],
+    // text: no NUL, bounded
+    ['/api/papers?language=%00', 400, 'language'],
+    ['/api/papers?language=Py%00thon', 400, 'language'],
+    ['/api/repos?language=%00', 400, 'language'],
+    [`/api/papers?language=${'a'.repeat(5000)}`, 400, 'language'],
+    ['/api/papers?language=%FF%FE', 200],
+    ['/api/papers?language=%ED%A0%80', 200],
+    ['/api/papers?language=%25ZZ', 200],
+    ['/api/papers?day=%00', 400, 'day'],
+    ['/api/papers?since=2024-08-01%00', 400, 'since'],
+    ['/api/papers?until=99999-01-01', 400, 'until'],
+    // dates in order
+    ['/api/papers?since=2024-08-02&until=2024-08-01', 400, 'until'],
+    ['/api/papers?since=2024-08-01&until=2024-08-01', 200],
+    // one paper
+    ['/api/papers/2407.21783', 200],
+    ['/api/papers/%00', 400, 'id'],
+    ['/api/papers/2407.21783%00', 400, 'id'],
+    ['/api/papers/%ZZ', 400, 'id'],
+    ['/api/papers/%E0%A4%A', 400, 'id'],
+    ['/api/papers/%ED%A0%80', 400, 'id'],
+    ['/api/papers/%F0%9F%98%80', 404],
+    ['/api/papers/..%2F..%2Fetc%2Fpasswd', 404],
+    [`/api/papers/${'9'.repeat(5000)}`, 404],
+    ['/api/papers/2407.21783?x=1', 400, 'x'],
+    // unknown, prototype-named and repeated parameters
+    ['/api/papers?__proto__=1', 400, '__proto__', /Unrecognized key/],
+    ['/api/papers?constructor=1', 400, 'constructor', /Unrecognized key/],
+    ['/api/papers?toString=1', 400, 'toString', /Unrecognized key/],
+    ['/api/papers?hasOwnProperty=1', 400, 'hasOwnProperty', /Unrecognized key/],
+    ['/api/papers?__proto__%5Blimit%5D=1', 400, '__proto__[limit]'],
+    ['/api/repos?valueOf=1', 400, 'valueOf', /Unrecognized key/],
+    ['/api/papers/2407.21783?__proto__=1', 400, '__proto__', /Unrecognized key/],
+    ['/api/papers?LIMIT=5', 400, 'LIMIT'],
+    ['/api/papers?%00=1', 400, '\u0000'],
+    ['/api/papers?limit=5&limit=5', 400, 'limit', /given more than once/],
+    ['/api/papers?__proto__=1&__proto__=2', 400, '__proto__', /given more than once/],
+    ['/api/papers?cursor=a&cursor=b', 400, 'cursor'],
+    // cursors
+    [`/api/papers?cursor=${cursor({ u: 99999999999, id: 'x' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ u: 2147483648, id: 'x' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ u: -1, id: 'x' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ u: 1.5, id: 'x' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ u: 1, id: '\u0000' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ u: 1, id: '2407.21783\u0000' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${rawCursor('{"u":1,"id":"x","__proto__":{"u":2}}')}`, 400, 'cursor'],
+    [`/api/papers?cursor=${rawCursor('{"u":1e400,"id":"x"}')}`, 400, 'cursor'],
+    [`/api/papers?cursor=${rawCursor('null')}`, 400, 'cursor'],
+    [`/api/papers?cursor=${rawCursor('\u0000')}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ s: 1, id: '1' })}`, 400, 'cursor'],
+    [`/api/papers?cursor=${cursor({ u: 2147483647, id: '2407.21783' })}`, 200],
+    ['/api/papers?cursor=', 400, 'cursor'],
+    ['/api/papers?cursor=%00', 400, 'cursor'],
+    [`/api/papers?cursor=${'A'.repeat(600)}`, 400, 'cursor'],
+    [`/api/repos?cursor=${cursor({ s: 1, id: '9999999999999999999' })}`, 400, 'cursor'],
+    [`/api/repos?cursor=${cursor({ s: 1, id: '9223372036854775808' })}`, 400, 'cursor'],
+    [`/api/repos?cursor=${cursor({ s: 99999999999, id: '1' })}`, 400, 'cursor'],
+    [`/api/repos?cursor=${cursor({ s: 1, id: '9223372036854775807' })}`, 200],
+    // paths
+    ['/api/', 404],
+    ['/api/%00', 404],
+    ['/api/papers%00', 404],
+    ['/api/repos/1', 404],
+  ];
+
+  it.each(cases)('GET %s → %i', async (path, status, parameter, message) => {
+    errors.length = 0;
+    const response = await get(path);
+    expect(response.status, response.body).toBe(status);
+    if (parameter !== undefined) {
+      const { error } = JSON.parse(response.body) as { error: string };
+      const named = error.startsWith(`${parameter}:`) || error.includes(`"${parameter}"`);
+      expect(named, `"${error}" names ${JSON.stringify(parameter)}`).toBe(true);
+      if (message) expect(error).toMatch(message);
+    }
+    expect(errors).toEqual([]);
+  });
+});
