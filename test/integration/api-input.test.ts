@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
+import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { listedFromHtml2024 } from '../support/digests.ts';
 import { configOf, serviceEnv } from '../support/service.ts';
@@ -14,11 +15,11 @@ const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 const rawCursor = (text: string) => Buffer.from(text).toString('base64url');
 
 /**
- * Hostile input to the JSON API: every value is checked before SQL, so none
- * of them can produce a 500 (or a stack trace); a refused parameter is named
- * in the message.
+ * Hostile input to the JSON API and `paperboy query`: every value is checked
+ * before SQL, so none of them can produce a 500 (or a stack trace); a refused
+ * parameter or option is named in the message.
  */
-describe('bad input to the API: 400 or 404, never a 500', () => {
+describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a stack', () => {
   let db: TestDatabase;
   let service: RunningService;
   let url: string;
@@ -156,5 +157,38 @@ describe('bad input to the API: 400 or 404, never a 500', () => {
       if (message) expect(error).toMatch(message);
     }
     expect(errors).toEqual([]);
+  });
+
+  describe('paperboy query', () => {
+    const env = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+
+    it.each([
+      [['query', 'papers', '--day', '2024-08-01', '--min-upvotes', '99999999999'], '--min-upvotes'],
+      [['query', 'papers', '--day', '2024-08-01', '--min-upvotes', ''], '--min-upvotes'],
+      [['query', 'papers', '--day', '2024-08-01', '--limit', '0x10'], '--limit'],
+      [['query', 'papers', '--day', '2024-08-01', '--limit', '99999999999999999999'], '--limit'],
+      [['query', 'papers', '--since', '2024-08-02', '--until', '2024-08-01'], '--until'],
+      [['query', 'papers', '--since', '99999999999d'], '--since'],
+      [['query', 'papers', '--since', '2024-02-30'], '--since'],
+      [['query', 'search', 'llama', '--min-upvotes', '1e1'], '--min-upvotes'],
+      [['query', 'repos', '--rising', '--window', '3650000d'], '--window'],
+      [['query', 'repos', '--rising', '--window', '99999999999999999999w'], '--window'],
+      [['enrich', '--limit', '0x10'], '--limit'],
+    ])('%j: one line naming %s, exit 2', async (args, option) => {
+      const result = await runCli(args, env());
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(new RegExp(`^paperboy: ${option}: [^\\n]+\\n$`));
+    });
+
+    it('takes the largest values in range', async () => {
+      const papers = await runCli(
+        ['query', 'papers', '--day', '2024-08-01', '--min-upvotes', '2147483647', '--json'],
+        env(),
+      );
+      expect(papers).toMatchObject({ code: 0, stdout: '[]\n' });
+      const rising = await runCli(['query', 'repos', '--rising', '--window', '3650d', '--json'], env());
+      expect(rising).toMatchObject({ code: 0, stdout: '[]\n' });
+    });
   });
 });
