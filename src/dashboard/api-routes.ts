@@ -109,6 +109,17 @@ export function decodeSegment(segment: string): string | undefined {
 
 const noParameters = z.strictObject({});
 
+/** For an API path that takes no parameters: a 400 naming the first one given, or undefined when there is none. */
+export function refuseParameters(params: URLSearchParams): ApiResponse | undefined {
+  try {
+    parseQuery(noParameters, params);
+    return undefined;
+  } catch (error) {
+    if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+    throw error;
+  }
+}
+
 /** @returns the response, or undefined when the path is not an API path. */
 export async function handleApiRequest(
   pool: pg.Pool,

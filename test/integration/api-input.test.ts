@@ -1,28 +1,38 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
+import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
+import { enqueueBackfill } from '../../src/queue/backfill-status.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { listedFromHtml2024 } from '../support/digests.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 
 const USER = 'operator';
 const PASSWORD = 'correct horse battery';
 const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const rawCursor = (text: string) => Buffer.from(text).toString('base64url');
+/** The field BullMQ's job hash gets when a backfill is asked to stop (queue/backfill-flow.ts). */
+const CANCEL_FIELD = 'paperboyCancelRequestedAt';
 
 /**
- * Hostile input to the JSON API and `paperboy query`: every value is checked
- * before SQL, so none of them can produce a 500 (or a stack trace); a refused
- * parameter or option is named in the message.
+ * Hostile input to the JSON API, the backfill routes and `paperboy query`:
+ * every value is checked before SQL or Redis, so none of them can produce a
+ * 500 (or a stack trace); a refused parameter or option is named in the
+ * message.
  */
 describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a stack', () => {
   let db: TestDatabase;
   let service: RunningService;
+  let backfills: Awaited<ReturnType<typeof openQueue>>;
   let url: string;
+  let backfillId: string;
+  let foreignJobId: string;
+  let redis: Redis;
   /** Lines the dashboard logged at level error (a 500 logs "dashboard request failed" with its stack). */
   const errors: string[] = [];
 
@@ -47,9 +57,24 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
       createLogger({ level: 'error', pretty: false, destination }),
     );
     url = service.dashboardUrl!;
+    backfills = await openQueue(configOf(env), QUEUES.backfills);
+    // No worker runs: both jobs stay waiting. The second is on the backfills queue but not a backfill.
+    backfillId = await enqueueBackfill(backfills.queue, {
+      kind: 'day',
+      from: '2024-08-01',
+      to: '2024-08-02',
+      force: false,
+      via: 'api',
+    });
+    foreignJobId = (await backfills.queue.add('not-a-backfill', { kind: 'day' })).id!;
+    redis = new Redis(inject('redisUrl'));
+    // What a worker's check for stalled jobs leaves on the queue (a string key, for its interval).
+    await redis.set(backfills.queue.toKey('stalled-check'), String(Date.now()));
   });
 
   afterAll(async () => {
+    redis?.disconnect();
+    await backfills?.close();
     await service?.shutdown('test over');
     await db?.drop();
   });
@@ -144,6 +169,22 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
     ['/api/%00', 404],
     ['/api/papers%00', 404],
     ['/api/repos/1', 404],
+    // backfills: ids of existing backfill jobs only
+    ['/api/backfills', 200],
+    ['/api/backfills/%ZZ', 404],
+    ['/api/backfills/stalled-check', 404],
+    ['/api/backfills/meta', 404],
+    ['/api/backfills/id', 404],
+    ['/api/backfills/events', 404],
+    ['/api/backfills/wait', 404],
+    ['/api/backfills/marker', 404],
+    ['/api/backfills/0', 404],
+    ['/api/backfills/-1', 404],
+    ['/api/backfills/1e0', 404],
+    ['/api/backfills/99999', 404],
+    ['/api/backfills/99999999999999999999999999', 404],
+    ['/api/backfills/%00', 404],
+    ['/api/backfills?__proto__=1', 400, '__proto__', /Unrecognized key/],
   ];
 
   it.each(cases)('GET %s → %i', async (path, status, parameter, message) => {
@@ -157,6 +198,44 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
       if (message) expect(error).toMatch(message);
     }
     expect(errors).toEqual([]);
+  });
+
+  it('serves a backfill by its id, and no other job of its queue', async () => {
+    const real = await get(`/api/backfills/${backfillId}`);
+    expect(real.status).toBe(200);
+    expect(JSON.parse(real.body)).toMatchObject({ id: backfillId, request: { kind: 'day', from: '2024-08-01' } });
+    expect((await get(`/api/backfills/${foreignJobId}`)).status, 'a job of another name').toBe(404);
+    expect((await get(`/api/backfills/0${backfillId}`)).status, 'the id zero-padded').toBe(404);
+    const encoded = [...backfillId].map((digit) => `%3${digit}`).join('');
+    expect((await get(`/api/backfills/${encoded}`)).status, 'the id percent-encoded').toBe(200);
+  });
+
+  it('cancels only existing backfills, and writes nothing for any other id', async () => {
+    const page = await (await fetch(`${url}/backfills`, { headers: AUTH })).text();
+    const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const cancel = (id: string) =>
+      fetch(`${url}/backfills/${id}/cancel`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...AUTH, origin: url },
+        body: new URLSearchParams({ csrf: token }).toString(),
+      });
+    const keys = async () => (await redis.keys(`${backfills.queue.qualifiedName}:*`)).sort();
+    const before = await keys();
+    errors.length = 0;
+    for (const id of ['meta', 'stalled-check', 'id', 'events', '%ZZ', '%00', '0', '99999', foreignJobId]) {
+      expect((await cancel(id)).status, id).toBe(404);
+    }
+    expect(errors).toEqual([]);
+    expect(await keys()).toEqual(before);
+    expect(await redis.hexists(backfills.queue.toKey('meta'), CANCEL_FIELD)).toBe(0);
+    expect(await redis.hexists(backfills.queue.toKey(foreignJobId), CANCEL_FIELD)).toBe(0);
+    expect(await redis.type(backfills.queue.toKey('stalled-check'))).not.toBe('hash');
+
+    const cancelled = await cancel(backfillId);
+    expect(cancelled.status).toBe(303);
+    expect(await redis.hexists(backfills.queue.toKey(backfillId), CANCEL_FIELD)).toBe(1);
+    expect((await backfills.queue.getJob(backfillId))?.name).toBe(JOBS.backfill);
   });
 
   describe('paperboy query', () => {
