@@ -6,6 +6,7 @@ import { migrateUp } from './db/migrate.ts';
 import { assertNotInFuture, digestRef, isPeriodKind, LIST_KINDS } from './domain/digest-key.ts';
 import type { DigestKind, DigestRef } from './domain/digest-key.ts';
 import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
+import { parseWholeNumber } from './domain/input-rules.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { resolveDatabase } from './infra/resolve-services.ts';
@@ -13,6 +14,7 @@ import { createUpstreamClient } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
 import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
+import { checkedOption } from './cli/checked-option.ts';
 import { queryCommand } from './cli/query-commands.ts';
 import { backfillCommand } from './cli/backfill-command.ts';
 import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
@@ -195,11 +197,9 @@ function buildProgram(context: () => CommandContext): Command {
       '--stale',
       'refresh every repository whose next check is due (fresh papers daily, others weekly, 404s monthly)',
     )
-    .option('--limit <n>', 'at most this many references', (value) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
-      return n;
-    })
+    .addOption(
+      checkedOption('--limit <n>', 'at most this many references', (value) => parseWholeNumber(value, { min: 1 })),
+    )
     .action(async (options: { stale?: boolean; limit?: number }) => {
       const { config, logger } = context();
       const http = createUpstreamClient(config);

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type pg from 'pg';
 import {
   getPaperDetail,
@@ -11,7 +11,9 @@ import {
 } from '../db/query.repository.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import { isCalendarDate } from '../domain/digest-key.ts';
+import { dateRangeProblem, parseWholeNumber } from '../domain/input-rules.ts';
 import { UsageError } from '../errors.ts';
+import { checkedOption } from './checked-option.ts';
 import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
 
 /** The columns `query papers` and `query search` print, in order (stable names: scripts read them). */
@@ -38,30 +40,22 @@ function formatOf(options: FormatOptions): OutputFormat {
   return options.json ? 'json' : options.csv ? 'csv' : 'table';
 }
 
-const asArgument =
-  <T>(parse: (value: string) => T) =>
-  (value: string): T => {
-    try {
-      return parse(value);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  };
-const nonNegativeInt = asArgument((value) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError('a whole number');
-  return n;
-});
-const calendarDate = asArgument((value) => {
+const count = (value: string) => parseWholeNumber(value);
+const minUpvotes = () => checkedOption('--min-upvotes <n>', 'at least this many upvotes', count);
+const calendarDate = (value: string) => {
   if (!isCalendarDate(value)) throw new RangeError(`"${value}" is not a date in YYYY-MM-DD form`);
   return value;
-});
+};
+const since = () =>
+  checkedOption('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', (value) =>
+    sinceDate(value),
+  );
 
 function withFormats(command: Command): Command {
   return command
     .addOption(new Option('--json', 'JSON (an array of objects with stable keys)').conflicts('csv'))
     .addOption(new Option('--csv', 'CSV with a header row'))
-    .option('--limit <n>', 'at most this many rows', nonNegativeInt, 50);
+    .addOption(checkedOption('--limit <n>', 'at most this many rows', count).default(50));
 }
 
 /** `paperboy query …`: the common questions, one command each. */
@@ -76,19 +70,17 @@ export function queryCommand(withDatabase: WithDatabase): Command {
     query
       .command('papers')
       .description('papers listed on a day or since a time, most upvoted first')
-      .option('--day <date>', 'listed on the daily page of this date', calendarDate)
-      .option(
-        '--since <when>',
-        'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD',
-        asArgument((value) => sinceDate(value)),
-      )
-      .option('--until <date>', 'listed on a daily page up to this date', calendarDate)
-      .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
+      .addOption(checkedOption('--day <date>', 'listed on the daily page of this date', calendarDate))
+      .addOption(since())
+      .addOption(checkedOption('--until <date>', 'listed on a daily page up to this date', calendarDate))
+      .addOption(minUpvotes())
       .option('--has-code', 'only papers with a resolved GitHub repository')
       .option('--language <name>', "their repository's primary language"),
   ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
     if (options.day === undefined && options.since === undefined)
       throw new UsageError('query papers needs --day or --since');
+    const unordered = dateRangeProblem(options, '--');
+    if (unordered) throw new UsageError(unordered);
     const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
     process.stdout.write(formatRows(rows, PAPER_OUTPUT_COLUMNS, formatOf(options)));
   });
@@ -100,12 +92,8 @@ export function queryCommand(withDatabase: WithDatabase): Command {
         'full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first',
       )
       .argument('<text>', 'what to look for')
-      .option(
-        '--since <when>',
-        'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD',
-        asArgument((value) => sinceDate(value)),
-      )
-      .option('--min-upvotes <n>', 'at least this many upvotes', nonNegativeInt)
+      .addOption(since())
+      .addOption(minUpvotes())
       .option('--has-code', 'only papers with a resolved GitHub repository'),
   ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
     const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
@@ -150,7 +138,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .command('repos')
       .description('repositories: most starred, or with --rising by star growth over a window')
       .option('--rising', 'rank by star growth')
-      .option('--window <days>', 'growth window for --rising: 7d, 2w, …', asArgument(windowDays), 7)
+      .addOption(checkedOption('--window <days>', 'growth window for --rising: 7d, 2w, …', windowDays).default(7))
       .option('--language <name>', 'primary language (not with --rising)'),
   ).action(async (options: FormatOptions & { rising?: boolean; window: number; language?: string; limit: number }) => {
     if (options.rising) {

@@ -2,6 +2,15 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { getPaperDetail, listPapers, listRepos } from '../db/query.repository.ts';
 import { isCalendarDate } from '../domain/digest-key.ts';
+import {
+  dateRangeProblem,
+  hasNul,
+  isPgBigintId,
+  isPgCount,
+  NUL_PROBLEM,
+  parseWholeNumber,
+} from '../domain/input-rules.ts';
+import { setOwn } from '../domain/own-keys.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import { describeIssues } from '../domain/zod-issues.ts';
 
@@ -9,7 +18,9 @@ import { describeIssues } from '../domain/zod-issues.ts';
  * The read-only JSON API: `/api/papers`, `/api/papers/:id`, `/api/repos`.
  * Query parameters are validated with zod (unknown ones refused, so a typo is
  * an error rather than a silently ignored filter); pages are keyset pages with
- * an opaque cursor; every value reaches SQL as a parameter.
+ * an opaque cursor; every value reaches SQL as a parameter, and only once it
+ * is within what its column can hold (domain/input-rules.ts): a bad one is a
+ * 400 naming it, never a failed query.
  */
 
 export interface ApiResponse {
@@ -19,28 +30,41 @@ export interface ApiResponse {
 
 const MAX_PAGE = 100;
 const date = z.string().refine(isCalendarDate, 'must be a date in YYYY-MM-DD form');
-const limit = z.coerce.number().int().min(1).max(MAX_PAGE).default(20);
+/** A whole number in decimal digits within `range` (parseWholeNumber's rule and message). */
+const wholeNumber = (range?: { min?: number; max?: number }) =>
+  z.string().transform((text, context) => {
+    try {
+      return parseWholeNumber(text, range);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+const limit = wholeNumber({ min: 1, max: MAX_PAGE }).default(20);
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+const storableText = z.string().refine((value) => !hasNul(value), NUL_PROBLEM);
+const language = storableText.min(1).max(50);
 
 const papersQuery = z.strictObject({
   day: date.optional(),
   since: date.optional(),
   until: date.optional(),
-  min_upvotes: z.coerce.number().int().min(0).optional(),
+  min_upvotes: wholeNumber().optional(),
   has_code: boolean.optional(),
-  language: z.string().min(1).max(50).optional(),
+  language: language.optional(),
   limit,
   cursor: z.string().max(500).optional(),
 });
 
 const reposQuery = z.strictObject({
-  language: z.string().min(1).max(50).optional(),
+  language: language.optional(),
   limit,
   cursor: z.string().max(500).optional(),
 });
 
-const paperCursor = z.strictObject({ u: z.number().int(), id: z.string().min(1).max(100) });
-const repoCursor = z.strictObject({ s: z.number().int(), id: z.string().regex(/^\d{1,19}$/) });
+const count = z.number().refine(isPgCount);
+const paperCursor = z.strictObject({ u: count, id: storableText.min(1).max(100) });
+const repoCursor = z.strictObject({ s: count, id: z.string().refine(isPgBigintId) });
 
 function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -64,12 +88,36 @@ class BadRequest extends Error {}
 function parseQuery<T>(schema: z.ZodType<T>, params: URLSearchParams): T {
   const raw: Record<string, string> = {};
   for (const [key, value] of params) {
-    if (key in raw) throw new BadRequest(`${key}: given more than once`);
-    raw[key] = value;
+    // Own keys only: `key in raw` would find `constructor` or `toString` on Object.prototype.
+    if (Object.hasOwn(raw, key)) throw new BadRequest(`${key}: given more than once`);
+    // A `__proto__` parameter stays a key, so that zod refuses it as unknown.
+    setOwn(raw, key, value);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new BadRequest(describeIssues(parsed.error, { rootName: 'query' }));
   return parsed.data;
+}
+
+/** A path segment percent-decoded; undefined when it is not valid percent-encoded UTF-8 (`%ZZ`). */
+export function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+const noParameters = z.strictObject({});
+
+/** For an API path that takes no parameters: a 400 naming the first one given, or undefined when there is none. */
+export function refuseParameters(params: URLSearchParams): ApiResponse | undefined {
+  try {
+    parseQuery(noParameters, params);
+    return undefined;
+  } catch (error) {
+    if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+    throw error;
+  }
 }
 
 /** @returns the response, or undefined when the path is not an API path. */
@@ -81,6 +129,8 @@ export async function handleApiRequest(
   try {
     if (path === '/api/papers') {
       const query = parseQuery(papersQuery, params);
+      const unordered = dateRangeProblem(query);
+      if (unordered) throw new BadRequest(unordered);
       const after = decodeCursor(query.cursor, paperCursor);
       const rows = await listPapers(
         pool,
@@ -105,13 +155,11 @@ export async function handleApiRequest(
     }
     const paper = /^\/api\/papers\/(.+)$/.exec(path);
     if (paper) {
-      parseQuery(z.strictObject({}), params);
-      let id: string;
-      try {
-        id = canonicalPaperId(decodeURIComponent(paper[1]!));
-      } catch {
-        throw new BadRequest('id: not a valid paper id');
-      }
+      parseQuery(noParameters, params);
+      const given = decodeSegment(paper[1]!);
+      if (given === undefined) throw new BadRequest('id: not a valid paper id');
+      if (hasNul(given)) throw new BadRequest(`id: ${NUL_PROBLEM}`);
+      const id = canonicalPaperId(given);
       const detail = await getPaperDetail(pool, id);
       return detail ? { status: 200, body: detail } : { status: 404, body: { error: `no paper ${id}` } };
     }

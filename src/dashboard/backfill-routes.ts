@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Job, type Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { checkBackfillRequest } from '../domain/backfill-plan.ts';
-import { cancelBackfill } from '../queue/backfill-flow.ts';
+import { cancelBackfill, findBackfill } from '../queue/backfill-flow.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
 import { backfillStatus, enqueueBackfill, listBackfills } from '../queue/backfill-status.ts';
+import { decodeSegment, refuseParameters } from './api-routes.ts';
 import { renderBackfillList, renderBackfillsPage, type BackfillPageInput } from './backfill-page.ts';
 
 /**
@@ -58,17 +59,21 @@ export async function handleBackfillRequest(
   } else if (cancelMatch && method === 'POST') {
     const form = await readForm(request);
     if (!routes.csrf.verify(form.get('csrf'))) return (refuseToken(response), true);
-    const id = decodeURIComponent(cancelMatch[1]!);
+    // Undecodable (`%ZZ`), the segment as given: not the shape of a backfill id either.
+    const id = decodeSegment(cancelMatch[1]!) ?? cancelMatch[1]!;
     const outcome = await cancelBackfill(routes.queues, id);
     if (outcome === 'not_found') await sendPage(response, 404, routes, { error: `There is no backfill #${id}.` });
     else response.writeHead(303, { location: `/backfills?cancelled=${encodeURIComponent(id)}` }).end();
   } else if (apiMatch && method === 'GET') {
-    if (apiMatch[1] === undefined) {
+    const refused = refuseParameters(url.searchParams);
+    if (refused) {
+      response.writeHead(refused.status, JSON_TYPE).end(JSON.stringify(refused.body));
+    } else if (apiMatch[1] === undefined) {
       response
         .writeHead(200, JSON_TYPE)
         .end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, routes.budget) }));
     } else {
-      const job = await Job.fromId(routes.backfills, decodeURIComponent(apiMatch[1]));
+      const job = await findBackfill(routes.backfills, decodeSegment(apiMatch[1]) ?? apiMatch[1]);
       if (!job) response.writeHead(404, JSON_TYPE).end(JSON.stringify({ error: 'no such backfill' }));
       else
         response

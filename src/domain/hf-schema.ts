@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PG_INTEGER_MAX } from './input-rules.ts';
 
 /**
  * One entry of a Hugging Face daily-papers list. The DailyPapers blob's
@@ -28,7 +29,7 @@ const hfOrganizationSchema = z.looseObject({
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** A count Postgres stores as `integer`: a larger one is not a count of upvotes or comments but damage. */
-const count = z.number().int().nonnegative().max(2_147_483_647);
+const count = z.number().int().nonnegative().max(PG_INTEGER_MAX);
 
 export const hfPaperSchema = z.looseObject({
   id: z.string().min(1),

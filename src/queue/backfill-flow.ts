@@ -146,6 +146,21 @@ export async function backfillProgress(job: Job, state: BackfillState): Promise<
   return state.total === 0 ? 100 : Math.floor((100 * done) / state.total);
 }
 
+/** The ids BullMQ gives jobs added without one (1, 2, 3, …): paperboy never names a backfill. */
+const BACKFILL_ID = /^[1-9][0-9]{0,19}$/;
+
+/**
+ * The backfill with this id, or undefined when there is none. An id of
+ * another shape would name one of the queue's own keys (`meta`, `id`,
+ * `events`, `stalled-check`), which BullMQ reads as a job or fails on, and a
+ * job of another name on the queue (one added in Bull Board) is not a backfill.
+ */
+export async function findBackfill(backfills: Queue, id: string): Promise<Job | undefined> {
+  if (!BACKFILL_ID.test(id)) return undefined;
+  const job = await Job.fromId(backfills, id);
+  return job?.name === JOBS.backfill ? job : undefined;
+}
+
 /** Brings a backfill job's progress up to date; the digests worker calls it as each child finishes. */
 export async function refreshBackfillProgress(backfills: Queue, backfillId: string): Promise<void> {
   const job = await Job.fromId(backfills, backfillId);
@@ -205,7 +220,7 @@ export async function cancelBackfill(
   id: string,
 ): Promise<CancelOutcome> {
   const { backfills } = queues;
-  const job = await Job.fromId(backfills, id);
+  const job = await findBackfill(backfills, id);
   if (!job) return 'not_found';
   if (job.finishedOn) return 'finished';
   const client = await backfills.backend.client;
