@@ -248,7 +248,7 @@ async function runLoop(context: PipelineContext, upstream: DigestUpstream, keys:
 }
 
 /** Runs one backfill through a `paperboy worker` child process; returns its time, papers loaded and peak RSS. */
-async function runQueue(
+export async function runQueue(
   context: PipelineContext,
   upstream: DigestUpstream,
   range: { from: string; to: string; keys: readonly string[] },
@@ -257,10 +257,13 @@ async function runQueue(
     via: 'api' | 'html';
     env?: Record<string, string>;
     beside?: (digests: Queue) => Promise<void>;
+    /** The worker's command line (default: this Node, bin/paperboy.js worker). */
+    command?: readonly string[];
   },
 ) {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const child = spawn(process.execPath, [BIN, 'worker'], {
+  const [executable, ...args] = options.command ?? [process.execPath, BIN, 'worker'];
+  const child = spawn(executable!, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       PATH: process.env.PATH ?? '',

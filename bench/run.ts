@@ -13,6 +13,7 @@ import { benchLoad } from './load.bench.ts';
 import { benchParse } from './parse.bench.ts';
 import { benchEndToEnd, benchPoliteness } from './pipeline.bench.ts';
 import { benchQueries } from './query.bench.ts';
+import { benchRuntime } from './runtime.bench.ts';
 
 /**
  * `npm run bench`: starts what it needs (an embedded Postgres and a
@@ -21,7 +22,8 @@ import { benchQueries } from './query.bench.ts';
  * each benchmark after a warm-up, prints a table, and writes
  * bench/results.json and bench/RESULTS.md.
  *
- * Groups, in order: parse, load, e2e, politeness, enrich, query.
+ * Groups, in order: parse, load, e2e, politeness, enrich, query, runtime
+ * (compiled against tsx, on Node 20 and 24: needs `npm run build`).
  * PAPERBOY_BENCH_ONLY=parse,e2e runs some of them (the other groups' figures
  * from the last run are kept). Sizes: PAPERBOY_BENCH_PAPERS (load, default
  * 100000), PAPERBOY_BENCH_DAYS (e2e, default 1000), PAPERBOY_BENCH_REPOS
@@ -30,7 +32,7 @@ import { benchQueries } from './query.bench.ts';
  * PAPERBOY_BENCH_DATABASE_URL keeps a query database of the right size from
  * an earlier run instead of building it again (about 6 minutes at 1M).
  */
-const GROUPS = ['parse', 'load', 'e2e', 'politeness', 'enrich', 'query'] as const;
+const GROUPS = ['parse', 'load', 'e2e', 'politeness', 'enrich', 'query', 'runtime'] as const;
 type Group = (typeof GROUPS)[number];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -82,6 +84,7 @@ try {
     );
   }
   if (runs('enrich')) figures.push(...(await benchEnrich(pool, { count: repos, repeats, logger, log })));
+  if (runs('runtime')) figures.push(...(await benchRuntime(pipeline, { days, repeats })));
   if (runs('query'))
     figures.push(
       ...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })),
