@@ -34,7 +34,10 @@ export interface RunningService {
  */
 export async function startService(roles: ReadonlySet<Role>, config: Config, logger: Logger): Promise<RunningService> {
   const cleanups: Array<() => Promise<unknown>> = [];
+  // Once shutting down, connections closing under their own commands are expected, not errors.
+  let stopping = false;
   const runCleanups = async () => {
+    stopping = true;
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error: Error) => logger.warn({ err: error }, 'error while shutting down'));
     cleanups.length = 0;
@@ -57,7 +60,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     const outages = new RedisOutageLog(logger);
     outages.watch(queueConnection);
     queueConnection.on('error', (error: Error) => {
-      if (!outages.report(error)) logger.error({ err: error }, 'Redis error');
+      if (!stopping && !outages.report(error)) logger.error({ err: error }, 'Redis error');
     });
     const options = queueOptions(config, queueConnection);
     const queues = openQueues(options);
@@ -66,7 +69,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     // A queue without an 'error' listener prints every failed reconnection (BullMQ's console.error).
     for (const queue of Object.values(queues)) {
       queue.on('error', (error: Error) => {
-        if (!outages.report(error, { queue: queue.name }))
+        if (!stopping && !outages.report(error, { queue: queue.name }))
           logger.error({ err: error, queue: queue.name }, 'queue error');
       });
     }
