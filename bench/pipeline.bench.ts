@@ -248,6 +248,21 @@ async function runLoop(context: PipelineContext, upstream: DigestUpstream, keys:
 }
 
 /** Runs one backfill through a `paperboy worker` child process; returns its time, papers loaded and peak RSS. */
+/** A bench worker's environment: the bench's Postgres and Redis, its own queue prefix, no real upstream. */
+export function workerEnv(context: PipelineContext, prefix: string, hfBaseUrl: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    DATABASE_URL: context.databaseUrl,
+    REDIS_URL: context.redisUrl,
+    HF_BASE_URL: hfBaseUrl,
+    // No GitHub here: enrichment jobs fail fast against a closed port and stay out of the way.
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    PAPERBOY_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'error',
+  };
+}
+
 export async function runQueue(
   context: PipelineContext,
   upstream: DigestUpstream,
@@ -266,14 +281,7 @@ export async function runQueue(
   const child = spawn(executable!, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: context.databaseUrl,
-      REDIS_URL: context.redisUrl,
-      HF_BASE_URL: upstream.baseUrl,
-      // No GitHub here: enrichment jobs fail fast against a closed port and stay out of the way.
-      GITHUB_API_URL: 'http://127.0.0.1:9',
-      PAPERBOY_QUEUE_PREFIX: prefix,
+      ...workerEnv(context, prefix, upstream.baseUrl),
       PAPERBOY_WORKER_CONCURRENCY: String(options.concurrency),
       PAPERBOY_HF_PAGES_RATE_MAX: '1000000',
       PAPERBOY_HF_PAGES_RATE_WINDOW_MS: '1000',

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { QUEUES } from '../src/queue/contracts.ts';
 import { dayRange, DigestUpstream } from '../test/support/digest-upstream.ts';
 import { emptyDatabase, median, type Figure } from './harness.ts';
-import { runQueue, type PipelineContext } from './pipeline.bench.ts';
+import { runQueue, workerEnv, type PipelineContext } from './pipeline.bench.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,16 +119,7 @@ async function idleWorkerRss(context: PipelineContext, command: readonly string[
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'ignore', 'ignore'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      DATABASE_URL: context.databaseUrl,
-      REDIS_URL: context.redisUrl,
-      HF_BASE_URL: 'http://127.0.0.1:9',
-      GITHUB_API_URL: 'http://127.0.0.1:9',
-      PAPERBOY_QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'error',
-    },
+    env: workerEnv(context, prefix, 'http://127.0.0.1:9'),
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const connection = new Redis(context.redisUrl, { maxRetriesPerRequest: null });
