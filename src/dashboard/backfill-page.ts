@@ -73,7 +73,7 @@ ${formSection}
 }
 
 const VIAS = [
-  ['api', 'JSON API (faster: its own, larger budget)'],
+  ['api', 'JSON API (faster)'],
   ['html', 'HTML pages'],
 ] as const;
 
