@@ -70,6 +70,15 @@ function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** A list's answer: its items and, when the page is full, the cursor of its last item for the next one. */
+function listPage<T>(rows: T[], limit: number, cursorOf: (last: T) => unknown): ApiResponse {
+  const last = rows.at(-1);
+  return {
+    status: 200,
+    body: { items: rows, next_cursor: rows.length === limit && last ? encodeCursor(cursorOf(last)) : null },
+  };
+}
+
 function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | undefined {
   if (cursor === undefined) return undefined;
   let json: unknown;
@@ -144,14 +153,7 @@ export async function handleApiRequest(
         },
         { limit: query.limit, after: after && { upvotes: after.u, id: after.id } },
       );
-      const last = rows.at(-1);
-      return {
-        status: 200,
-        body: {
-          items: rows,
-          next_cursor: rows.length === query.limit && last ? encodeCursor({ u: last.upvotes, id: last.id }) : null,
-        },
-      };
+      return listPage(rows, query.limit, (last) => ({ u: last.upvotes, id: last.id }));
     }
     const paper = /^\/api\/papers\/(.+)$/.exec(path);
     if (paper) {
@@ -171,14 +173,7 @@ export async function handleApiRequest(
         { language: query.language },
         { limit: query.limit, after: after && { stars: after.s, id: after.id } },
       );
-      const last = rows.at(-1);
-      return {
-        status: 200,
-        body: {
-          items: rows,
-          next_cursor: rows.length === query.limit && last ? encodeCursor({ s: last.stars, id: last.id }) : null,
-        },
-      };
+      return listPage(rows, query.limit, (last) => ({ s: last.stars, id: last.id }));
     }
     return undefined;
   } catch (error) {
