@@ -105,7 +105,7 @@ async function follow(queue: Queue, id: string, budget: BudgetReader): Promise<B
   for (;;) {
     const job = await Job.fromId(queue, id);
     if (!job) throw new Error(`backfill #${id} disappeared from the queue (removed from the dashboard?)`);
-    const status = await backfillStatus(queue, job, budget);
+    const status = await backfillStatus(queue, job, await budget.read());
     const line = progressLine(status);
     if (line !== shown) {
       process.stderr.write(terminal ? `\r${line}\x1b[K` : `${line}\n`);

@@ -49,7 +49,7 @@ export async function handleBackfillRequest(
     await sendPage(response, 200, routes, { notice });
   } else if (path === '/backfills/list' && method === 'GET') {
     response.writeHead(200, HTML).end(
-      renderBackfillList(await listBackfills(routes.backfills, 20, routes.budget), {
+      renderBackfillList(await listBackfills(routes.backfills, 20, await routes.budget.read()), {
         csrfToken: routes.csrf.token,
         readOnly: routes.readOnly,
       }),
@@ -71,14 +71,14 @@ export async function handleBackfillRequest(
     } else if (apiMatch[1] === undefined) {
       response
         .writeHead(200, JSON_TYPE)
-        .end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, routes.budget) }));
+        .end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, await routes.budget.read()) }));
     } else {
       const job = await findBackfill(routes.backfills, decodeSegment(apiMatch[1]) ?? apiMatch[1]);
       if (!job) response.writeHead(404, JSON_TYPE).end(JSON.stringify({ error: 'no such backfill' }));
       else
         response
           .writeHead(200, JSON_TYPE)
-          .end(JSON.stringify(await backfillStatus(routes.backfills, job, routes.budget)));
+          .end(JSON.stringify(await backfillStatus(routes.backfills, job, await routes.budget.read())));
     }
   } else {
     return false;
@@ -112,9 +112,11 @@ async function sendPage(
   routes: BackfillRoutes,
   extra: Pick<BackfillPageInput, 'notice' | 'error' | 'form'>,
 ) {
+  // One read of the budget buckets for the form's estimates and every backfill's time left.
+  const budgets = await routes.budget.read();
   const page = renderBackfillsPage({
-    backfills: await listBackfills(routes.backfills, 20, routes.budget),
-    budgets: await routes.budget.read(),
+    backfills: await listBackfills(routes.backfills, 20, budgets),
+    budgets,
     csrfToken: routes.csrf.token,
     readOnly: routes.readOnly,
     maxKeys: routes.maxKeys,

@@ -21,6 +21,9 @@ export function createMetricsRegistry(
   budget: Pick<BudgetReader<string>, 'read'>,
 ): Registry {
   const registry = new Registry();
+  // The four budget gauges are collected together on each scrape: they share one read of the buckets.
+  let budgetRead: Promise<Array<BucketState<string>>> | undefined;
+  const readBudget = () => (budgetRead ??= budget.read().finally(() => (budgetRead = undefined)));
   new Gauge({
     name: 'paperboy_queue_jobs',
     help: 'Jobs per queue and state',
@@ -85,7 +88,7 @@ export function createMetricsRegistry(
       this.reset();
       for (const row of await listUpstreamLimits(pool))
         this.set({ upstream: row.upstream, resource: row.resource }, row.remaining);
-      for (const state of await budget.read()) {
+      for (const state of await readBudget()) {
         if (state.remaining !== undefined)
           this.set({ upstream: state.upstream, resource: state.bucket }, state.remaining);
       }
@@ -99,7 +102,7 @@ export function createMetricsRegistry(
       registers: [registry],
       async collect() {
         this.reset();
-        for (const state of await budget.read())
+        for (const state of await readBudget())
           this.set({ upstream: state.upstream, resource: state.bucket }, value(state));
       },
     });

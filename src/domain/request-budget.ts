@@ -10,6 +10,11 @@ import type { RateLimitedError } from '../errors.ts';
 export const HF_BUCKETS = ['pages', 'api'] as const;
 export type HfBucket = (typeof HF_BUCKETS)[number];
 
+/** The bucket a fetch by this transport spends: HTML pages, or the Hub API. */
+export function bucketFor(transport: 'html' | 'api'): HfBucket {
+  return transport === 'html' ? 'pages' : 'api';
+}
+
 /**
  * What an upstream client asks of a budget before and after each request
  * (implemented on Redis in queue/request-budget.ts, shared by every worker).

@@ -1,7 +1,7 @@
 import type { Job, JobState, Queue } from 'bullmq';
 import type { BackfillRequest } from '../domain/backfill-plan.ts';
-import { estimateMs } from '../domain/request-budget.ts';
-import type { BudgetReader } from './request-budget.ts';
+import { bucketFor, estimateMs } from '../domain/request-budget.ts';
+import type { BucketState } from './request-budget.ts';
 import { backfillJobData, childOutcomes, isCancelRequested, type BackfillResult } from './backfill-flow.ts';
 import { JOBS } from './contracts.ts';
 
@@ -42,18 +42,18 @@ const STATES_SHOWN: JobState[] = [
 export async function listBackfills(
   backfills: Queue,
   limit = 20,
-  budget?: Pick<BudgetReader, 'readBucket'>,
+  buckets?: readonly BucketState[],
 ): Promise<BackfillStatus[]> {
   const jobs = await backfills.getJobs(STATES_SHOWN, 0, limit * 2);
   jobs.sort((a, b) => b.timestamp - a.timestamp);
-  return Promise.all(jobs.slice(0, limit).map((job) => backfillStatus(backfills, job, budget)));
+  return Promise.all(jobs.slice(0, limit).map((job) => backfillStatus(backfills, job, buckets)));
 }
 
-/** One backfill's status; with `budget`, the time its remaining keys will take. */
+/** One backfill's status; with where the budget buckets stand (read once by the caller), the time its remaining keys will take. */
 export async function backfillStatus(
   backfills: Queue,
   job: Job,
-  budget?: Pick<BudgetReader, 'readBucket'>,
+  buckets?: readonly BucketState[],
 ): Promise<BackfillStatus> {
   const parsed = backfillJobData.safeParse(job.data);
   const data = parsed.success ? parsed.data : undefined;
@@ -93,8 +93,8 @@ export async function backfillStatus(
     status.failed = [...failures].map(([key, error]) => ({ key, error }));
     status.done = saved.skipped.length + settled;
   }
-  if (budget && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
-    const bucket = await budget.readBucket(data.via === 'html' ? 'pages' : 'api');
+  const bucket = buckets?.find((candidate) => candidate.bucket === bucketFor(data?.via ?? 'api'));
+  if (bucket && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
     const keysLeft = Math.max(0, status.total - status.done);
     status.secondsLeft = Math.ceil(estimateMs(keysLeft, bucket.policy, bucket.pausedUntil) / 1000);
   }

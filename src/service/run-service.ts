@@ -66,6 +66,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     const queues = openQueues(options);
     const { digests, backfills } = queues;
     cleanups.push(...Object.values(queues).map((queue) => () => queue.close()));
+    // The shared connection fails commands fast while not ready (no offline queue): be ready before serving.
+    await Promise.all(Object.values(queues).map((queue) => queue.waitUntilReady()));
     // A queue without an 'error' listener prints every failed reconnection (BullMQ's console.error).
     for (const queue of Object.values(queues)) {
       queue.on('error', (error: Error) => {
