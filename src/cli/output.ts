@@ -55,7 +55,7 @@ export function formatRows<Row extends object>(
  * unbounded one overflows Postgres (`now() - interval` out of the timestamp
  * range, `make_interval(days => …)` beyond `integer`) or a JavaScript Date.
  */
-export const MAX_LOOKBACK_DAYS = 3650;
+const MAX_LOOKBACK_DAYS = 3650;
 
 const HOURS = { h: 1, d: 24, w: 168 } as const;
 

@@ -17,7 +17,7 @@ export function producerConnection(url: string): Redis {
 }
 
 /** How long a command waits for Redis to answer at start before saying it is not there. */
-export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * The first thing every Redis user does: one bounded connect and PING, so
@@ -74,8 +74,27 @@ export class RedisOutageLog {
     });
   }
 
+  private stopped = false;
+
+  /** Shutting down: connections closing under their own commands are expected, not errors (nor outages). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Sends an emitter's 'error' events here: a lost connection once per outage, anything else as an error. */
+  listen(
+    emitter: { on(event: 'error', listener: (error: Error) => void): unknown },
+    where: Record<string, unknown>,
+    what: string,
+  ): void {
+    emitter.on('error', (error: Error) => {
+      if (!this.report(error, where)) this.logger.error({ ...where, err: error }, what);
+    });
+  }
+
   /** True when the error is a lost connection (then logged at most once per outage); false for anything else. */
   report(error: Error, where: Record<string, unknown> = {}): boolean {
+    if (this.stopped) return true;
     const code = (error as { code?: string }).code;
     if (code === undefined || !CONNECTION_CODES.has(code)) return false;
     if (!this.down)

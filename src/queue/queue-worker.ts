@@ -78,10 +78,7 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   // BullMQ leaves a connection it was handed open: close ours with the worker.
   worker.on('closed', () => connection.disconnect());
   options.outages.watch(connection);
-  worker.on('error', (error) => {
-    if (!options.outages.report(error, { queue: queue.name }))
-      logger.error({ err: error, queue: queue.name }, 'worker error');
-  });
+  options.outages.listen(worker, { queue: queue.name }, 'worker error');
   worker.on('failed', (job, error) =>
     logger.warn(
       { queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: error.message },

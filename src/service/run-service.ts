@@ -34,10 +34,10 @@ export interface RunningService {
  */
 export async function startService(roles: ReadonlySet<Role>, config: Config, logger: Logger): Promise<RunningService> {
   const cleanups: Array<() => Promise<unknown>> = [];
-  // Once shutting down, connections closing under their own commands are expected, not errors.
-  let stopping = false;
+  // Every connection of this process reports to one outage log: one warning per outage, not per attempt.
+  const outages = new RedisOutageLog(logger);
   const runCleanups = async () => {
-    stopping = true;
+    outages.stop();
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((error: Error) => logger.warn({ err: error }, 'error while shutting down'));
     cleanups.length = 0;
@@ -56,12 +56,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     cleanups.push(() => pool.end());
     const queueConnection = producerConnection(redis.url);
     cleanups.push(async () => queueConnection.disconnect());
-    // Every connection of this process reports to one outage log: one warning per outage, not per attempt.
-    const outages = new RedisOutageLog(logger);
     outages.watch(queueConnection);
-    queueConnection.on('error', (error: Error) => {
-      if (!stopping && !outages.report(error)) logger.error({ err: error }, 'Redis error');
-    });
+    outages.listen(queueConnection, {}, 'Redis error');
     const options = queueOptions(config, queueConnection);
     const queues = openQueues(options);
     const { digests, backfills } = queues;
@@ -69,12 +65,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     // The shared connection fails commands fast while not ready (no offline queue): be ready before serving.
     await Promise.all(Object.values(queues).map((queue) => queue.waitUntilReady()));
     // A queue without an 'error' listener prints every failed reconnection (BullMQ's console.error).
-    for (const queue of Object.values(queues)) {
-      queue.on('error', (error: Error) => {
-        if (!stopping && !outages.report(error, { queue: queue.name }))
-          logger.error({ err: error, queue: queue.name }, 'queue error');
-      });
-    }
+    for (const queue of Object.values(queues)) outages.listen(queue, { queue: queue.name }, 'queue error');
 
     if (roles.has('schedule')) {
       const definitions = scheduleDefinitions(config);

@@ -22,7 +22,6 @@ export const huggingFace: Upstream = {
   id: 'hf',
   name: 'Hugging Face',
   origins: (config) => [config.hf.baseUrl],
-  budgets: (config) => config.hf.budgets,
   queues: [
     {
       name: QUEUES.digests,

@@ -11,7 +11,7 @@ export function allowedOrigins(config: Config): string[] {
   return UPSTREAMS.flatMap((upstream) => upstream.origins(config));
 }
 
-/** Every upstream's queues, with the upstream they belong to. */
-export function upstreamQueues(): Array<UpstreamQueue & { upstream: Upstream }> {
-  return UPSTREAMS.flatMap((upstream) => upstream.queues.map((queue) => ({ ...queue, upstream })));
+/** Every upstream's queues. */
+export function upstreamQueues(): UpstreamQueue[] {
+  return UPSTREAMS.flatMap((upstream) => upstream.queues);
 }

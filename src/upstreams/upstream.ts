@@ -1,12 +1,11 @@
 import type { Config } from '../config.ts';
-import type { ConfiguredBudget } from '../domain/request-budget.ts';
 import type { QUEUES } from '../queue/contracts.ts';
 import type { JobHandler } from '../queue/queue-worker.ts';
 
 /**
  * An upstream paperboy reads from, declared in one place: the hosts its
- * requests may go to, its request budgets, the queues its jobs run on (and
- * how), and for a digest site, how stored pages are parsed again. The
+ * requests may go to and the queues its jobs run on (and how). Its request
+ * budgets, when it has some, are a RedisRequestBudget keyed by its id. The
  * service wires workers, the HTTP allow-list, Bull Board and /metrics from
  * these declarations (src/upstreams/index.ts lists them), so a new upstream
  * is a declaration plus one line there; see README "Adding an upstream".
@@ -18,8 +17,6 @@ export interface Upstream {
   name: string;
   /** The origins (scheme://host:port) its requests may go to: the HTTP client allows these and nothing else. */
   origins(config: Config): string[];
-  /** Request budgets by bucket, kept in Redis for all workers together (see queue/request-budget.ts). */
-  budgets?(config: Config): Readonly<Record<string, ConfiguredBudget>>;
   /** The queues its jobs run on. */
   queues: readonly UpstreamQueue[];
 }
