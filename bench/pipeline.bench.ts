@@ -113,7 +113,6 @@ export async function benchPoliteness(
   try {
     const range = dayRange(options.days, 2_000);
     const htmlDays = dayRange(options.htmlFetches, 30).keys;
-    for (const key of [...range.keys, ...htmlDays]) upstream.entries(key);
     for (const key of htmlDays) upstream.page(key);
     const allowed = options.days / apiRate;
     const runs: Array<{
@@ -247,7 +246,6 @@ async function runLoop(context: PipelineContext, upstream: DigestUpstream, keys:
   return { seconds: (performance.now() - started) / 1000, papers, stages };
 }
 
-/** Runs one backfill through a `paperboy worker` child process; returns its time, papers loaded and peak RSS. */
 /** A bench worker's environment: the bench's Postgres and Redis, its own queue prefix, no real upstream. */
 export function workerEnv(context: PipelineContext, prefix: string, hfBaseUrl: string): Record<string, string> {
   return {
@@ -263,6 +261,7 @@ export function workerEnv(context: PipelineContext, prefix: string, hfBaseUrl: s
   };
 }
 
+/** Runs one backfill through a `paperboy worker` child process; returns its time, papers loaded and peak RSS. */
 export async function runQueue(
   context: PipelineContext,
   upstream: DigestUpstream,
@@ -288,7 +287,6 @@ export async function runQueue(
       PAPERBOY_HF_API_RATE_MAX: '1000000',
       PAPERBOY_HF_API_RATE_WINDOW_MS: '1000',
       PAPERBOY_BACKFILL_MAX_KEYS: String(range.keys.length),
-      LOG_LEVEL: 'error',
       ...options.env,
     },
   });
@@ -330,7 +328,7 @@ export async function runQueue(
       );
     const peakRssMb = await peakRss(child.pid!);
     const { rows } = await context.pool.query<{ n: string }>(`select count(*) as n from listings where kind = 'day'`);
-    return { seconds, startedAt: started, papers: Number(rows[0]!.n), peakRssMb };
+    return { seconds, papers: Number(rows[0]!.n), peakRssMb };
   } finally {
     child.kill('SIGTERM');
     await exited;

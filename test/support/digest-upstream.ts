@@ -19,12 +19,10 @@ export function dayRange(count: number, endDaysAgo: number): { from: string; to:
  * of any date, built from the real shell and a real API payload (rotating
  * through the captures), its papers re-keyed per day so every day brings new
  * papers, as real days do. The JSON API (`/api/daily_papers?date=…`) serves
- * the same entries. Pages are built once and kept; every request's arrival
- * time is recorded, to check the pipeline's politeness, and a QuotaGate can
- * enforce Hugging Face's per-bucket rate limits.
+ * the same entries. Pages are built once and kept; a QuotaGate can enforce
+ * Hugging Face's per-bucket rate limits (and records every arrival).
  */
 export class DigestUpstream {
-  readonly arrivals: number[] = [];
   baseUrl = '';
   /** Milliseconds each answer waits (a slower upstream keeps a run in flight long enough to disturb it). */
   delayMs = 0;
@@ -69,7 +67,6 @@ export class DigestUpstream {
 
   async start(): Promise<this> {
     this.server = await startLocalServer((request, response) => {
-      this.arrivals.push(performance.now());
       if (this.gate && !this.gate.admit(request, response)) return;
       const url = request.url ?? '';
       const day = DAY_PATH.exec(url)?.[1];

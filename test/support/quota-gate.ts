@@ -8,8 +8,6 @@ export type HeaderMode = 'both' | 'none' | 'garbled';
 export interface QuotaGateOptions {
   windowMs: number;
   quotas: Record<Bucket, number>;
-  /** The quota the policy header states, when it should differ from the one enforced (default: the enforced one). */
-  statedQuotas?: Partial<Record<Bucket, number>>;
   headers?: HeaderMode;
 }
 
@@ -76,7 +74,7 @@ export class QuotaGate {
       response.setHeader('ratelimit-policy', `"fixed window";"${bucket}";q=lots;w=-3`);
       return;
     }
-    const stated = this.options.statedQuotas?.[bucket] ?? this.options.quotas[bucket];
+    const stated = this.options.quotas[bucket];
     response.setHeader('ratelimit', `"${bucket}";r=${remaining};t=${resetSeconds}`);
     response.setHeader(
       'ratelimit-policy',

@@ -3,6 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 
+/** The problems loadConfig reports for an environment (none when it loads). */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+}
+
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
     const config = loadConfig({});
@@ -45,28 +55,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' })).toThrow(
       ConfigError,
     );
-    try {
-      loadConfig({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' });
-    } catch (error) {
-      expect((error as ConfigError).problems).toEqual([
-        expect.stringMatching(
-          /^PAPERBOY_HF_RATE_MAX: no longer read: .*PAPERBOY_HF_PAGES_RATE_MAX and\/or PAPERBOY_HF_API_RATE_MAX/,
-        ),
-        expect.stringMatching(/^PAPERBOY_HF_RATE_WINDOW_MS: no longer read: .*PAPERBOY_HF_PAGES_RATE_WINDOW_MS/),
-      ]);
-    }
+    expect(problemsOf({ PAPERBOY_HF_RATE_MAX: '500', PAPERBOY_HF_RATE_WINDOW_MS: '300000' })).toEqual([
+      expect.stringMatching(
+        /^PAPERBOY_HF_RATE_MAX: no longer read: .*PAPERBOY_HF_PAGES_RATE_MAX and\/or PAPERBOY_HF_API_RATE_MAX/,
+      ),
+      expect.stringMatching(/^PAPERBOY_HF_RATE_WINDOW_MS: no longer read: .*PAPERBOY_HF_PAGES_RATE_WINDOW_MS/),
+    ]);
     expect(() => loadConfig({ PAPERBOY_HF_API_RATE_MAX: '0' })).toThrow(/PAPERBOY_HF_API_RATE_MAX/);
   });
 
   it('checks cron patterns, intervals and the time zone when it reads them, and reports every bad one at once', () => {
-    const problemsOf = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (error) {
-        return (error as ConfigError).problems;
-      }
-    };
     expect(problemsOf({ PAPERBOY_SCHEDULES: '{"refetch-recent":"bad cron"}' })).toEqual([
       expect.stringMatching(/^PAPERBOY_SCHEDULES: refetch-recent: "bad cron" is not a cron pattern/),
     ]);
