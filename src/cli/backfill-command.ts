@@ -28,6 +28,7 @@ interface BackfillOptions {
   to: string;
   force?: boolean;
   via: BackfillRequest['via'];
+  details?: boolean;
   wait?: boolean;
 }
 
@@ -50,6 +51,10 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
         .choices(TRANSPORTS)
         .default('api'),
     )
+    .option(
+      '--details',
+      "then fetch each listed paper's own page (the pages budget; papers whose detail is stored are skipped unless --force)",
+    )
     .option('--wait', 'follow the backfill with a progress bar; exit 1 if keys failed')
     .action(async (options: BackfillOptions) => {
       const { config, logger } = context();
@@ -63,9 +68,10 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
       const queue = new Queue(QUEUES.backfills, queueOptions(config, connection));
       try {
         const id = await enqueueBackfill(queue, request.request);
-        const { kind, from, to, via } = request.request;
+        const { kind, from, to, via, details } = request.request;
         process.stdout.write(
-          `backfill #${id} queued: ${kind} ${from} to ${to} via ${via === 'api' ? 'the JSON API' : 'HTML pages'}, ${request.keys} key(s)\n`,
+          `backfill #${id} queued: ${kind} ${from} to ${to} via ${via === 'api' ? 'the JSON API' : 'HTML pages'}, ${request.keys} key(s)` +
+            `${details ? ", then each listed paper's own page" : ''}\n`,
         );
         if (!options.wait) return;
         if ((await queue.getWorkersCount()) === 0) {
@@ -76,7 +82,8 @@ export function backfillCommand(context: () => { config: Config; logger: Logger 
         const budget = hfRequestBudget(connection, config, logger);
         const status = await follow(queue, id, budget);
         process.stdout.write(describeFinished(status));
-        if (status.state !== 'completed' || status.counts.failed > 0) process.exitCode = EXIT_FAILED;
+        if (status.state !== 'completed' || status.counts.failed > 0 || (status.papers?.failed ?? 0) > 0)
+          process.exitCode = EXIT_FAILED;
       } finally {
         await queue.close();
         connection.disconnect();
@@ -92,6 +99,7 @@ function validRequest(options: BackfillOptions, maxKeys: number): { request: Bac
     to: options.to,
     force: options.force ?? false,
     via: options.via,
+    details: options.details ?? false,
   };
   const checked = checkBackfillRequest(input, { today: new Date(), maxKeys, fieldPrefix: '--' });
   if (!checked.ok) throw new UsageError(checked.problem);
@@ -122,13 +130,14 @@ async function follow(queue: Queue, id: string, budget: BudgetReader): Promise<B
 const BAR_WIDTH = 30;
 
 export function progressLine(
-  status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts' | 'secondsLeft'>,
+  status: Pick<BackfillStatus, 'done' | 'total' | 'state' | 'counts' | 'secondsLeft' | 'papers'>,
 ): string {
   const fraction = status.total === 0 ? (status.state === 'completed' ? 1 : 0) : status.done / status.total;
   const filled = Math.round(fraction * BAR_WIDTH);
   const { loaded, empty, failed } = status.counts;
   const left = status.secondsLeft ? `, ~${formatDuration(status.secondsLeft * 1000)} left` : '';
-  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${status.done}/${status.total} keys (${Math.floor(fraction * 100)}%) ${status.state}: ${loaded} loaded, ${empty} empty, ${failed} failed${left}`;
+  const papers = status.papers ? `; paper pages ${status.papers.done}/${status.papers.total}` : '';
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${status.done}/${status.total} keys (${Math.floor(fraction * 100)}%) ${status.state}: ${loaded} loaded, ${empty} empty, ${failed} failed${papers}${left}`;
 }
 
 function describeFinished(status: BackfillStatus): string {
@@ -139,5 +148,11 @@ function describeFinished(status: BackfillStatus): string {
       `${counts.skipped} skipped (already loaded), ${counts.failed} failed, ${counts.cancelled} cancelled`,
     ...status.failed.map((failure) => `  failed ${failure.key}: ${failure.error}`),
   ];
+  if (status.papers) {
+    const { total, done, notFound, failed } = status.papers;
+    lines.push(
+      `paper pages: ${done} of ${total} done (stored ones skipped unless --force), ${notFound} not found, ${failed} failed`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

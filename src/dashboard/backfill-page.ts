@@ -17,7 +17,7 @@ export interface BackfillPageInput {
   /** Where Hugging Face's budgets stand: what a backfill of a year costs by each transport. */
   budgets?: readonly BucketState[];
   /** What the form held when it was refused, so the user can correct it. */
-  form?: { kind?: string; from?: string; to?: string; force?: boolean; via?: string };
+  form?: { kind?: string; from?: string; to?: string; force?: boolean; via?: string; details?: boolean };
   notice?: string;
   error?: string;
 }
@@ -45,6 +45,7 @@ export function renderBackfillsPage(input: BackfillPageInput): string {
         <label>To <input name="to" id="to" required placeholder="2024-08-10" value="${escapeHtml(form.to)}"></label>
         <label>Via <select name="via" id="via">${viaOptions}</select></label>
         <label class="check"><input type="checkbox" name="force" id="force"${form.force ? ' checked' : ''}> re-fetch keys already loaded</label>
+        <label class="check"><input type="checkbox" name="details" id="details"${form.details ? ' checked' : ''}> then each listed paper's own page (pages budget)</label>
         <button type="submit">Start backfill</button>
         <p class="hint">Keys: day YYYY-MM-DD, week YYYY-Www, month YYYY-MM; both ends included; at most ${input.maxKeys} keys.</p>
         ${budgetHint(input.budgets)}
@@ -108,7 +109,7 @@ function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput,
         : 0
       : Math.floor((100 * backfill.done) / backfill.total);
   const title = request
-    ? `${request.kind} ${request.from} → ${request.to}${request.via === 'html' ? ' via HTML pages' : ' via API'}${request.force ? ' (force)' : ''}`
+    ? `${request.kind} ${request.from} → ${request.to}${request.via === 'html' ? ' via HTML pages' : ' via API'}${request.force ? ' (force)' : ''}${request.details ? ', with paper pages' : ''}`
     : 'not a backfill request';
   const chips = (
     [
@@ -137,6 +138,11 @@ function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput,
   <div class="row"><span class="done">${backfill.done}/${backfill.total} keys done (${percent}%)${
     backfill.secondsLeft !== undefined
       ? `, about <span class="eta">${escapeHtml(formatDuration(backfill.secondsLeft * 1000))}</span> left at the budget's pace`
+      : ''
+  }${
+    backfill.papers
+      ? `; paper pages <span class="papers">${backfill.papers.done}/${backfill.papers.total}</span>` +
+        `${backfill.papers.notFound ? `, ${backfill.papers.notFound} not found` : ''}${backfill.papers.failed ? `, ${backfill.papers.failed} failed` : ''}`
       : ''
   }</span><span class="chips">${chips}</span></div>
   ${backfill.error ? `<p class="error">${escapeHtml(backfill.error)}</p>` : ''}

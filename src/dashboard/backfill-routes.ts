@@ -99,6 +99,7 @@ async function createFromForm(
     to: (form.get('to') ?? '').trim(),
     force: form.get('force') === 'on',
     via: form.get('via') ?? 'api',
+    details: form.get('details') === 'on',
   };
   const checked = checkBackfillRequest(fields, { today: new Date(), maxKeys: routes.maxKeys });
   if (!checked.ok) return sendPage(response, 400, routes, { error: `Not started: ${checked.problem}`, form: fields });

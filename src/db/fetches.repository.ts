@@ -2,7 +2,8 @@ import type { DigestKind, DigestRef } from '../domain/digest-key.ts';
 import type { Transport } from '../domain/digest-key.ts';
 import type { PgQueryable } from './queryable.ts';
 
-export type FetchOutcome = 'loaded' | 'empty' | 'not_modified' | 'failed';
+/** not_found: a paper's own page answered 404 (list pages never do: a day with no list redirects). */
+export type FetchOutcome = 'loaded' | 'empty' | 'not_modified' | 'not_found' | 'failed';
 
 export interface FetchRecord {
   digest: DigestRef;

@@ -11,7 +11,8 @@ export interface MetricObservation {
 /**
  * Appends an upvotes/comments observation for each paper whose values differ
  * from its latest earlier observation: the history holds changes, not
- * samples. Observations may arrive out of order (a re-parse of an old page);
+ * samples. A comment count the page did not carry (null) is the earlier
+ * one: unknown is not a change. Observations may arrive out of order (a re-parse of an old page);
  * each is compared with what was known at its own time.
  *
  * @returns the number of rows appended.
@@ -25,16 +26,15 @@ export async function appendPaperMetrics(
   const sorted = inLockOrder(papers, (paper) => paper.id);
   const { rowCount } = await db.query(
     `insert into paper_metrics (paper_id, observed_at, upvotes, num_comments)
-     select i.paper_id, $1, i.upvotes, i.num_comments
+     select i.paper_id, $1, i.upvotes, coalesce(i.num_comments, latest.num_comments)
      from unnest($2::text[], $3::int[], $4::int[]) with ordinality as i(paper_id, upvotes, num_comments, position)
-     where not exists (
-       select 1
-       from (select m.upvotes, m.num_comments
-             from paper_metrics m
-             where m.paper_id = i.paper_id and m.observed_at <= $1
-             order by m.observed_at desc
-             limit 1) latest
-       where (latest.upvotes, latest.num_comments) is not distinct from (i.upvotes, i.num_comments))
+     left join lateral (
+       select m.upvotes, m.num_comments
+       from paper_metrics m
+       where m.paper_id = i.paper_id and m.observed_at <= $1
+       order by m.observed_at desc
+       limit 1) latest on true
+     where (latest.upvotes, latest.num_comments) is distinct from (i.upvotes, coalesce(i.num_comments, latest.num_comments))
      order by i.position
      on conflict (paper_id, observed_at) do nothing`,
     [observedAt, sorted.map((p) => p.id), sorted.map((p) => p.upvotes), sorted.map((p) => p.numComments)],

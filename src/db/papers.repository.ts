@@ -45,6 +45,9 @@ interface PreparedRow {
  *   wide column.
  * - The newest observation wins, whatever order loads arrive in (see
  *   isWorthWriting); the statement's guard repeats the rule.
+ * - A field the observation does not carry (null comment count or
+ *   thumbnail: a paper's own page has no thumbnail, its JSON form no
+ *   comments) keeps the stored value: unknown is not a change.
  * - Locks are taken in id order (existing rows, then new rows), so
  *   concurrent loads of overlapping digests serialize on shared papers
  *   instead of losing updates.
@@ -185,13 +188,13 @@ function upsertStatement(rowCount: number): string {
       authors = excluded.authors,
       published_at = excluded.published_at,
       upvotes = excluded.upvotes,
-      num_comments = excluded.num_comments,
+      num_comments = coalesce(excluded.num_comments, p.num_comments),
       ai_summary = excluded.ai_summary,
       ai_keywords = excluded.ai_keywords,
       project_page = excluded.project_page,
       organization = excluded.organization,
       submitted_by = excluded.submitted_by,
-      thumbnail = excluded.thumbnail,
+      thumbnail = coalesce(excluded.thumbnail, p.thumbnail),
       raw = excluded.raw,
       content_hash = excluded.content_hash,
       observed_at = excluded.observed_at,

@@ -37,6 +37,12 @@ export const backfillRequestSchema = z.strictObject({
     .enum(TRANSPORTS)
     .default('api')
     .describe('api (default): the JSON API, whose budget is five times the pages budget; html: the HTML pages'),
+  details: z
+    .boolean()
+    .default(false)
+    .describe(
+      "also fetch each listed paper's own page once the keys are loaded (the pages budget): citing models, datasets, Spaces, collections, comments, rank",
+    ),
 });
 export type BackfillRequest = z.infer<typeof backfillRequestSchema>;
 
@@ -131,6 +137,8 @@ export function backfillJsonSchema(today: Date): Record<string, unknown> {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(backfillRequestSchema, { io: 'input' });
   return {
     ...schema,
-    examples: [{ kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false, via: 'api' }],
+    examples: [
+      { kind: 'day', from: daysBefore(today, 7), to: daysBefore(today, 1), force: false, via: 'api', details: false },
+    ],
   };
 }

@@ -185,6 +185,11 @@ export function digestUrl(baseUrl: string, ref: DigestRef): string {
   }
 }
 
+/** The JSON twin of a paper's own page: `/api/papers/<id>`. */
+export function paperApiUrl(baseUrl: string, id: string): string {
+  return `${baseUrl}/api/papers/${encodeURIComponent(id)}`;
+}
+
 /** The JSON API's query parameter for a period kind: date=, week= or month=. */
 export function apiPeriodParameter(kind: PeriodKind): 'date' | 'week' | 'month' {
   return kind === 'day' ? 'date' : kind;
@@ -198,7 +203,16 @@ export function isPeriodKind(kind: DigestKind): kind is PeriodKind {
 export const TRANSPORTS = ['html', 'api'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
-/** The JSON API serves period digests only: other kinds are always fetched as HTML pages. */
+/**
+ * The transport a digest is fetched by when none is asked for: the
+ * configured one for period digests; HTML for the rest (the JSON API serves
+ * no trending, front or search list, and a paper's counts are on its page only).
+ */
 export function transportFor(kind: DigestKind, configured: Transport): Transport {
   return isPeriodKind(kind) ? configured : 'html';
+}
+
+/** Whether the JSON API serves this kind at all: period lists, and single papers (`/api/papers/<id>`). */
+export function hasApiForm(kind: DigestKind): boolean {
+  return isPeriodKind(kind) || kind === 'paper';
 }

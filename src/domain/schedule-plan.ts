@@ -12,6 +12,7 @@ export const SCHEDULE_NAMES = [
   'trending',
   'searches',
   'refetch-recent',
+  'paper-details',
   'repos-refresh',
 ] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
@@ -28,6 +29,8 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduleName, string>> = {
   searches: '30 3 * * *',
   // Upvotes settle over about two weeks: re-fetch the last 14 days nightly.
   'refetch-recent': '45 2 * * *',
+  // The own pages of papers listed in the last 14 days (counts of citing models, comments, rank), daily.
+  'paper-details': '20 4 * * *',
   // GitHub repositories due for a refresh (fresh papers' daily, others weekly): not a digest fetch.
   'repos-refresh': '0 5 * * *',
 };
@@ -35,12 +38,16 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduleName, string>> = {
 /** How far back the daily schedule looks for days it never loaded (a scheduler never replays missed ticks). */
 export const CATCH_UP_DAYS = 7;
 export const REFETCH_DAYS = 14;
+/** Papers listed within this many days (today included) have their own page fetched daily. */
+export const DETAIL_DAYS = 14;
 
 export interface PlanInput {
   now: Date;
   savedSearches: readonly string[];
   /** Days (YYYY-MM-DD) within the catch-up window that already have a good fetch. */
   fetchedDays: ReadonlySet<string>;
+  /** Papers whose own page is due (listed within DETAIL_DAYS, or a 404 due for another look): `paper-details` only. */
+  detailsDue?: readonly string[];
 }
 
 export function isScheduleName(name: string): name is ScheduleName {
@@ -81,6 +88,9 @@ export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRe
       break;
     case 'refetch-recent':
       for (let back = 2; back <= REFETCH_DAYS; back += 1) refs.push(digestRef('day', daysBefore(now, back)));
+      break;
+    case 'paper-details':
+      for (const id of input.detailsDue ?? []) refs.push(digestRef('paper', id));
       break;
     case 'repos-refresh':
       break;

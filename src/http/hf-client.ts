@@ -7,7 +7,17 @@ export type HfPageResult =
   /** 304 to a conditional request: the page is the one we already have. */
   | { outcome: 'not_modified'; response: HttpResponse }
   /** Hugging Face answers a date with no list by redirecting elsewhere. */
-  | { outcome: 'redirected'; response: HttpResponse; location: string | undefined };
+  | { outcome: 'redirected'; response: HttpResponse; location: string | undefined }
+  /** 404, when the caller asked for it as an answer (a paper's own page): otherwise a PermanentError. */
+  | { outcome: 'not_found'; response: HttpResponse };
+
+/** How a caller wants a request's answers. */
+export interface HfRequestOptions {
+  /** A 404 is an answer (the paper has no page), not an error. */
+  notFoundIsAnswer?: boolean;
+}
+
+const NOT_FOUND = new Set([404]);
 
 export interface ConditionalHeaders {
   etag?: string | null;
@@ -27,11 +37,12 @@ export class HfClient {
   ) {}
 
   /** An HTML page, conditional on the validators of the last good fetch when known. */
-  async page(url: string, conditional: ConditionalHeaders = {}): Promise<HfPageResult> {
+  async page(url: string, conditional: ConditionalHeaders = {}, options: HfRequestOptions = {}): Promise<HfPageResult> {
     const headers: Record<string, string> = {};
     if (conditional.etag) headers['if-none-match'] = conditional.etag;
     if (conditional.lastModified) headers['if-modified-since'] = conditional.lastModified;
-    const response = await this.get('pages', url, headers);
+    const response = await this.get('pages', url, headers, options);
+    if (response.status === 404) return { outcome: 'not_found', response };
     if (response.status === 304) return { outcome: 'not_modified', response };
     if (response.status >= 300 && response.status < 400) {
       return { outcome: 'redirected', response, location: response.headers['location'] };
@@ -40,15 +51,20 @@ export class HfClient {
   }
 
   /** One JSON API request (`/api/...`). */
-  async api(url: string): Promise<HttpResponse> {
-    return this.get('api', url, { accept: 'application/json' });
+  async api(url: string, options: HfRequestOptions = {}): Promise<HttpResponse> {
+    return this.get('api', url, { accept: 'application/json' }, options);
   }
 
-  private async get(bucket: HfBucket, url: string, headers: Record<string, string>): Promise<HttpResponse> {
+  private async get(
+    bucket: HfBucket,
+    url: string,
+    headers: Record<string, string>,
+    options: HfRequestOptions,
+  ): Promise<HttpResponse> {
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
     await this.budget.acquire(bucket);
     try {
-      const response = await this.http.get(url, headers);
+      const response = await this.http.get(url, headers, options.notFoundIsAnswer ? { passStatuses: NOT_FOUND } : {});
       await this.budget.observe(bucket, response.headers);
       return response;
     } catch (error) {

@@ -1,9 +1,10 @@
 import { ErrorCode, Job, type Queue } from 'bullmq';
 import { z } from 'zod';
 import { backfillRequestSchema, type BackfillKind, type BackfillRequest } from '../domain/backfill-plan.ts';
-import { digestRef } from '../domain/digest-key.ts';
+import { digestRef, type DigestRef, type Transport } from '../domain/digest-key.ts';
 import type { Logger } from '../logger.ts';
-import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from './contracts.ts';
+import { digestJobId, JOBS, type PaperboyQueues } from './contracts.ts';
+import { fetchJobFor } from './enqueue.ts';
 
 /**
  * A backfill is one job on the `backfills` queue whose children are the
@@ -13,7 +14,12 @@ import { digestJobId, JOBS, type FetchDigestPayload, type PaperboyQueues } from 
  *
  *   plan      expand the range, skip keys already loaded (unless force);
  *   fan-out   add children in chunks, the cursor saved after each chunk;
+ *   details   (with `details`) once they are done, the same for a
+ *             fetch-paper child per paper the range lists;
  *   collect   wait for the children, then report every key's outcome.
+
+ * (`details` is not a step of its own in the state: its part, `papers`, is
+ * planned after the key children finish and carries its own cursor.)
  *
  * A child's jobId is its digest's id, so two overlapping backfills cannot
  * fetch one key twice at once: BullMQ refuses to give a pending job a second
@@ -39,6 +45,18 @@ const backfillStateSchema = z.object({
   cursor: z.number().int().min(0),
   /** Keys another backfill was fetching when this one came to add them. */
   shared: z.array(z.string()),
+  /** With `details`: the papers' own pages, planned once the keys are fetched (their listings are then known). */
+  papers: z
+    .object({
+      /** Listed on the range, their detail already stored: not fetched again (unless force). */
+      skipped: z.number().int().min(0),
+      /** The papers to fetch, in id order; pending[0, cursor) have been handed out. */
+      pending: z.array(z.string()),
+      cursor: z.number().int().min(0),
+      /** Papers another job was fetching when this one came to add them. */
+      shared: z.array(z.string()),
+    })
+    .optional(),
 });
 export type BackfillState = z.infer<typeof backfillStateSchema>;
 
@@ -46,6 +64,20 @@ export const backfillJobData = backfillRequestSchema.extend({ state: backfillSta
 export type BackfillJobData = z.infer<typeof backfillJobData>;
 
 export type KeyOutcome = 'loaded' | 'empty' | 'not_modified';
+/** A paper page can also answer 404. */
+export type ChildOutcome = KeyOutcome | 'not_found';
+const CHILD_OUTCOMES: readonly string[] = ['loaded', 'empty', 'not_modified', 'not_found'];
+
+/** What the `details` part of a backfill did: counts, and the papers worth a look by id. */
+export interface DetailsResult {
+  total: number;
+  skipped: number;
+  loaded: number;
+  not_modified: number;
+  cancelled: number;
+  not_found: string[];
+  failed: Array<{ id: string; error: string }>;
+}
 
 export interface BackfillResult {
   kind: BackfillKind;
@@ -60,10 +92,12 @@ export interface BackfillResult {
   not_modified: string[];
   failed: Array<{ key: string; error: string }>;
   cancelled: string[];
+  /** With `details` only: what became of the listed papers' own pages. */
+  papers?: DetailsResult;
 }
 
 /**
- * Adds the next chunk of children (one fetch-digest per key) to `children`;
+ * Adds the next chunk of key children (one fetch-digest per key) to `children`;
  * returns the state with its cursor moved past them.
  */
 export async function addChildren(
@@ -74,18 +108,48 @@ export async function addChildren(
   log: Logger,
 ): Promise<BackfillState> {
   const chunk = state.pending.slice(state.cursor, state.cursor + FAN_OUT_CHUNK);
-  const shared = [...state.shared];
-  for (const key of chunk) {
-    const ref = digestRef(request.kind, key);
-    const payload: FetchDigestPayload = {
-      source: ref.source,
-      kind: ref.kind,
-      key: ref.key,
-      force: request.force,
-      via: request.via,
-    };
+  const refs = chunk.map((key) => digestRef(request.kind, key));
+  const shared = await addFetchChildren(job, refs, { force: request.force, via: request.via }, children, log);
+  const cursor = state.cursor + chunk.length;
+  return {
+    ...state,
+    cursor,
+    shared: [...state.shared, ...shared],
+    step: cursor >= state.pending.length ? 'collect' : 'fan-out',
+  };
+}
+
+/**
+ * Adds the next chunk of paper children (one fetch-paper per paper, their
+ * HTML pages: the counts are on the page only); returns the papers part of
+ * the state with its cursor moved past them.
+ */
+export async function addPaperChildren(
+  job: Job,
+  request: BackfillRequest,
+  papers: NonNullable<BackfillState['papers']>,
+  children: Queue,
+  log: Logger,
+): Promise<NonNullable<BackfillState['papers']>> {
+  const chunk = papers.pending.slice(papers.cursor, papers.cursor + FAN_OUT_CHUNK);
+  const refs = chunk.map((id) => digestRef('paper', id));
+  const shared = await addFetchChildren(job, refs, { force: request.force, via: 'html' }, children, log);
+  return { ...papers, cursor: papers.cursor + chunk.length, shared: [...papers.shared, ...shared] };
+}
+
+/** Adds one child fetch per digest; returns the keys another job was fetching already (it is waited for instead). */
+async function addFetchChildren(
+  job: Job,
+  refs: readonly DigestRef[],
+  options: { force: boolean; via: Transport },
+  children: Queue,
+  log: Logger,
+): Promise<string[]> {
+  const shared: string[] = [];
+  for (const ref of refs) {
+    const fetch = fetchJobFor(ref, options.via, options.force);
     try {
-      await children.add(JOBS.fetchDigest, payload, {
+      await children.add(fetch.name, fetch.data, {
         jobId: digestJobId(ref),
         parent: { id: job.id!, queue: job.queueQualifiedName },
         // A failed key is reported in the result; it must not fail (or wedge) the backfill.
@@ -95,55 +159,66 @@ export async function addChildren(
       });
     } catch (error) {
       if ((error as { code?: number }).code !== ErrorCode.ParentJobCannotBeReplaced) throw error;
-      log.info({ key }, 'key already being fetched by another backfill: waiting for that fetch instead');
-      shared.push(key);
+      log.info({ digest: `${ref.kind}/${ref.key}` }, 'already being fetched by another backfill: waiting for that fetch instead');
+      shared.push(ref.key);
     }
   }
-  const cursor = state.cursor + chunk.length;
-  return { ...state, cursor, shared, step: cursor >= state.pending.length ? 'collect' : 'fan-out' };
+  return shared;
 }
 
-/** True while any of the keys is still waiting, delayed or running as someone else's child. */
-export async function sharedKeysInFlight(
-  digests: Queue,
-  kind: BackfillKind,
-  keys: readonly string[],
-): Promise<boolean> {
-  for (const key of keys) {
-    const job = await Job.fromId(digests, digestJobId(digestRef(kind, key)));
+/** True while any of the digests is still waiting, delayed or running as someone else's child. */
+export async function sharedInFlight(queue: Queue, refs: readonly DigestRef[]): Promise<boolean> {
+  for (const ref of refs) {
+    const job = await Job.fromId(queue, digestJobId(ref));
     const state = job && (await job.getState());
     if (state && state !== 'completed' && state !== 'failed') return true;
   }
   return false;
 }
 
-/** Each child's outcome (from its return value) or failure reason, by key, and how many children have settled. */
-export async function childOutcomes(job: Job, kind: BackfillKind, state: Pick<BackfillState, 'pending'>) {
-  const keyOfJobId = new Map(state.pending.map((key) => [digestJobId(digestRef(kind, key)), key]));
+/**
+ * Each child's outcome (from its return value) or failure reason, by its
+ * digest's key, for the children fetching `refs` (of one kind), and how many
+ * of those have settled.
+ */
+export async function childOutcomes(job: Job, refs: readonly DigestRef[]) {
+  const keyOfJobId = new Map(refs.map((ref) => [digestJobId(ref), ref.key]));
   const keyOf = (jobKey: string) => keyOfJobId.get(jobKey.slice(jobKey.lastIndexOf(':') + 1));
   const [values, failed] = await Promise.all([
     job.getChildrenValues<{ outcome?: string }>(),
     job.getIgnoredChildrenFailures(),
   ]);
-  const outcomes = new Map<string, KeyOutcome>();
+  const outcomes = new Map<string, ChildOutcome>();
   const failures = new Map<string, string>();
   for (const [jobKey, value] of Object.entries(values)) {
     const key = keyOf(jobKey);
     const outcome = value?.outcome;
-    if (key && (outcome === 'loaded' || outcome === 'empty' || outcome === 'not_modified')) outcomes.set(key, outcome);
+    if (key && outcome && CHILD_OUTCOMES.includes(outcome)) outcomes.set(key, outcome as ChildOutcome);
   }
   for (const [jobKey, reason] of Object.entries(failed)) {
     const key = keyOf(jobKey);
     if (key) failures.set(key, reason);
   }
-  return { outcomes, failures, settled: Object.keys(values).length + Object.keys(failed).length };
+  return { outcomes, failures, settled: outcomes.size + failures.size };
 }
 
-/** Percent of the keys done (skipped, fetched or failed), from the children's counts alone. */
+/** The key children's digests. */
+export function keyRefs(kind: BackfillKind, keys: readonly string[]): DigestRef[] {
+  return keys.map((key) => digestRef(kind, key));
+}
+
+/** The paper children's digests. */
+export function paperRefs(ids: readonly string[]): DigestRef[] {
+  return ids.map((id) => digestRef('paper', id));
+}
+
+/** Percent of the work done (keys skipped, fetched or failed; then papers), from the children's counts alone. */
 export async function backfillProgress(job: Job, state: BackfillState): Promise<number> {
   const counts = await job.getDependenciesCount({ processed: true, ignored: true });
-  const done = state.skipped.length + (counts.processed ?? 0) + (counts.ignored ?? 0);
-  return state.total === 0 ? 100 : Math.floor((100 * done) / state.total);
+  const papers = state.papers ? state.papers.skipped + state.papers.pending.length : 0;
+  const done = state.skipped.length + (state.papers?.skipped ?? 0) + (counts.processed ?? 0) + (counts.ignored ?? 0);
+  const total = state.total + papers;
+  return total === 0 ? 100 : Math.min(100, Math.floor((100 * done) / total));
 }
 
 /** The ids BullMQ gives jobs added without one (1, 2, 3, …): paperboy never names a backfill. */

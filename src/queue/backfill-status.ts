@@ -1,8 +1,15 @@
 import type { Job, JobState, Queue } from 'bullmq';
 import type { BackfillRequest } from '../domain/backfill-plan.ts';
-import { bucketFor, estimateMs } from '../domain/request-budget.ts';
+import { bucketFor, estimateMs, type HfBucket } from '../domain/request-budget.ts';
 import type { BucketState } from './request-budget.ts';
-import { backfillJobData, childOutcomes, isCancelRequested, type BackfillResult } from './backfill-flow.ts';
+import {
+  backfillJobData,
+  childOutcomes,
+  isCancelRequested,
+  keyRefs,
+  paperRefs,
+  type BackfillResult,
+} from './backfill-flow.ts';
 import { JOBS } from './contracts.ts';
 
 /** One backfill as the dashboard and `paperboy backfill --wait` show it. */
@@ -17,6 +24,8 @@ export interface BackfillStatus {
   total: number;
   counts: { skipped: number; loaded: number; empty: number; not_modified: number; failed: number; cancelled: number };
   failed: Array<{ key: string; error: string }>;
+  /** With `details`: the listed papers' own pages, done (skipped, fetched or failed) of total; undefined until planned. */
+  papers: { done: number; total: number; notFound: number; failed: number } | undefined;
   /** Why the backfill itself failed (bad range, invalid data). */
   error: string | undefined;
   cancelRequested: boolean;
@@ -69,6 +78,7 @@ export async function backfillStatus(
     total: saved?.total ?? 0,
     counts: { skipped: saved?.skipped.length ?? 0, loaded: 0, empty: 0, not_modified: 0, failed: 0, cancelled: 0 },
     failed: [],
+    papers: undefined,
     error: job.failedReason || undefined,
     cancelRequested: await isCancelRequested(backfills, job.id!),
     secondsLeft: undefined,
@@ -86,19 +96,42 @@ export async function backfillStatus(
     status.failed = result.failed;
     status.done = result.total - result.cancelled.length;
     status.total = result.total;
+    if (result.papers) {
+      const { total, cancelled, not_found, failed } = result.papers;
+      status.papers = { done: total - cancelled, total, notFound: not_found.length, failed: failed.length };
+    }
   } else if (data && saved) {
-    const { outcomes, failures, settled } = await childOutcomes(job, data.kind, saved);
-    for (const outcome of outcomes.values()) status.counts[outcome] += 1;
+    const { outcomes, failures, settled } = await childOutcomes(job, keyRefs(data.kind, saved.pending));
+    for (const outcome of outcomes.values()) if (outcome !== 'not_found') status.counts[outcome] += 1;
     status.counts.failed = failures.size;
     status.failed = [...failures].map(([key, error]) => ({ key, error }));
     status.done = saved.skipped.length + settled;
+    if (saved.papers) {
+      const papers = await childOutcomes(job, paperRefs(saved.papers.pending));
+      const notFound = [...papers.outcomes.values()].filter((outcome) => outcome === 'not_found').length;
+      const total = saved.papers.skipped + saved.papers.pending.length;
+      status.papers = { done: saved.papers.skipped + papers.settled, total, notFound, failed: papers.failures.size };
+    }
   }
-  const bucket = buckets?.find((candidate) => candidate.bucket === bucketFor(data?.via ?? 'api'));
-  if (bucket && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
-    const keysLeft = Math.max(0, status.total - status.done);
-    status.secondsLeft = Math.ceil(estimateMs(keysLeft, bucket.policy, bucket.pausedUntil) / 1000);
+  if (buckets && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
+    status.secondsLeft = Math.ceil(timeLeftMs(status, data, buckets) / 1000);
   }
   return status;
+}
+
+/**
+ * How long the fetches still to do will take at their buckets' pace: the
+ * keys on the backfill's transport's bucket, then (with `details`) a page per
+ * listed paper on the pages bucket (their number is known once planned; until
+ * then it is not counted).
+ */
+function timeLeftMs(status: BackfillStatus, request: BackfillRequest, buckets: readonly BucketState[]): number {
+  const pace = (bucket: HfBucket, count: number) => {
+    const state = buckets.find((candidate) => candidate.bucket === bucket);
+    return state && count > 0 ? estimateMs(count, state.policy, state.pausedUntil) : 0;
+  };
+  const papersLeft = status.papers ? Math.max(0, status.papers.total - status.papers.done) : 0;
+  return pace(bucketFor(request.via), Math.max(0, status.total - status.done)) + pace('pages', papersLeft);
 }
 
 /** Adds a backfill job; the worker checks the request again (ranges need "today"). */

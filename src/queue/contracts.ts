@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { LIST_KINDS, TRANSPORTS, type DigestRef } from '../domain/digest-key.ts';
+import { canonicalPaperId, isArxivId } from '../domain/paper-id.ts';
 import { SCHEDULE_NAMES } from '../domain/schedule-plan.ts';
 
 /** Queue names, job names and payload schemas: the one contract between producers and workers. */
@@ -32,6 +33,7 @@ export function queueNamed(queues: PaperboyQueues, name: string): Queue {
 
 export const JOBS = {
   fetchDigest: 'fetch-digest',
+  fetchPaper: 'fetch-paper',
   planSchedule: 'plan-schedule',
   enrichRepos: 'enrich-repos',
   backfill: 'backfill',
@@ -45,6 +47,19 @@ export const fetchDigestPayload = z.object({
   via: z.enum(TRANSPORTS).optional(),
 });
 export type FetchDigestPayload = z.infer<typeof fetchDigestPayload>;
+
+/** fetch-paper: one paper's own page (html, the pages budget) or its JSON form (api). */
+export const fetchPaperPayload = z.object({
+  source: z.literal('hf'),
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .refine((id) => isArxivId(id) && canonicalPaperId(id) === id, 'must be a canonical arXiv id such as 2509.24002'),
+  force: z.boolean().default(false),
+  via: z.enum(TRANSPORTS).default('html'),
+});
+export type FetchPaperPayload = z.infer<typeof fetchPaperPayload>;
 
 /** enrich-repos: the given references (after a digest load), or every reference due for a refresh. */
 export const enrichReposPayload = z.union([

@@ -5,6 +5,7 @@ import {
   JOBS,
   type EnrichReposPayload,
   type FetchDigestPayload,
+  type FetchPaperPayload,
   type PaperboyQueues,
 } from './contracts.ts';
 
@@ -13,8 +14,18 @@ export function digestQueue(queues: Pick<PaperboyQueues, 'digests' | 'digestsApi
   return transport === 'api' ? queues.digestsApi : queues.digests;
 }
 
+/** The job that fetches a digest: fetch-paper for a paper's own page, fetch-digest for a list. */
+export function fetchJobFor(ref: DigestRef, via: Transport, force = false): { name: string; data: object } {
+  if (ref.kind === 'paper') {
+    const data: FetchPaperPayload = { source: ref.source, id: ref.key, force, via };
+    return { name: JOBS.fetchPaper, data };
+  }
+  const data: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force, via };
+  return { name: JOBS.fetchDigest, data };
+}
+
 /**
- * Adds one fetch-digest job per digest, on the queue of its transport (the
+ * Adds one fetch job per digest (fetchJobFor), on the queue of its transport (the
  * configured one for day/week/month, HTML for the rest). The digest's id is the deduplication
  * id: while a fetch of that digest is waiting, delayed or running, adding it
  * again is a no-op, so overlapping schedules never fetch the same page twice
@@ -31,9 +42,9 @@ export async function enqueueDigestFetches(
   const ids: string[] = [];
   for (const ref of refs) {
     const via = transportFor(ref.kind, configuredTransport);
-    const payload: FetchDigestPayload = { source: ref.source, kind: ref.kind, key: ref.key, force: false, via };
+    const job = fetchJobFor(ref, via);
     const id = digestJobId(ref);
-    await digestQueue(queues, via).add(JOBS.fetchDigest, payload, { deduplication: { id } });
+    await digestQueue(queues, via).add(job.name, job.data, { deduplication: { id } });
     ids.push(id);
   }
   return ids;

@@ -9,15 +9,23 @@ import {
 } from '../db/fetches.repository.ts';
 import { storePageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
-import { digestUrl, isPeriodKind, transportFor, type DigestRef, type Transport } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDigestBody } from '../domain/parse-digest.ts';
+import {
+  digestUrl,
+  isPeriodKind,
+  paperApiUrl,
+  transportFor,
+  type DigestRef,
+  type Transport,
+} from '../domain/digest-key.ts';
+import { PARSER_VERSION } from '../domain/parse-digest.ts';
 import { LayoutChangedError, PermanentError } from '../errors.ts';
 import { fetchDailyPapersApi } from '../http/hf-api-client.ts';
 import { HfClient } from '../http/hf-client.ts';
 import type { HttpClient } from '../http/http-client.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestBudget } from '../domain/request-budget.ts';
-import { loadDigest } from './load-digest.ts';
+import { recordPaperNotFound } from './load-paper.ts';
+import { parseAndLoad } from './parse-and-load.ts';
 
 export interface IngestDependencies {
   http: HttpClient;
@@ -61,6 +69,8 @@ const NOTHING_WRITTEN: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
 /** What came back from upstream, before any parsing. */
 type Fetched =
   | { outcome: 'redirected'; url: string; status: number; location: string | undefined }
+  /** Only a paper's own page or API body: 404 means Hugging Face has no such paper (now). */
+  | { outcome: 'not_found'; url: string; status: number }
   | { outcome: 'not_modified'; url: string; status: number; etag: string | null; lastModified: string | null }
   | {
       outcome: 'body';
@@ -73,11 +83,14 @@ type Fetched =
     };
 
 /**
- * fetch → parse → load for one digest.
+ * fetch → parse → load for one digest: a list (day, week, month, trending,
+ * front, search) or one paper's own page (kind `paper`, key its id).
  *
  * A conditional request (ETag / Last-Modified of the last good fetch) that
  * answers 304, or a body whose sha256 and parser version match the last good
- * fetch, skips parsing and loading: outcome `not_modified`. Every other body
+ * fetch, skips parsing and loading: outcome `not_modified`. A paper page
+ * that answers 404 marks the paper's detail `not_found` (outcome
+ * `not_found`; nothing deleted). Every other body
  * is kept (compressed, by sha256) before it is parsed, so a page that fails
  * to parse today can be re-parsed by a fixed parser later. The papers,
  * listings, metrics and audit row are written in one transaction. A failed
@@ -119,6 +132,11 @@ export async function ingestDigest(
       );
       return await done('empty', 0);
     }
+    if (fetched.outcome === 'not_found') {
+      const known = await recordPaperNotFound(deps.pool, digest, fetchedAt, { ...audit, error: null, durationMs: elapsed() });
+      logger.warn({ url: fetched.url, known }, `404: no such paper on Hugging Face${known ? ': detail marked not_found' : ''}`);
+      return { ...resultOf(digest, fetched.url, fetched.status, 'not_found', 0), timings };
+    }
     audit = { ...audit, etag: fetched.etag, lastModified: fetched.lastModified };
     if (fetched.outcome === 'not_modified') {
       logger.info({ url: fetched.url }, '304 not modified: nothing to load');
@@ -132,17 +150,17 @@ export async function ingestDigest(
     }
     await storePageBody(deps.pool, contentSha256, fetched.contentType, fetched.body);
 
-    const parseStarted = performance.now();
-    const parsed = parseDigestBody(transport, fetched.body, { url: fetched.url });
-    timings.parseMs = performance.now() - parseStarted;
-    for (const warning of parsed.warnings) logger.warn({ url: fetched.url }, warning);
-    const loaded = await loadDigest(deps.pool, {
+    const loaded = await parseAndLoad(deps.pool, {
       digest,
-      parsed,
+      transport,
+      body: fetched.body,
+      url: fetched.url,
       observedAt: fetchedAt,
       fetch: { ...audit, error: null, durationMs: elapsed() },
     });
+    timings.parseMs = loaded.parseMs;
     timings.loadMs = elapsed() - timings.fetchMs - timings.parseMs;
+    for (const warning of loaded.warnings) logger.warn({ url: fetched.url }, warning);
     const { outcome, paperCount } = loaded;
     logger.info(
       { url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended },
@@ -151,7 +169,7 @@ export async function ingestDigest(
     return {
       ...resultOf(digest, fetched.url, fetched.status, outcome, paperCount),
       counts: loaded.counts,
-      warnings: parsed.warnings,
+      warnings: loaded.warnings,
       repoRefs: loaded.repoRefs,
       timings,
     };
@@ -182,9 +200,10 @@ async function requestDigest(
 ): Promise<Fetched> {
   const hf = new HfClient(deps.http, deps.hf.token, deps.budget);
   if (transport === 'api') {
+    if (digest.kind === 'paper') return requestPaperApi(hf, paperApiUrl(deps.hf.baseUrl, digest.key));
     if (!isPeriodKind(digest.kind)) {
       throw new PermanentError(
-        `the JSON API serves day, week and month digests, not ${digest.kind}: use the HTML page`,
+        `the JSON API serves day, week and month digests and single papers, not ${digest.kind}: use the HTML page`,
       );
     }
     const api = await fetchDailyPapersApi(hf, deps.hf.baseUrl, digest.kind, digest.key);
@@ -199,10 +218,12 @@ async function requestDigest(
     };
   }
   const url = digestUrl(deps.hf.baseUrl, digest);
-  const page = await hf.page(url, previous ?? {});
+  // A paper's page that answers 404 is an answer (no such paper, now); a list page's 404 is an error.
+  const page = await hf.page(url, previous ?? {}, { notFoundIsAnswer: digest.kind === 'paper' });
   const { response } = page;
   if (page.outcome === 'redirected')
     return { outcome: 'redirected', url, status: response.status, location: page.location };
+  if (page.outcome === 'not_found') return { outcome: 'not_found', url, status: response.status };
   const validators = {
     etag: response.headers['etag'] ?? null,
     lastModified: response.headers['last-modified'] ?? null,
@@ -215,6 +236,26 @@ async function requestDigest(
     ...validators,
     body: response.body,
     contentType: response.headers['content-type'] ?? 'text/html',
+  };
+}
+
+/** `/api/papers/<id>`: one JSON object, or 404 when Hugging Face has no such paper. */
+async function requestPaperApi(hf: HfClient, url: string): Promise<Fetched> {
+  const response = await hf.api(url, { notFoundIsAnswer: true });
+  if (response.status === 404) return { outcome: 'not_found', url, status: 404 };
+  if (response.status !== 200) {
+    throw new PermanentError(
+      `${url} answered ${response.status} (${response.headers['location'] ?? 'no location'}); the API should not redirect`,
+    );
+  }
+  return {
+    outcome: 'body',
+    url,
+    status: 200,
+    etag: null,
+    lastModified: null,
+    body: response.body,
+    contentType: 'application/json',
   };
 }
 

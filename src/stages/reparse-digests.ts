@@ -3,12 +3,13 @@ import { findLatestKeptFetches } from '../db/fetches.repository.ts';
 import { loadPageBody } from '../db/pages.repository.ts';
 import type { UpsertCounts } from '../db/papers.repository.ts';
 import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
-import { PARSER_VERSION, parseDigestBody } from '../domain/parse-digest.ts';
+import { PARSER_VERSION } from '../domain/parse-digest.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { loadDigest } from './load-digest.ts';
+import { parseAndLoad } from './parse-and-load.ts';
 
 export interface ReparseFilter {
+  /** One page kind (`paper`: single paper pages); every kind when absent. */
   kind?: DigestKind;
   /** Inclusive key bounds; keys of one kind sort in time order (YYYY-MM-DD, YYYY-Www, YYYY-MM). */
   from?: string;
@@ -48,10 +49,11 @@ export async function reparseDigests(pool: pg.Pool, filter: ReparseFilter, logge
     try {
       const stored = await loadPageBody(pool, row.content_sha256);
       if (!stored) throw new PermanentError(`the body of fetch ${row.id} (${row.content_sha256}) is no longer stored`);
-      const parsed = parseDigestBody(row.transport, stored.body, { url: row.url });
-      const loaded = await loadDigest(pool, {
+      const loaded = await parseAndLoad(pool, {
         digest,
-        parsed,
+        transport: row.transport,
+        body: stored.body,
+        url: row.url,
         observedAt: row.fetched_at,
         fetch: {
           url: row.url,

@@ -1,21 +1,27 @@
-import { DelayedError, WaitingChildrenError, type Job } from 'bullmq';
+import { DelayedError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type pg from 'pg';
 import { findFetchedKeys, findLatestOutcomes } from '../db/fetches.repository.ts';
+import { findListedPapersForDetail } from '../db/paper-details.repository.ts';
 import { backfillKeys, BackfillRangeError, type BackfillRequest } from '../domain/backfill-plan.ts';
-import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
+import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
 import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import {
   addChildren,
+  addPaperChildren,
   backfillProgress,
   childOutcomes,
   isCancelRequested,
+  keyRefs,
+  paperRefs,
   removeWaitingChildren,
-  sharedKeysInFlight,
+  sharedInFlight,
   SHARED_RECHECK_MS,
   type BackfillJobData,
   type BackfillResult,
   type BackfillState,
+  type ChildOutcome,
+  type DetailsResult,
 } from '../queue/backfill-flow.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import { digestQueue } from '../queue/enqueue.ts';
@@ -23,8 +29,10 @@ import { digestQueue } from '../queue/enqueue.ts';
 /**
  * A backfill, step by step (see queue/backfill-flow.ts for the BullMQ side):
  * plan the keys (skipping those already fetched, unless force), fan out a
- * fetch per key in checkpointed chunks, wait for the children, and report
- * every key's outcome.
+ * fetch per key in checkpointed chunks, wait for the children; with
+ * `details`, then the same for the own page of every paper the range lists
+ * (skipping those whose detail is stored, unless force); and report every
+ * key's outcome.
  */
 
 export interface BackfillDeps {
@@ -46,6 +54,10 @@ export async function runBackfill(
   const { state: saved, ...request } = data;
   const now = deps.now?.() ?? new Date();
   let state = saved ?? (await plan(request, deps, now));
+  const save = async () => {
+    await job.updateData({ ...request, state });
+    await job.updateProgress(await backfillProgress(job, state));
+  };
   if (!saved) {
     await job.updateData({ ...request, state });
     await job.log(
@@ -57,19 +69,50 @@ export async function runBackfill(
   let cancelled = await isCancelRequested(backfills, job.id!);
   while (state.step === 'fan-out' && !cancelled) {
     state = await addChildren(job, request, state, children, deps.log);
-    await job.updateData({ ...request, state });
-    await job.updateProgress(await backfillProgress(job, state));
+    await save();
     cancelled = await isCancelRequested(backfills, job.id!);
   }
-  if (cancelled) await removeWaitingChildren(job, deps.queues);
-  if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-  if (await sharedKeysInFlight(children, request.kind, state.shared)) {
-    await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
-    throw new DelayedError();
+  await waitForChildren(job, token, deps, cancelled, children, keyRefs(request.kind, state.shared));
+
+  if (request.details && !cancelled) {
+    if (!state.papers) {
+      state = { ...state, papers: await planPapers(request, state, deps.pool) };
+      await save();
+      await job.log(
+        `details: ${state.papers!.pending.length} paper page(s) to fetch, ${state.papers!.skipped} already stored`,
+      );
+    }
+    while (state.papers!.cursor < state.papers!.pending.length && !cancelled) {
+      state = { ...state, papers: await addPaperChildren(job, request, state.papers!, deps.queues.digests, deps.log) };
+      await save();
+      cancelled = await isCancelRequested(backfills, job.id!);
+    }
+    await waitForChildren(job, token, deps, cancelled, deps.queues.digests, paperRefs(state.papers!.shared));
   }
   const result = await collectResult(job, request, state, deps.pool);
   await job.updateProgress(100);
   return result;
+}
+
+/**
+ * Returns once every child added so far has finished, else moves the job to
+ * wait for them (BullMQ runs it again when they have) or, while a digest it
+ * shares with another job is still in flight, to try again shortly.
+ */
+async function waitForChildren(
+  job: Job,
+  token: string | undefined,
+  deps: BackfillDeps,
+  cancelled: boolean,
+  queue: Queue,
+  shared: readonly DigestRef[],
+): Promise<void> {
+  if (cancelled) await removeWaitingChildren(job, deps.queues);
+  if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+  if (await sharedInFlight(queue, shared)) {
+    await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
+    throw new DelayedError();
+  }
 }
 
 async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Promise<BackfillState> {
@@ -94,13 +137,24 @@ async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Pr
   };
 }
 
+/** Every paper the range's keys list (now that they are loaded); those whose detail is stored are skipped unless force. */
+async function planPapers(
+  request: BackfillRequest,
+  state: BackfillState,
+  pool: pg.Pool,
+): Promise<NonNullable<BackfillState['papers']>> {
+  const keys = [...state.skipped, ...state.pending];
+  const { due, stored } = await findListedPapersForDetail(pool, DIGEST_SOURCE_HF, request.kind, keys, request.force);
+  return { skipped: stored, pending: due, cursor: 0, shared: [] };
+}
+
 async function collectResult(
   job: Job,
   request: BackfillRequest,
   state: BackfillState,
   pool: pg.Pool,
 ): Promise<BackfillResult> {
-  const { outcomes, failures } = await childOutcomes(job, request.kind, state);
+  const { outcomes, failures } = await childOutcomes(job, keyRefs(request.kind, state.pending));
   const result: BackfillResult = {
     ...request,
     total: state.total,
@@ -111,18 +165,57 @@ async function collectResult(
     failed: [],
     cancelled: [],
   };
-  // Usually no key was shared with another backfill: no query then.
-  const sharedOutcomes: Awaited<ReturnType<typeof findLatestOutcomes>> =
-    state.shared.length === 0
-      ? new Map()
-      : await findLatestOutcomes(pool, DIGEST_SOURCE_HF, request.kind, state.shared, new Date(state.startedAt));
+  const settle = await sharedSettlement(pool, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
-    const shared = sharedOutcomes.get(key);
-    const outcome = outcomes.get(key) ?? (shared?.outcome === 'failed' ? undefined : shared?.outcome);
-    const failure = failures.get(key) ?? (shared?.outcome === 'failed' ? (shared.error ?? 'failed') : undefined);
-    if (outcome) result[outcome].push(key);
-    else if (failure !== undefined) result.failed.push({ key, error: failure });
+    const { outcome, failure } = settle(key, outcomes.get(key), failures.get(key));
+    // A list page never answers not_found (only a paper's page does): it would be a bug, reported as a failure.
+    if (outcome && outcome !== 'not_found') result[outcome].push(key);
+    else if (failure !== undefined || outcome) result.failed.push({ key, error: failure ?? `unexpected ${outcome}` });
     else result.cancelled.push(key);
   }
+  if (state.papers) result.papers = await collectDetails(job, state.papers, pool, new Date(state.startedAt));
   return result;
+}
+
+async function collectDetails(
+  job: Job,
+  papers: NonNullable<BackfillState['papers']>,
+  pool: pg.Pool,
+  startedAt: Date,
+): Promise<DetailsResult> {
+  const { outcomes, failures } = await childOutcomes(job, paperRefs(papers.pending));
+  const settle = await sharedSettlement(pool, 'paper', papers.shared, startedAt);
+  const details: DetailsResult = {
+    total: papers.skipped + papers.pending.length,
+    skipped: papers.skipped,
+    loaded: 0,
+    not_modified: 0,
+    cancelled: 0,
+    not_found: [],
+    failed: [],
+  };
+  for (const id of papers.pending) {
+    const { outcome, failure } = settle(id, outcomes.get(id), failures.get(id));
+    if (outcome === 'not_found') details.not_found.push(id);
+    else if (outcome === 'loaded' || outcome === 'not_modified') details[outcome] += 1;
+    else if (failure !== undefined || outcome) details.failed.push({ id, error: failure ?? `unexpected ${outcome}` });
+    else details.cancelled += 1;
+  }
+  return details;
+}
+
+/**
+ * How a key's fetch ended: its child's outcome or failure, or, for a key
+ * another job was fetching (`shared`), the latest audit row since the
+ * backfill started. Usually nothing was shared: no query then.
+ */
+async function sharedSettlement(pool: pg.Pool, kind: DigestKind, shared: readonly string[], since: Date) {
+  const audited: Awaited<ReturnType<typeof findLatestOutcomes>> =
+    shared.length === 0 ? new Map() : await findLatestOutcomes(pool, DIGEST_SOURCE_HF, kind, shared, since);
+  return (key: string, outcome: ChildOutcome | undefined, failure: string | undefined) => {
+    const row = audited.get(key);
+    if (outcome || failure !== undefined || !row) return { outcome, failure };
+    if (row.outcome === 'failed') return { outcome: undefined, failure: row.error ?? 'failed' };
+    return { outcome: row.outcome, failure: undefined };
+  };
 }

@@ -2,7 +2,8 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { findFetchedDays } from '../db/fetches.repository.ts';
 import { daysBefore, DIGEST_SOURCE_HF, type Transport } from '../domain/digest-key.ts';
-import { CATCH_UP_DAYS, planSchedule, type ScheduleName } from '../domain/schedule-plan.ts';
+import { findPaperDetailsDue } from '../db/paper-details.repository.ts';
+import { CATCH_UP_DAYS, DETAIL_DAYS, planSchedule, type ScheduleName } from '../domain/schedule-plan.ts';
 import { JOBS, type EnrichReposPayload, type PaperboyQueues } from '../queue/contracts.ts';
 import { enqueueDigestFetches } from '../queue/enqueue.ts';
 
@@ -23,7 +24,8 @@ export interface ScheduleSummary {
 /**
  * A scheduler fired: enqueue what it stands for. Digest schedules plan their
  * digests (the daily one also the days of the last week never fetched: a
- * scheduler never replays missed ticks) and enqueue one fetch each;
+ * scheduler never replays missed ticks), `paper-details` the papers listed
+ * in the last DETAIL_DAYS days, and enqueue one fetch each;
  * `repos-refresh` enqueues one enrichment of every repository due.
  */
 export async function runSchedule(
@@ -41,6 +43,8 @@ export async function runSchedule(
     schedule === 'daily-recent'
       ? await findFetchedDays(deps.pool, DIGEST_SOURCE_HF, daysBefore(now, CATCH_UP_DAYS))
       : new Set<string>();
-  const refs = planSchedule(schedule, { now, savedSearches: deps.savedSearches, fetchedDays });
+  const detailsDue =
+    schedule === 'paper-details' ? await findPaperDetailsDue(deps.pool, daysBefore(now, DETAIL_DAYS - 1), now) : [];
+  const refs = planSchedule(schedule, { now, savedSearches: deps.savedSearches, fetchedDays, detailsDue });
   return { schedule, enqueued: await enqueueDigestFetches(deps.queues, refs, deps.transport) };
 }

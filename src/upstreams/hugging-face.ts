@@ -1,4 +1,5 @@
 import { fetchDigestJob } from '../../jobs/fetch-digest.ts';
+import { fetchPaperJob } from '../../jobs/fetch-paper.ts';
 import { planScheduleJob } from '../../jobs/plan-schedule.ts';
 import { JOBS, QUEUES } from '../queue/contracts.ts';
 import type { Upstream } from './upstream.ts';
@@ -25,15 +26,16 @@ export const huggingFace: Upstream = {
   queues: [
     {
       name: QUEUES.digests,
-      description: 'Hugging Face HTML page fetches (fetch-digest; the pages budget) and schedule plans (plan-schedule)',
-      handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.planSchedule]: planScheduleJob },
+      description:
+        'Hugging Face HTML page fetches (fetch-digest, fetch-paper; the pages budget) and schedule plans (plan-schedule)',
+      handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.fetchPaper]: fetchPaperJob, [JOBS.planSchedule]: planScheduleJob },
       concurrency: (config) => config.service.concurrency,
       limiter: PAUSABLE,
     },
     {
       name: QUEUES.digestsApi,
-      description: 'Hugging Face JSON API fetches (fetch-digest; the API budget): backfills by default',
-      handlers: { [JOBS.fetchDigest]: fetchDigestJob },
+      description: 'Hugging Face JSON API fetches (fetch-digest, fetch-paper --via api; the API budget): backfills by default',
+      handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.fetchPaper]: fetchPaperJob },
       concurrency: (config) => config.service.concurrency,
       limiter: PAUSABLE,
     },

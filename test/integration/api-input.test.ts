@@ -65,6 +65,7 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
       to: '2024-08-02',
       force: false,
       via: 'api',
+      details: false,
     });
     foreignJobId = (await backfills.queue.add('not-a-backfill', { kind: 'day' })).id!;
     redis = new Redis(inject('redisUrl'));

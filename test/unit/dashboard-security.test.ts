@@ -84,7 +84,7 @@ describe('dashboard guards', () => {
 describe('the /backfills page', () => {
   const status: BackfillStatus = {
     id: '7',
-    request: { kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false, via: 'html' },
+    request: { kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false, via: 'html', details: false },
     state: 'active',
     createdAt: new Date('2026-11-27T09:00:00Z'),
     finishedAt: undefined,
@@ -92,6 +92,7 @@ describe('the /backfills page', () => {
     total: 10,
     counts: { skipped: 1, loaded: 2, empty: 0, not_modified: 0, failed: 1, cancelled: 0 },
     failed: [{ key: '2024-08-05', error: 'layout changed: <script>alert(1)</script>' }],
+    papers: undefined,
     error: undefined,
     cancelRequested: false,
     secondsLeft: 18,
