@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig, PAPERBOY_VERSION, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrateUp } from './db/migrate.ts';
-import { assertNotInFuture, digestRef, isPeriodKind, LIST_KINDS } from './domain/digest-key.ts';
+import { assertNotInFuture, DIGEST_KINDS, digestRef, isPeriodKind } from './domain/digest-key.ts';
 import type { DigestKind, DigestRef } from './domain/digest-key.ts';
 import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import { parseWholeNumber } from './domain/input-rules.ts';
@@ -85,6 +85,9 @@ function describeIngest(result: IngestResult): string {
   const what = `${result.digest.kind} ${result.digest.key}`;
   if (result.outcome === 'not_modified') {
     return `${what}: not modified since the last fetch (${result.paperCount} papers), nothing written`;
+  }
+  if (result.outcome === 'not_found') {
+    return `${what}: Hugging Face has no such paper (404); its detail, if stored, is marked not_found and checked again later`;
   }
   const { inserted, updated, unchanged } = result.counts;
   const warnings = result.warnings.length ? `; warnings: ${result.warnings.join('; ')}` : '';
@@ -177,6 +180,22 @@ function buildProgram(context: () => CommandContext): Command {
       });
   }
   ingest
+    .command('paper')
+    .description(
+      "ingest one paper's own page /papers/ID (with --via api: /api/papers/ID): its counts of citing models, datasets, Spaces and collections, comments, daily rank",
+    )
+    .argument('<id>', 'arXiv id (any version, DOI or arxiv.org URL)', keyOf('paper'))
+    .addOption(
+      new Option('--via <transport>', 'the HTML page (default: it alone has the counts) or the JSON API')
+        .choices(TRANSPORTS)
+        .default('html'),
+    )
+    .addOption(forceOption())
+    .addOption(noEnrichOption())
+    .action(async (id: string, options: IngestCommandOptions) => {
+      await runIngest(context(), digestRef('paper', id), options);
+    });
+  ingest
     .command('search')
     .description('ingest the search page /papers?q=TEXT: a saved topic search, its matches accumulate over time')
     .argument('<text>', 'the search text', keyOf('search'))
@@ -258,7 +277,7 @@ function buildProgram(context: () => CommandContext): Command {
   program
     .command('reparse')
     .description('run the current parser over stored pages (no fetching): a parser fix repairs past loads')
-    .addOption(new Option('--kind <kind>', 'only this page kind').choices(LIST_KINDS))
+    .addOption(new Option('--kind <kind>', 'only this page kind (paper: single paper pages)').choices(DIGEST_KINDS))
     .option('--from <key>', 'first key, inclusive (e.g. 2024-08-01)')
     .option('--to <key>', 'last key, inclusive')
     .option('--all', 'also re-parse pages already parsed by the current parser version')

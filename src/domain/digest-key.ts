@@ -12,7 +12,7 @@ export type DigestKind = 'day' | 'week' | 'month' | 'trending' | 'front' | 'sear
 
 export const DIGEST_KINDS: readonly DigestKind[] = ['day', 'week', 'month', 'trending', 'front', 'search', 'paper'];
 
-/** The kinds paperboy ingests: every list page (single paper pages are not parsed yet). */
+/** The list kinds (fetch-digest jobs); `paper`, one paper's own page, has a job of its own (fetch-paper). */
 export const LIST_KINDS = DIGEST_KINDS.filter((kind) => kind !== 'paper') as [DigestKind, ...DigestKind[]];
 
 /** Kinds whose key is a date range (and that the JSON API serves too). */

@@ -11,6 +11,8 @@ import {
   routeBackfillDays,
 } from '../support/backfill-days.ts';
 import { runCli } from '../support/cli.ts';
+import { listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
+import { buildPaperPage } from '../support/paper-page-builder.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
 
@@ -207,6 +209,71 @@ describe('backfills: one job fanning out a fetch per key', () => {
     );
     expect(result.code).toBe(1);
     expect([...(await listedDays()).keys()].sort()).toEqual(LOADED_DAYS);
+  });
+
+  it("with --details, then fetches each listed paper's own page once, and a re-run only the missing ones", async () => {
+    // Each paper's page: the real paper page's shell around that paper (one answers 404).
+    const ids = [...expected.get('2024-08-01')!, ...expected.get('2024-08-02')!];
+    const papers = new Map(
+      [...listedFromHtml2024(), ...listedFromApi('hf-api-daily_papers-2024-05-27.json')].map((listed) => [
+        listed.paper.id,
+        (listed.paper.raw as { paper: Record<string, unknown> }).paper,
+      ]),
+    );
+    const gone = ids[3]!;
+    for (const id of ids) {
+      hf.route(`/papers/${id}`, id === gone ? { status: 404 } : { body: buildPaperPage({ paper: papers.get(id)! }) });
+    }
+    const { env, backfills } = await startWorker();
+    const twoDays = { ...TEN_DAYS, to: '2024-08-02', details: true };
+    const job = await backfills.settled(await backfills.queue.add(JOBS.backfill, twoDays), 60_000);
+    const result = job.returnvalue as BackfillResult;
+    expect(result.loaded).toEqual(['2024-08-01', '2024-08-02']);
+    const distinct = new Set(ids).size;
+    expect(result.papers).toEqual({
+      total: distinct,
+      skipped: 0,
+      loaded: distinct - 1,
+      not_modified: 0,
+      cancelled: 0,
+      not_found: [gone],
+      failed: [],
+    });
+    expect(job.progress).toBe(100);
+    const { rows } = await suite.db.pool.query<{ status: string; n: number }>(
+      `select status, count(*)::int as n from paper_details group by status order by status`,
+    );
+    // The 404's paper is known (the day listed it): its detail says not_found.
+    expect(rows).toEqual([
+      { status: 'not_found', n: 1 },
+      { status: 'ok', n: distinct - 1 },
+    ]);
+    for (const id of ids) expect(hf.requestsTo(`/papers/${id}`)).toHaveLength(1);
+
+    // Again, with the CLI: the days are skipped, and so is every paper whose detail is stored.
+    const again = await runCli(
+      [
+        'backfill',
+        '--kind',
+        'day',
+        '--from',
+        '2024-08-01',
+        '--to',
+        '2024-08-02',
+        '--via',
+        'html',
+        '--details',
+        '--wait',
+      ],
+      env,
+    );
+    expect(again.stdout).toContain(", then each listed paper's own page\n");
+    expect(again.stdout).toContain(
+      `paper pages: ${distinct} of ${distinct} done (stored ones skipped unless --force), 1 not found, 0 failed`,
+    );
+    expect(again.code).toBe(0);
+    expect(hf.requestsTo(`/papers/${gone}`)).toHaveLength(2);
+    expect(hf.requestsTo(`/papers/${ids[0]}`)).toHaveLength(1);
   });
 
   it('`paperboy backfill` refuses a bad range before queueing anything (exit 2)', async () => {

@@ -60,7 +60,8 @@ export function buildListPage(options: {
   return page.replace(/<article[\s\S]*?<\/article>/g, '');
 }
 
-function encodeAttribute(text: string): string {
+/** Attribute text as the server writes it: double-quoted, entities encoded. */
+export function encodeAttribute(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/"/g, '&quot;')
