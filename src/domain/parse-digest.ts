@@ -11,8 +11,10 @@ import { toPaperRecord, type ListedCard, type ListedPaper } from './paper.ts';
 /**
  * Bumped whenever parsing output can change for the same bytes; recorded on
  * every fetch, so `paperboy reparse` knows which stored pages to parse again.
+ * 3: a card whose vote box shows "-" (no upvotes yet) reads as 0 upvotes
+ * instead of being skipped as unreadable.
  */
-export const PARSER_VERSION = 2;
+export const PARSER_VERSION = 3;
 
 export interface ParseContext {
   /** The page URL, for error messages. */
