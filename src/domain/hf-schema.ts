@@ -40,6 +40,8 @@ export const hfPaperSchema = z.looseObject({
   upvotes: count,
   discussionId: z.string().nullish(),
   githubRepo: z.string().nullish(),
+  /** Who linked githubRepo ("user", …): paper pages, /api/papers/<id> and listings since 2026 carry it. */
+  githubRepoAddedBy: z.string().nullish(),
   githubStars: count.nullish(),
   projectPage: z.string().nullish(),
   ai_summary: z.string().nullish(),
@@ -65,4 +67,25 @@ export type HfDailyPaperEntry = z.infer<typeof hfDailyPaperEntrySchema>;
 export const hfDailyPapersPropsSchema = z.looseObject({
   dailyPapers: z.array(z.unknown()),
   date: z.string().optional(),
+});
+
+/** One entry of a paper page's discussion: only its type is read (hidden comments are entries too). */
+const hfPaperCommentSchema = z.looseObject({
+  type: z.string().optional(),
+});
+
+/**
+ * A paper page's PaperContent props (`/papers/<id>`): the paper (the same
+ * object as a listing entry's `paper`), its discussion, the first upvoters'
+ * profiles (as many as the page shows, not all), its daily rank and its
+ * submitter's organization, besides the viewer's own flags (canSubmit,
+ * upvoted, …), which are kept here like any unknown field and left out of
+ * what is stored.
+ */
+export const hfPaperContentPropsSchema = z.looseObject({
+  paper: hfPaperSchema,
+  comments: z.array(hfPaperCommentSchema).optional(),
+  upvoters: z.array(z.unknown()).optional(),
+  dailyPaperRank: count.nullish(),
+  submitterOrganization: hfOrganizationSchema.nullish(),
 });

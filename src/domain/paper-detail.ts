@@ -26,6 +26,10 @@ export interface PaperDetailRecord {
    * The props (page) or the body (API) as received, without what is not the
    * product: the commenters' and upvoters' profiles are replaced by their
    * counts, and the viewer's own flags (upvoted, canSubmit, …) are left out.
+   * Page: `{ paper, dailyPaperRank, submitterOrganization, numComments,
+   * numUpvotersShown }` plus any field Hugging Face adds; API: the paper
+   * object. `paper` keeps its own people, as a listing entry does: the
+   * submitter (`submittedOnDailyBy`) and the authors' claimed profiles.
    */
   raw: unknown;
 }

@@ -1,9 +1,8 @@
-import { load, type CheerioAPI } from 'cheerio';
 import { z } from 'zod';
 import type { Transport } from './digest-key.ts';
-import { InvalidPayloadError, LayoutChangedError, TransientError } from '../errors.ts';
+import { InvalidPayloadError, LayoutChangedError } from '../errors.ts';
 import { dedupeListedPapers } from './dedupe.ts';
-import { MAX_JSON_DEPTH, storableJson, TooDeepError, type StorableReport } from './storable-json.ts';
+import { excerptOf, findProps, ISSUES_SHOWN, loadWholePage, parseJsonText, storablePayload } from './hf-page.ts';
 import { hfDailyPaperEntrySchema, hfDailyPapersPropsSchema } from './hf-schema.ts';
 import { parsePaperCards } from './parse-cards.ts';
 import { describeIssues } from './zod-issues.ts';
@@ -12,8 +11,10 @@ import { toPaperRecord, type ListedCard, type ListedPaper } from './paper.ts';
 /**
  * Bumped whenever parsing output can change for the same bytes; recorded on
  * every fetch, so `paperboy reparse` knows which stored pages to parse again.
+ * 3: a card whose vote box shows "-" (no upvotes yet) reads as 0 upvotes
+ * instead of being skipped as unreadable.
  */
-export const PARSER_VERSION = 2;
+export const PARSER_VERSION = 3;
 
 export interface ParseContext {
   /** The page URL, for error messages. */
@@ -31,22 +32,13 @@ export type ParsedDigest =
   | { origin: 'blob' | 'api'; papers: ListedPaper[]; warnings: string[] }
   | { origin: 'cards'; cards: ListedCard[]; warnings: string[] };
 
-/**
- * The page ends before its closing </html> tag: the body was cut off in
- * transit. Transient (a refetch usually gets the whole page); nothing loaded.
- */
-export class TruncatedPageError extends TransientError {
-  override name = 'TruncatedPageError';
-}
+// Thrown by parseListPage: its callers import it from here, as they did before paper pages shared it.
+export { TruncatedPageError } from './hf-page.ts';
 
 const dailyPaperEntriesSchema = z.array(hfDailyPaperEntrySchema);
 
 /** data-target values of the component that carries a paper list. */
 const LIST_TARGETS = ['DailyPapers'];
-const EXCERPT_CHARS = 300;
-/** A validation error names its first three issues, then how many more: a page failing everywhere stays one line. */
-const ISSUES_SHOWN = { rootName: '(root)', max: 3 };
-const CLOSING_HTML = /<\/html>\s*$/i;
 
 /**
  * Parses a Hugging Face papers list page (daily, weekly, monthly, trending,
@@ -62,15 +54,8 @@ const CLOSING_HTML = /<\/html>\s*$/i;
  * @throws InvalidPayloadError when the blob is not valid JSON or an entry fails validation.
  */
 export function parseListPage(html: string, context: ParseContext): ParsedDigest {
-  // Checked first: an HTML parser silently drops a tag cut off mid-attribute,
-  // which would make a truncated page look like a changed layout.
-  if (!CLOSING_HTML.test(html.slice(-64))) {
-    throw new TruncatedPageError(`page ${context.url} ends before </html> (${html.length} characters): truncated body`);
-  }
-  // htmlparser2 (via `xml: { xmlMode: false }`) is several times faster than
-  // Cheerio's default parse5 on these ~0.2-1 MB pages and handles them fine.
-  const $ = load(html, { xml: { xmlMode: false, decodeEntities: true } });
-  const propsText = findListProps($);
+  const $ = loadWholePage(html, context.url);
+  const propsText = findProps($, LIST_TARGETS);
   const { cards, unreadable } = parsePaperCards($);
   const cardWarnings = unreadable > 0 ? [`${unreadable} paper card(s) could not be read`] : [];
 
@@ -100,12 +85,7 @@ export function parseDailyPapersProps(
   propsText: string,
   context: ParseContext,
 ): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
-  let props: unknown;
-  try {
-    props = JSON.parse(propsText);
-  } catch (error) {
-    throw new InvalidPayloadError(`DailyPapers blob on ${context.url} is not valid JSON: ${(error as Error).message}`);
-  }
+  const props = parseJsonText(propsText, `DailyPapers blob on ${context.url}`);
   const shape = hfDailyPapersPropsSchema.safeParse(props);
   if (!shape.success) {
     throw new InvalidPayloadError(
@@ -120,16 +100,8 @@ export function parseDailyPaperEntries(
   entries: readonly unknown[],
   context: ParseContext,
 ): Extract<ParsedDigest, { origin: 'blob' | 'api' }> {
-  let storable: unknown;
-  const report: StorableReport = { protoKeys: 0 };
-  try {
-    storable = storableJson(entries, MAX_JSON_DEPTH, report);
-  } catch (error) {
-    if (error instanceof TooDeepError)
-      throw new InvalidPayloadError(`daily papers on ${context.url}: an entry is ${error.message}`);
-    throw error;
-  }
-  const validated = dailyPaperEntriesSchema.safeParse(storable);
+  const storable = storablePayload(entries, `daily papers on ${context.url}: an entry`, 'the entries');
+  const validated = dailyPaperEntriesSchema.safeParse(storable.value);
   if (!validated.success) {
     throw new InvalidPayloadError(
       `daily papers on ${context.url} failed validation: ${describeIssues(validated.error, ISSUES_SHOWN)}`,
@@ -137,20 +109,8 @@ export function parseDailyPaperEntries(
   }
   const listed = validated.data.map((entry, index) => ({ rank: index + 1, paper: toPaperRecord(entry) }));
   const papers = dedupeListedPapers(listed);
-  const warnings = papers.length === listed.length ? [] : [`${listed.length - papers.length} duplicate entries merged`];
-  if (report.protoKeys > 0) {
-    // The schemas keep unknown keys in `raw`, but not this one: as a key it would be a prototype to every JS reader.
-    warnings.push(`${report.protoKeys} key(s) named "__proto__" dropped from the entries (not stored)`);
-  }
-  return { origin: 'api', papers, warnings };
-}
-
-function findListProps($: CheerioAPI): string | undefined {
-  for (const target of LIST_TARGETS) {
-    const props = $(`[data-target="${target}"]`).first().attr('data-props');
-    if (props !== undefined) return props;
-  }
-  return undefined;
+  const merged = papers.length === listed.length ? [] : [`${listed.length - papers.length} duplicate entries merged`];
+  return { origin: 'api', papers, warnings: [...merged, ...storable.warnings] };
 }
 
 /** The blob is the truth; cards that disagree with it are worth a warning on the fetch, not a failure. */
@@ -167,24 +127,13 @@ function crossCheck(papers: readonly ListedPaper[], cards: readonly ListedCard[]
   ];
 }
 
-/** The start of what the page says (its main text, else its body text): enough to see what came back. */
-function excerptOf($: CheerioAPI): string {
-  const text = $('main').text() || $('body').text() || $.root().text();
-  return text.replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
-}
-
 /**
  * Parses a fetched (or stored) body by transport: what `ingest` does after a
  * fetch and `reparse` does with stored bytes.
  */
 export function parseDigestBody(transport: Transport, body: Buffer, context: ParseContext): ParsedDigest {
   if (transport === 'html') return parseListPage(body.toString('utf8'), context);
-  let entries: unknown;
-  try {
-    entries = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new InvalidPayloadError(`API body of ${context.url} is not valid JSON: ${(error as Error).message}`);
-  }
+  const entries = parseJsonText(body.toString('utf8'), `API body of ${context.url}`);
   if (!Array.isArray(entries)) throw new InvalidPayloadError(`API body of ${context.url} is not a JSON array`);
   return parseDailyPaperEntries(entries, context);
 }

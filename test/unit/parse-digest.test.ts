@@ -194,6 +194,67 @@ describe('parseListPage on damaged versions of the capture', () => {
   });
 });
 
+/** `html` with the vote box of its card `index` (0-based) showing `shown` instead of its number. */
+function withVoteBox(html: string, index: number, shown: string): string {
+  let start = -1;
+  for (let card = 0; card <= index; card += 1) start = html.indexOf('<article', start + 1);
+  const end = html.indexOf('</article>', start);
+  const card = html.slice(start, end);
+  const changed = card.replace(/(<div class="leading-none">)\d+(<\/div>)/, `$1${shown}$2`);
+  expect(changed).not.toBe(card);
+  return html.slice(0, start) + changed + html.slice(end);
+}
+
+describe('cards whose vote box shows a dash (no upvotes yet, in the current layout)', () => {
+  // The second card, 2407.21705 (24 upvotes on the capture): as a fresh paper it would show "-" and 0 in the blob.
+  const FRESH = '2407.21705';
+  const freshBlob = page.replace('&quot;upvotes&quot;:24,', '&quot;upvotes&quot;:0,');
+
+  it.each([
+    ['a hyphen', '-'],
+    ['an en dash', '\u2013'],
+    ['an em dash', '\u2014'],
+    ['a dash between spaces', '\n\t\t-\n\t'],
+  ])('reads %s as 0 upvotes: no unreadable card, and cards and blob still agree', (_label, dash) => {
+    const parsed = parseListPage(withVoteBox(freshBlob, 1, dash), { url: URL_2024_08_01 });
+    expect(parsed.origin).toBe('blob');
+    expect(fullRecords(parsed).find((listed) => listed.paper.id === FRESH)!.paper.upvotes).toBe(0);
+    expect(parsed.warnings).toEqual([]);
+  });
+
+  it('keeps the paper when the cards are the fallback', () => {
+    const parsed = parseListPage(withVoteBox(withoutBlob, 1, '-'), { url: URL_2024_08_01 });
+    expect(parsed.origin).toBe('cards');
+    if (parsed.origin !== 'cards') return;
+    expect(parsed.cards).toHaveLength(13);
+    expect(parsed.cards[1]).toEqual({
+      rank: 2,
+      card: {
+        id: FRESH,
+        title: 'Tora: Trajectory-oriented Diffusion Transformer for Video Generation',
+        upvotes: 0,
+        numComments: 2,
+      },
+    });
+    // The "Submitted by" box shares the class; the other cards still read their own numbers.
+    expect(parsed.cards[0]!.card.upvotes).toBe(94);
+    expect(parsed.cards[2]!.card.upvotes).toBe(19);
+    expect(parsed.warnings).toEqual([
+      "no DailyPapers blob: 13 papers read from the page's cards (ids, titles, upvotes only)",
+    ]);
+  });
+
+  it('still skips a card whose vote box shows neither a number nor a lone dash', () => {
+    for (const shown of ['', '-1', '--', 'n/a']) {
+      const parsed = parseListPage(withVoteBox(withoutBlob, 1, shown), { url: URL_2024_08_01 });
+      expect(parsed.origin).toBe('cards');
+      if (parsed.origin !== 'cards') return;
+      expect(parsed.cards.map((item) => item.card.id)).not.toContain(FRESH);
+      expect(parsed.warnings).toContain('1 paper card(s) could not be read');
+    }
+  });
+});
+
 describe('keys named __proto__ in upstream JSON', () => {
   it('never become prototypes: the entry gains nothing through them, and they are dropped with a warning', () => {
     // A real entry without a githubRepo, given a `__proto__` key that carries one, as a hostile upstream could send.
