@@ -133,8 +133,15 @@ export async function ingestDigest(
       return await done('empty', 0);
     }
     if (fetched.outcome === 'not_found') {
-      const known = await recordPaperNotFound(deps.pool, digest, fetchedAt, { ...audit, error: null, durationMs: elapsed() });
-      logger.warn({ url: fetched.url, known }, `404: no such paper on Hugging Face${known ? ': detail marked not_found' : ''}`);
+      const known = await recordPaperNotFound(deps.pool, digest, fetchedAt, {
+        ...audit,
+        error: null,
+        durationMs: elapsed(),
+      });
+      logger.info(
+        { url: fetched.url, known },
+        `404: no such paper on Hugging Face${known ? ': detail marked not_found' : ''}`,
+      );
       return { ...resultOf(digest, fetched.url, fetched.status, 'not_found', 0), timings };
     }
     audit = { ...audit, etag: fetched.etag, lastModified: fetched.lastModified };

@@ -162,7 +162,12 @@ describe("a paper's own page (real Postgres, local Hugging Face serving the real
     const profiles = [
       ...props.upvoters.map((upvoter: { user: string }) => upvoter.user),
       ...props.comments.map((comment: { author: { name: string } }) => comment.author.name),
-    ].filter((name) => name !== props.paper.submittedOnDailyBy.user);
+      // The paper's own people (its submitter, its authors' claimed profiles) are the paper's data, as in listings.
+    ].filter(
+      (name) =>
+        name !== props.paper.submittedOnDailyBy.user &&
+        !props.paper.authors.some((author: { user?: { user: string } }) => author.user?.user === name),
+    );
     expect(profiles.length).toBeGreaterThan(5);
     for (const name of profiles) expect(stored).not.toContain(`"${name}"`);
     expect(stored).not.toContain('Agents can call tools');
