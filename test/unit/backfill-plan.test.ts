@@ -61,13 +61,14 @@ describe('backfillKeys', () => {
 });
 
 describe('backfillRequestSchema', () => {
-  it('defaults force to false and the transport to the API, and refuses unknown fields (a typo is an error, not a silently ignored option)', () => {
+  it('defaults force and details to false and the transport to the API, and refuses unknown fields (a typo is an error, not a silently ignored option)', () => {
     expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02' })).toEqual({
       kind: 'day',
       from: '2024-08-01',
       to: '2024-08-02',
       force: false,
       via: 'api',
+      details: false,
     });
     expect(backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02', via: 'html' }).via).toBe(
       'html',

@@ -52,6 +52,14 @@ describe('planSchedule', () => {
     expect(refetch[0]).toBe('day 2026-11-25');
     expect(refetch.at(-1)).toBe('day 2026-11-13');
   });
+
+  it('paper-details: the own page of each paper due, each once', () => {
+    const detailsDue = ['2509.24002', '2605.06554', '2509.24002'];
+    expect(
+      keys(planSchedule('paper-details', { now: NOW, savedSearches: [], fetchedDays: new Set(), detailsDue })),
+    ).toEqual(['paper 2509.24002', 'paper 2605.06554']);
+    expect(planSchedule('paper-details', { now: NOW, savedSearches: [], fetchedDays: new Set() })).toEqual([]);
+  });
 });
 
 describe('schedule definitions and job ids', () => {
@@ -61,6 +69,7 @@ describe('schedule definitions and job ids', () => {
       'periods',
       'trending',
       'refetch-recent',
+      'paper-details',
       'repos-refresh',
     ]);
     const config = loadConfig({
@@ -72,6 +81,7 @@ describe('schedule definitions and job ids', () => {
       { name: 'periods', pattern: '0 4 * * *' },
       { name: 'searches', pattern: '30 3 * * *' },
       { name: 'refetch-recent', pattern: '45 2 * * *' },
+      { name: 'paper-details', pattern: '20 4 * * *' },
       { name: 'repos-refresh', pattern: '0 5 * * *' },
     ]);
     expect(() => scheduleDefinitions(loadConfig({ PAPERBOY_SCHEDULES: '{"hourly": "0 * * * *"}' }))).toThrow(
