@@ -9,7 +9,8 @@ import { periodKey, periodStart, utcDay, type DigestRef } from './digest-key.ts'
  * - week, month: the day the paper was on the daily page (`submittedOnDailyAt`,
  *   UTC) when that day lies inside the period, else the period's first day;
  * - trending, front, search: the day the paper was on the daily page when
- *   known, else the day of the fetch (for trending and front, their key).
+ *   known, else the day of the fetch (for trending and front, their key; a
+ *   search's row keeps the earliest date it was given: see upsertListings).
  *
  * `submittedOnDailyAt` is the entry's ISO timestamp as received, null when
  * the entry has none (older papers, card sightings).
