@@ -117,9 +117,9 @@ export async function buildDatabase(pool: pg.Pool, count: number) {
   await pool.query('create index papers_search on papers using gin (search)');
   // 1,000 daily pages; each paper listed once.
   await pool.query(
-    `insert into listings (source, kind, key, paper_id, rank, upvotes, first_listed_at, last_listed_at)
+    `insert into listings (source, kind, key, paper_id, rank, upvotes, listed_on, first_seen_at, last_seen_at)
      select 'hf', 'day', to_char(date '2023-01-01' + (n % 1000)::int, 'YYYY-MM-DD'), id, 1 + (n / 1000 % 1000)::int, upvotes,
-            date '2023-01-01' + (n % 1000)::int, date '2023-01-01' + (n % 1000)::int
+            date '2023-01-01' + (n % 1000)::int, date '2023-01-01' + (n % 1000)::int, date '2023-01-01' + (n % 1000)::int
      from (select id, upvotes, row_number() over (order by id) as n from papers) p`,
   );
   // 20,000 repositories; a third of the papers point at one.

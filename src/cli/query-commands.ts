@@ -22,7 +22,7 @@ export const PAPER_OUTPUT_COLUMNS: ReadonlyArray<keyof PaperRow> = [
   'title',
   'upvotes',
   'num_comments',
-  'first_listed_at',
+  'listed_on',
   'repo',
   'repo_stars',
   'repo_language',
@@ -114,10 +114,10 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       }
       const p = detail.paper;
       process.stdout.write(
-        `${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${p.first_listed_at?.toISOString() ?? '-'}\n\n`,
+        `${p.id}  ${p.title}\n${p.upvotes} upvotes, ${p.num_comments ?? 0} comments, first listed ${p.listed_on ?? '-'}\n\n`,
       );
       process.stdout.write(
-        `listings\n${formatRows(detail.listings, ['kind', 'key', 'rank', 'upvotes', 'first_listed_at', 'last_listed_at'], 'table')}\n`,
+        `listings\n${formatRows(detail.listings, ['kind', 'key', 'listed_on', 'rank', 'upvotes', 'first_seen_at', 'last_seen_at'], 'table')}\n`,
       );
       process.stdout.write(
         `upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`,

@@ -3,8 +3,10 @@ import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
 
 /**
  * The read side: what users ask of the database, as parameterised SQL over
- * the views of migration 0005. Column names here are the stable output of
- * `paperboy query` and the JSON API.
+ * the views of migrations 0005 and 0007. Column names here are the stable
+ * output of `paperboy query` and the JSON API. Listing dates leave as
+ * YYYY-MM-DD text: pg would turn a `date` into a Date at local midnight,
+ * which JSON shows as the previous day wherever the clock is ahead of UTC.
  */
 
 export interface PaperFilters {
@@ -32,7 +34,8 @@ export interface PaperRow {
   upvotes: number;
   num_comments: number | null;
   published_at: Date | null;
-  first_listed_at: Date | null;
+  /** The paper's first listing date (the earliest of its listings'), YYYY-MM-DD; not when a page was fetched. */
+  listed_on: string | null;
   repo: string | null;
   repo_stars: number | null;
   repo_language: string | null;
@@ -40,8 +43,8 @@ export interface PaperRow {
 }
 
 /** The SQL select list that yields a PaperRow from the overview aliased `o`. */
-const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.published_at, o.first_listed_at,
-  o.repo, o.repo_stars, o.repo_language, o.repo_license`;
+const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.published_at,
+  to_char(o.first_listed_on, 'YYYY-MM-DD') as listed_on, o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
 /** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
 function parameterIn(params: unknown[]): (value: unknown) => string {
@@ -180,7 +183,11 @@ export async function searchPapers(
 export interface PaperDetailRow extends PaperRow {
   organization: string | null;
   ai_keywords: string[] | null;
-  last_listed_at: Date | null;
+  /** The paper's latest listing date, YYYY-MM-DD. */
+  last_listed_on: string | null;
+  /** When paperboy first and last fetched a page listing the paper. */
+  first_seen_at: Date | null;
+  last_seen_at: Date | null;
   repo_archived: boolean | null;
   repo_pushed_at: Date | null;
   abstract: string | null;
@@ -194,10 +201,13 @@ export interface PaperListingRow {
   source: string;
   kind: string;
   key: string;
+  /** The date the listing is for, YYYY-MM-DD. */
+  listed_on: string;
   rank: number;
   upvotes: number;
-  first_listed_at: Date;
-  last_listed_at: Date;
+  /** When paperboy first and last fetched the page with this listing. */
+  first_seen_at: Date;
+  last_seen_at: Date;
 }
 
 export interface UpvoteObservationRow {
@@ -234,12 +244,15 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
   // All four are keyed by the id: asked together, one round trip's wait instead of two.
   const [paper, listings, history, repos] = await Promise.all([
     db.query<PaperDetailRow>(
-      `select o.*, p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
+      `select ${PAPER_ROW_SELECT_LIST}, o.organization, o.ai_keywords, to_char(o.last_listed_on, 'YYYY-MM-DD') as last_listed_on,
+              o.first_seen_at, o.last_seen_at, o.repo_archived, o.repo_pushed_at,
+              p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
        from paper_overview o join papers p on p.id = o.id where o.id = $1`,
       [id],
     ),
     db.query<PaperListingRow>(
-      `select source, kind, key, rank, upvotes, first_listed_at, last_listed_at from listings where paper_id = $1 order by first_listed_at, kind, key`,
+      `select l.source, l.kind, l.key, to_char(l.listed_on, 'YYYY-MM-DD') as listed_on, l.rank, l.upvotes, l.first_seen_at, l.last_seen_at
+       from listings l where l.paper_id = $1 order by l.listed_on, l.kind, l.key`,
       [id],
     ),
     db.query<UpvoteObservationRow>(

@@ -178,9 +178,10 @@ export async function markRefError(db: PgQueryable, ref: string, error: string, 
 }
 
 // Repositories of papers listed in the last two weeks move most: refresh them daily, the rest weekly.
+// By listing date, not fetch time: an old paper backfilled today is not a fresh one.
 const RECHECK_INTERVAL_SQL = `(case when exists (
     select 1 from paper_repos pr join listings l on l.paper_id = pr.paper_id
-    where pr.ref = $1::text and l.last_listed_at > now() - interval '14 days') then interval '1 day' else interval '7 days' end)`;
+    where pr.ref = $1::text and l.listed_on > (now() at time zone 'UTC')::date - 14) then interval '1 day' else interval '7 days' end)`;
 
 async function markRef(
   db: PgQueryable,

@@ -21,6 +21,8 @@ export interface PaperRecord {
   /** Hugging Face user name of whoever submitted the paper to the digest. */
   submittedBy: string | null;
   thumbnail: string | null;
+  /** When the paper was put on the daily page, ISO 8601 as received: what dates its week, month and other listings. */
+  submittedOnDailyAt: string | null;
   /** The upstream entry exactly as received, unknown fields included. */
   raw: unknown;
 }
@@ -75,6 +77,7 @@ export function toPaperRecord(entry: HfDailyPaperEntry): PaperRecord {
     organization: paper.organization?.name ?? entry.organization?.name ?? null,
     submittedBy: entry.submittedBy?.name ?? paper.submittedOnDailyBy?.user ?? null,
     thumbnail: optionalText(entry.thumbnail),
+    submittedOnDailyAt: paper.submittedOnDailyAt ?? null,
     raw: entry,
   };
 }

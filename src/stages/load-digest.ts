@@ -8,6 +8,7 @@ import type { PgQueryable } from '../db/queryable.ts';
 import { linkPaperRepos } from '../db/repos.repository.ts';
 import { extractRepoRefs } from '../domain/repo-refs.ts';
 import type { DigestRef } from '../domain/digest-key.ts';
+import { listingDate } from '../domain/listing-date.ts';
 import type { ParsedDigest } from '../domain/parse-digest.ts';
 
 export interface LoadDigestInput {
@@ -38,11 +39,22 @@ export interface LoadDigestResult {
  * deleted: papers a digest no longer lists keep their rows and listings.
  */
 export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise<LoadDigestResult> {
-  const { parsed, observedAt } = input;
+  const { digest, parsed, observedAt } = input;
+  // A card shows no daily-page day: its listing takes the digest's own date (listingDate's fallbacks).
   const listings: ListingRow[] =
     parsed.origin === 'cards'
-      ? parsed.cards.map(({ rank, card }) => ({ paperId: card.id, rank, upvotes: card.upvotes }))
-      : parsed.papers.map(({ rank, paper }) => ({ paperId: paper.id, rank, upvotes: paper.upvotes }));
+      ? parsed.cards.map(({ rank, card }) => ({
+          paperId: card.id,
+          rank,
+          upvotes: card.upvotes,
+          listedOn: listingDate(digest, null, observedAt),
+        }))
+      : parsed.papers.map(({ rank, paper }) => ({
+          paperId: paper.id,
+          rank,
+          upvotes: paper.upvotes,
+          listedOn: listingDate(digest, paper.submittedOnDailyAt, observedAt),
+        }));
   // Computed once, outside the transaction: withTransaction may run it again after a deadlock.
   const links =
     parsed.origin === 'cards'
@@ -52,11 +64,11 @@ export async function loadDigest(pool: pg.Pool, input: LoadDigestInput): Promise
     const { counts, observed } = await writePapers(tx, parsed, observedAt);
     const metricsAppended = await appendPaperMetrics(tx, observed, observedAt);
     await linkPaperRepos(tx, links);
-    const listingsWritten = await upsertListings(tx, input.digest, listings, observedAt);
+    const listingsWritten = await upsertListings(tx, digest, listings, observedAt);
     const outcome = listings.length === 0 ? 'empty' : 'loaded';
     await recordFetch(tx, {
       ...input.fetch,
-      digest: input.digest,
+      digest,
       outcome,
       paperCount: listings.length,
       warnings: parsed.warnings,

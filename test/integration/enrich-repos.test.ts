@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
+import { utcDay } from '../../src/domain/digest-key.ts';
+import { canonicalPaperId } from '../../src/domain/paper-id.ts';
 import { parseDailyPaperEntries } from '../../src/domain/parse-digest.ts';
 import { RateLimitedError, TransientError } from '../../src/errors.ts';
 import { HttpClient } from '../../src/http/http-client.ts';
@@ -161,6 +163,40 @@ describe('repository enrichment against a GitHub stand-in built from real captur
     );
     expect(rows).toEqual([{ status: 'not_found', repo_id: null, later: true, links: expect.any(Number) }]);
     expect(rows[0].links).toBeGreaterThan(0);
+  });
+
+  it('checks the repositories of papers listed in the last two weeks daily, the others weekly, by listing date', async () => {
+    const papersOf = async (ref: string) =>
+      (await pool.query(`select paper_id from paper_repos where ref = $1`, [ref])).rows.map((row) => row.paper_id);
+    const fresh = refs[0]!;
+    const freshPapers = await papersOf(fresh);
+    let old: string | undefined;
+    for (const ref of refs.slice(1)) {
+      if ((await papersOf(ref)).every((id) => !freshPapers.includes(id))) {
+        old = ref;
+        break;
+      }
+    }
+    // Every paper was fetched just now, but listed on 2026-08-21; the papers of `fresh` are also on today's page.
+    const today = utcDay(new Date());
+    const entries = realApiEntries().filter((entry) =>
+      freshPapers.includes(canonicalPaperId((entry as { paper: { id: string } }).paper.id)),
+    );
+    await loadDigest(pool, {
+      digest: { source: 'hf', kind: 'day', key: today },
+      parsed: parseDailyPaperEntries(entries, { url: 'fixtures' }),
+      observedAt: new Date(),
+      fetch: { url: 'test', httpStatus: 200, error: null },
+    });
+    await enrichRepos(deps('ghp_test'), { refs: [fresh, old!] });
+    const { rows } = await pool.query(
+      `select ref, (next_check_at - checked_at)::text as recheck from repo_refs where ref = any($1) order by ref = $2 desc`,
+      [[fresh, old], fresh],
+    );
+    expect(rows).toEqual([
+      { ref: fresh, recheck: '1 day' },
+      { ref: old, recheck: '7 days' },
+    ]);
   });
 
   it('appends a star snapshot only when stars or forks changed', async () => {

@@ -20,6 +20,7 @@ const day = (key: string): DigestRef => ({ source: 'hf', kind: 'day', key });
 const T1 = new Date('2026-07-31T12:00:00Z');
 const T2 = new Date('2026-08-02T12:00:00Z');
 const T3 = new Date('2026-08-03T12:00:00Z');
+const JUNE_25 = 'hf-api-daily_papers-2025-06-25.json'; // 14 papers, all on the daily page of Wednesday 2025-06-25
 
 function load(pool: pg.Pool, digest: DigestRef, listed: ListedPaper[], observedAt: Date) {
   return loadDigest(pool, {
@@ -28,6 +29,29 @@ function load(pool: pg.Pool, digest: DigestRef, listed: ListedPaper[], observedA
     observedAt,
     fetch: { url: `test:${digest.kind}/${digest.key}`, httpStatus: 200, error: null },
   });
+}
+
+/** The same papers as a page's cards show them: what a load gets when the page's blob is missing. */
+function loadCards(pool: pg.Pool, digest: DigestRef, listed: ListedPaper[], observedAt: Date) {
+  const cards = listed.map(({ rank, paper }) => ({
+    rank,
+    card: { id: paper.id, title: paper.title, upvotes: paper.upvotes, numComments: paper.numComments },
+  }));
+  return loadDigest(pool, {
+    digest,
+    parsed: { origin: 'cards', cards, warnings: [] },
+    observedAt,
+    fetch: { url: `test:${digest.kind}/${digest.key}`, httpStatus: 200, error: null },
+  });
+}
+
+/** The distinct listing dates of one digest's listings. */
+async function listedOn(pool: pg.Pool, kind: string, key: string): Promise<string[]> {
+  const { rows } = await pool.query(
+    `select distinct listed_on::text from listings where kind = $1 and key = $2 order by 1`,
+    [kind, key],
+  );
+  return rows.map((row) => row.listed_on);
 }
 
 /** Every row of the tables a load writes, with the system column that changes when a tuple is rewritten. */
@@ -72,7 +96,7 @@ describe('loadDigest on real Postgres', () => {
     expect(result.listingsWritten).toBe(34);
     const { rows } = await pool.query(
       `select p.id, p.upvotes, p.organization, p.ai_keywords is not null as has_keywords, l.rank, l.upvotes as listed_upvotes,
-              l.first_listed_at, m.upvotes as metric_upvotes
+              l.listed_on::text, l.first_seen_at, m.upvotes as metric_upvotes
        from papers p join listings l on l.paper_id = p.id join paper_metrics m on m.paper_id = p.id
        where p.id = '2607.28568'`,
     );
@@ -82,7 +106,8 @@ describe('loadDigest on real Postgres', () => {
         upvotes: 111,
         listed_upvotes: 111,
         metric_upvotes: 111,
-        first_listed_at: T1,
+        listed_on: '2026-07-31',
+        first_seen_at: T1,
       }),
     ]);
     const fetches = await pool.query(`select outcome, paper_count, fetched_at from digest_fetches`);
@@ -102,7 +127,7 @@ describe('loadDigest on real Postgres', () => {
     expect(await tuples(pool)).toEqual(before);
   });
 
-  it('on a later fetch with the same content, rewrites no paper and only moves last_listed_at', async () => {
+  it('on a later fetch with the same content, rewrites no paper and only moves last_seen_at', async () => {
     await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_EARLY), T1);
     const before = await tuples(pool);
     const later = await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_EARLY), T2);
@@ -114,8 +139,50 @@ describe('loadDigest on real Postgres', () => {
     const after = await tuples(pool);
     expect(after.papers).toEqual(before.papers);
     expect(after.metrics).toEqual(before.metrics);
-    const { rows } = await pool.query(`select distinct first_listed_at, last_listed_at from listings`);
-    expect(rows).toEqual([{ first_listed_at: T1, last_listed_at: T2 }]);
+    const { rows } = await pool.query(`select distinct listed_on::text, first_seen_at, last_seen_at from listings`);
+    expect(rows).toEqual([{ listed_on: '2026-07-31', first_seen_at: T1, last_seen_at: T2 }]);
+  });
+
+  it("dates a week's listings by the day each paper was on the daily page, and follows the newest observation", async () => {
+    // Real entries of Wednesday 2025-06-25, served as their week's.
+    const week: DigestRef = { source: 'hf', kind: 'week', key: '2025-W26' };
+    const listed = listedFromApi(JUNE_25);
+    await load(pool, week, listed, T1);
+    expect(await listedOn(pool, 'week', '2025-W26')).toEqual(['2025-06-25']);
+    // A later look at the cards alone (no daily-page day): the week's Monday.
+    await loadCards(pool, week, listed, T2);
+    expect(await listedOn(pool, 'week', '2025-W26')).toEqual(['2025-06-23']);
+    // The full entries again, later still: their day again.
+    await load(pool, week, listed, T3);
+    expect(await listedOn(pool, 'week', '2025-W26')).toEqual(['2025-06-25']);
+    // An older observation in between changes nothing.
+    expect(await loadCards(pool, week, listed, T2)).toMatchObject({ listingsWritten: 0 });
+    expect(await listedOn(pool, 'week', '2025-W26')).toEqual(['2025-06-25']);
+    // The same entries as the month's: their day; as another week's: that week's Monday.
+    await load(pool, { source: 'hf', kind: 'month', key: '2025-06' }, listed, T1);
+    await load(pool, { source: 'hf', kind: 'week', key: '2025-W27' }, listed, T1);
+    expect(await listedOn(pool, 'month', '2025-06')).toEqual(['2025-06-25']);
+    expect(await listedOn(pool, 'week', '2025-W27')).toEqual(['2025-06-30']);
+  });
+
+  it('dates trending and search listings by the daily-page day, else by the fetch; a search keeps its first date', async () => {
+    await load(pool, { source: 'hf', kind: 'trending', key: '2026-08-02' }, listedFromApi(API_2026_07_31_LATER), T2);
+    expect(await listedOn(pool, 'trending', '2026-08-02')).toEqual(['2026-07-31']);
+
+    // The 2024 entries carry no daily-page day: a search dates them by the day it first found them.
+    const search: DigestRef = { source: 'hf', kind: 'search', key: 'llama' };
+    await load(pool, search, listedFromApi(API_2024_08_01), T1);
+    await load(pool, search, listedFromApi(API_2024_08_01), T3);
+    const { rows } = await pool.query(
+      `select distinct listed_on::text, first_seen_at, last_seen_at from listings where kind = 'search'`,
+    );
+    expect(rows).toEqual([{ listed_on: '2026-07-31', first_seen_at: T1, last_seen_at: T3 }]);
+    // First found as cards (no day known): the fetch day; then in full: their daily-page day, earlier.
+    const another: DigestRef = { source: 'hf', kind: 'search', key: 'reasoning' };
+    await loadCards(pool, another, listedFromApi(API_2026_07_31_EARLY), T2);
+    expect(await listedOn(pool, 'search', 'reasoning')).toEqual(['2026-08-02']);
+    await load(pool, another, listedFromApi(API_2026_07_31_EARLY), T3);
+    expect(await listedOn(pool, 'search', 'reasoning')).toEqual(['2026-07-31']);
   });
 
   it('keeps one row for v1 and v2 of a paper', async () => {
@@ -188,8 +255,8 @@ describe('loadDigest on real Postgres', () => {
     const { rows } = await pool.query(
       `select (select count(*)::int from papers) as papers,
               (select count(*)::int from listings) as listings,
-              (select count(*)::int from listings where last_listed_at = $1) as still_listed,
-              (select count(*)::int from listings where last_listed_at = $2) as dropped`,
+              (select count(*)::int from listings where last_seen_at = $1) as still_listed,
+              (select count(*)::int from listings where last_seen_at = $2) as dropped`,
       [T2, T1],
     );
     expect(rows[0]).toEqual({ papers: 38, listings: 38, still_listed: 30, dropped: 8 });
@@ -199,12 +266,12 @@ describe('loadDigest on real Postgres', () => {
     await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_LATER), T2);
     await load(pool, day('2026-07-31'), listedFromApi(API_2026_07_31_EARLY), T1);
     const { rows } = await pool.query(
-      `select p.upvotes, p.observed_at, l.upvotes as listed, l.first_listed_at, l.last_listed_at,
+      `select p.upvotes, p.observed_at, l.upvotes as listed, l.first_seen_at, l.last_seen_at,
               (select array_agg(upvotes order by observed_at) from paper_metrics m where m.paper_id = p.id) as history
        from papers p join listings l on l.paper_id = p.id where p.id = '2607.28568'`,
     );
     expect(rows).toEqual([
-      { upvotes: 168, observed_at: T2, listed: 168, first_listed_at: T1, last_listed_at: T2, history: [111, 168] },
+      { upvotes: 168, observed_at: T2, listed: 168, first_seen_at: T1, last_seen_at: T2, history: [111, 168] },
     ]);
   });
 

@@ -63,15 +63,20 @@ describe('querying the database', () => {
   });
 
   describe('views', () => {
-    it('paper_overview: a paper with its best repository, first listing and latest upvotes', async () => {
+    it('paper_overview: a paper with its best repository, listing dates, fetch times and latest upvotes', async () => {
       const { rows } = await pool.query(
-        `select id, upvotes, first_listed_at, repo, repo_stars from paper_overview where id = '2607.28624'`,
+        `select id, upvotes, first_listed_on::text, last_listed_on::text, first_seen_at, last_seen_at, repo, repo_stars
+         from paper_overview where id = '2607.28624'`,
       );
       expect(rows).toEqual([
         {
           id: '2607.28624',
           upvotes: expect.any(Number),
-          first_listed_at: T('2026-07-31T12:00:00Z'),
+          first_listed_on: '2026-07-31',
+          last_listed_on: '2026-07-31',
+          first_seen_at: T('2026-07-31T12:00:00Z'),
+          // The later fetch of that day no longer listed it.
+          last_seen_at: T('2026-07-31T12:00:00Z'),
           repo: 'yaoyao-jpg/PhiZero',
           repo_stars: github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count,
         },
@@ -120,12 +125,14 @@ describe('querying the database', () => {
       expect(result.stderr).toBe('');
       const rows = JSON.parse(result.stdout);
       expect(rows.map((row: { id: string }) => row.id)).toEqual(['2407.21783', '2407.21705', '2407.21770']);
+      // The date of the page, as text: not the fetch time (2024-08-02), nor a Date shifted by the local zone.
+      expect(rows[0].listed_on).toBe('2024-08-01');
       expect(Object.keys(rows[0])).toEqual([
         'id',
         'title',
         'upvotes',
         'num_comments',
-        'first_listed_at',
+        'listed_on',
         'repo',
         'repo_stars',
         'repo_language',
@@ -139,7 +146,7 @@ describe('querying the database', () => {
         env(),
       );
       const [header, ...lines] = result.stdout.trimEnd().split('\n');
-      expect(header).toBe('id,title,upvotes,num_comments,first_listed_at,repo,repo_stars,repo_language,repo_license');
+      expect(header).toBe('id,title,upvotes,num_comments,listed_on,repo,repo_stars,repo_language,repo_license');
       expect(lines.length).toBeGreaterThan(3);
       const expected = await pool.query(
         `select count(*)::int as n from papers_with_code o where o.upvotes >= 20
@@ -173,7 +180,15 @@ describe('querying the database', () => {
         (await runCli(['query', 'paper', 'https://arxiv.org/abs/2607.28624v2', '--json'], env())).stdout,
       );
       expect(detail.paper.id).toBe('2607.28624');
-      expect(detail.listings).toEqual([expect.objectContaining({ kind: 'day', key: '2026-07-31' })]);
+      expect(detail.listings).toEqual([
+        expect.objectContaining({
+          kind: 'day',
+          key: '2026-07-31',
+          listed_on: '2026-07-31',
+          first_seen_at: '2026-07-31T12:00:00.000Z',
+        }),
+      ]);
+      expect(detail.paper).toMatchObject({ listed_on: '2026-07-31', first_seen_at: '2026-07-31T12:00:00.000Z' });
       expect(detail.repos[0]).toMatchObject({
         full_name: 'yaoyao-jpg/PhiZero',
         source: 'github_repo',

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { migrateUp } from '../../src/db/migrate.ts';
+import { migrateUp, MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export interface TestDatabase {
@@ -10,14 +11,19 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own on the suite's Postgres: tests never share rows. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of its own on the suite's Postgres: tests never
+ * share rows. With `migrations`, only that many of the first migrations are
+ * applied, for a test of the ones after them (see migrateTestDatabase).
+ */
+export async function createTestDatabase(options: { migrations?: number } = {}): Promise<TestDatabase> {
   const adminUrl = inject('postgresAdminUrl');
   const name = `test_${randomUUID().replaceAll('-', '')}`;
   await withAdmin(adminUrl, (admin) => admin.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await migrateUp(url.toString(), createLogger({ level: 'warn', pretty: false }));
+  if (options.migrations === undefined) await migrateUp(url.toString(), createLogger({ level: 'warn', pretty: false }));
+  else await migrateTestDatabase(url.toString(), 'up', options.migrations);
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
   return {
     url: url.toString(),
@@ -27,6 +33,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await withAdmin(adminUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
     },
   };
+}
+
+/**
+ * Runs `count` migrations up or down (every pending one up when no count is
+ * given), with the settings migrateUp uses.
+ *
+ * @returns the names of the migrations run.
+ */
+export async function migrateTestDatabase(url: string, direction: 'up' | 'down', count?: number): Promise<string[]> {
+  const run = await runner({
+    databaseUrl: url,
+    dir: MIGRATIONS_DIR,
+    direction,
+    count,
+    migrationsTable: 'pgmigrations',
+    checkOrder: true,
+    singleTransaction: true,
+    log: () => {},
+  });
+  return run.map((migration) => migration.name);
 }
 
 async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
