@@ -6,6 +6,7 @@ import {
   listRepos,
   risingRepos,
   searchPapers,
+  type PaperDetail,
   type PaperFilters,
   type PaperRow,
 } from '../db/query.repository.ts';
@@ -58,6 +59,24 @@ function withFormats(command: Command): Command {
     .addOption(checkedOption('--limit <n>', 'at most this many rows', count).default(50));
 }
 
+/** What the paper's own page said, in a sentence or two (a count no fetched form carried shows as "?"). */
+function describeOwnPage(id: string, page: PaperDetail['page']): string {
+  if (!page) return `own page: not fetched yet (paperboy ingest paper ${id})\n`;
+  const seen = page.observed_at.toISOString();
+  if (page.status === 'not_found') {
+    return `own page: not found on Hugging Face (404) at ${seen}; looked at again after ${page.next_check_at?.toISOString() ?? '-'}\n`;
+  }
+  const n = (value: number | null) => (value === null ? '?' : String(value));
+  const parts = [
+    `cited by ${n(page.citing_models)} models, ${n(page.citing_datasets)} datasets, ${n(page.citing_spaces)} Spaces`,
+    `in ${n(page.collections)} collections`,
+    page.daily_rank === null ? undefined : `rank ${page.daily_rank} on its daily page`,
+    page.submitter_organization === null ? undefined : `submitted for ${page.submitter_organization}`,
+    page.github_repo_added_by === null ? undefined : `repository added by ${page.github_repo_added_by}`,
+  ].filter((part) => part !== undefined);
+  return `own page (as of ${seen}): ${parts.join('; ')}\n`;
+}
+
 /** `paperboy query …`: the common questions, one command each. */
 export function queryCommand(withDatabase: WithDatabase): Command {
   // exitOverride before the subcommands: they inherit it, so main() decides every exit code.
@@ -75,6 +94,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .addOption(checkedOption('--until <date>', 'listed on a daily page up to this date', calendarDate))
       .addOption(minUpvotes())
       .option('--has-code', 'only papers with a resolved GitHub repository')
+      .option('--has-model', 'only papers a Hugging Face model cites (as their own page last said)')
       .option('--language <name>', "their repository's primary language"),
   ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
     if (options.day === undefined && options.since === undefined)
@@ -94,7 +114,8 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       .argument('<text>', 'what to look for')
       .addOption(since())
       .addOption(minUpvotes())
-      .option('--has-code', 'only papers with a resolved GitHub repository'),
+      .option('--has-code', 'only papers with a resolved GitHub repository')
+      .option('--has-model', 'only papers a Hugging Face model cites (as their own page last said)'),
   ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
     const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
     process.stdout.write(formatRows(rows, ['rank', ...PAPER_OUTPUT_COLUMNS], formatOf(options)));
@@ -102,7 +123,9 @@ export function queryCommand(withDatabase: WithDatabase): Command {
 
   query
     .command('paper')
-    .description('everything about one paper: listings, upvote history, repositories and their star history')
+    .description(
+      'everything about one paper: listings, upvote history, its own page (citing models, datasets, Spaces, collections) and their history, repositories and their star history',
+    )
     .argument('<id>', 'arXiv id (any version, DOI or arxiv.org URL)')
     .option('--json', 'JSON')
     .action(async (id: string, options: { json?: boolean }) => {
@@ -122,6 +145,12 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       process.stdout.write(
         `upvote history\n${formatRows(detail.upvoteHistory, ['observed_at', 'upvotes', 'num_comments'], 'table')}\n`,
       );
+      process.stdout.write(`${describeOwnPage(p.id, detail.page)}\n`);
+      if (detail.pageHistory.length > 0) {
+        process.stdout.write(
+          `own page history\n${formatRows(detail.pageHistory, ['observed_at', 'daily_rank', 'citing_models', 'citing_datasets', 'citing_spaces', 'collections'], 'table')}\n`,
+        );
+      }
       process.stdout.write(
         `repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`,
       );

@@ -20,6 +20,8 @@ export interface PaperFilters {
   hasCode?: boolean;
   /** Primary language of the paper's best repository (case-insensitive). */
   language?: string;
+  /** At least one Hugging Face model cites the paper (as its own page last said); false: none known to. */
+  hasModel?: boolean;
 }
 
 /** Keyset position: the last row of the previous page (ordering is upvotes desc, id asc). */
@@ -70,6 +72,10 @@ function filterClause(filters: PaperFilters, params: unknown[], options: { listi
   if (filters.hasCode === true) where.push('o.repo is not null');
   if (filters.hasCode === false) where.push('o.repo is null');
   if (filters.language !== undefined) where.push(`lower(o.repo_language) = lower(${param(filters.language)})`);
+  if (filters.hasModel !== undefined) {
+    const linked = 'exists (select 1 from paper_details d where d.paper_id = o.id and d.citing_models > 0)';
+    where.push(filters.hasModel ? linked : `not ${linked}`);
+  }
   return where.length ? where.join(' and ') : 'true';
 }
 
@@ -195,6 +201,39 @@ export interface PaperDetailRow extends PaperRow {
   ai_summary: string | null;
   project_page: string | null;
   submitted_by: string | null;
+  /** What the paper's own page says (null until it is fetched; see PaperPageDetailRow for the rest). */
+  detail_status: 'ok' | 'not_found' | null;
+  daily_rank: number | null;
+  citing_models: number | null;
+  citing_datasets: number | null;
+  citing_spaces: number | null;
+  collections: number | null;
+}
+
+/** The paper's own page, as last seen: null fields are ones no fetched form carried. */
+export interface PaperPageDetailRow {
+  status: 'ok' | 'not_found';
+  daily_rank: number | null;
+  submitter_organization: string | null;
+  github_repo_added_by: string | null;
+  citing_models: number | null;
+  citing_datasets: number | null;
+  citing_spaces: number | null;
+  collections: number | null;
+  /** When these values were seen upstream. */
+  observed_at: Date;
+  /** A page that answered 404 is looked at again then. */
+  next_check_at: Date | null;
+}
+
+/** The counts at a time they changed. */
+export interface DetailObservationRow {
+  observed_at: Date;
+  daily_rank: number | null;
+  citing_models: number | null;
+  citing_datasets: number | null;
+  citing_spaces: number | null;
+  collections: number | null;
 }
 
 export interface PaperListingRow {
@@ -237,16 +276,24 @@ export interface PaperDetail {
   listings: PaperListingRow[];
   upvoteHistory: UpvoteObservationRow[];
   repos: PaperRepoRow[];
+  /** Its own page (undefined until fetched) and the history of the page's counts. */
+  page: PaperPageDetailRow | undefined;
+  pageHistory: DetailObservationRow[];
 }
 
-/** Everything about one paper: its row, where it was listed, its upvote history, its repositories and their star history. */
+/**
+ * Everything about one paper: its row, where it was listed, its upvote
+ * history, its repositories and their star history, and what its own page
+ * says with the history of its counts.
+ */
 export async function getPaperDetail(db: PgQueryable, id: string): Promise<PaperDetail | undefined> {
-  // All four are keyed by the id: asked together, one round trip's wait instead of two.
-  const [paper, listings, history, repos] = await Promise.all([
+  // All six are keyed by the id: asked together, one round trip's wait instead of several.
+  const [paper, listings, history, repos, page, pageHistory] = await Promise.all([
     db.query<PaperDetailRow>(
       `select ${PAPER_ROW_SELECT_LIST}, o.organization, o.ai_keywords, to_char(o.last_listed_on, 'YYYY-MM-DD') as last_listed_on,
               o.first_seen_at, o.last_seen_at, o.repo_archived, o.repo_pushed_at,
-              p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by
+              p.abstract, p.authors, p.ai_summary, p.project_page, p.submitted_by,
+              o.detail_status, o.daily_rank, o.citing_models, o.citing_datasets, o.citing_spaces, o.collections
        from paper_overview o join papers p on p.id = o.id where o.id = $1`,
       [id],
     ),
@@ -267,9 +314,27 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
        where pr.paper_id = $1 order by pr.source, pr.ref`,
       [id],
     ),
+    db.query<PaperPageDetailRow>(
+      `select status, daily_rank, submitter_organization, github_repo_added_by, citing_models, citing_datasets,
+              citing_spaces, collections, observed_at, next_check_at
+       from paper_details where paper_id = $1`,
+      [id],
+    ),
+    db.query<DetailObservationRow>(
+      `select observed_at, daily_rank, citing_models, citing_datasets, citing_spaces, collections
+       from paper_detail_history where paper_id = $1 order by observed_at`,
+      [id],
+    ),
   ]);
   if (paper.rows.length === 0) return undefined;
-  return { paper: paper.rows[0]!, listings: listings.rows, upvoteHistory: history.rows, repos: repos.rows };
+  return {
+    paper: paper.rows[0]!,
+    listings: listings.rows,
+    upvoteHistory: history.rows,
+    repos: repos.rows,
+    page: page.rows[0],
+    pageHistory: pageHistory.rows,
+  };
 }
 
 export interface RisingRepoRow {

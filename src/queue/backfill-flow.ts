@@ -159,7 +159,10 @@ async function addFetchChildren(
       });
     } catch (error) {
       if ((error as { code?: number }).code !== ErrorCode.ParentJobCannotBeReplaced) throw error;
-      log.info({ digest: `${ref.kind}/${ref.key}` }, 'already being fetched by another backfill: waiting for that fetch instead');
+      log.info(
+        { digest: `${ref.kind}/${ref.key}` },
+        'already being fetched by another backfill: waiting for that fetch instead',
+      );
       shared.push(ref.key);
     }
   }

@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import { recordFetch, type FetchRecord } from '../db/fetches.repository.ts';
 import { appendPaperMetrics } from '../db/metrics.repository.ts';
-import { appendPaperDetailHistory, markPaperDetailNotFound, upsertPaperDetail } from '../db/paper-details.repository.ts';
+import {
+  appendPaperDetailHistory,
+  markPaperDetailNotFound,
+  upsertPaperDetail,
+} from '../db/paper-details.repository.ts';
 import { upsertPapers } from '../db/papers.repository.ts';
 import { withTransaction } from '../db/pool.ts';
 import { linkPaperRepos } from '../db/repos.repository.ts';

@@ -28,13 +28,18 @@ export const huggingFace: Upstream = {
       name: QUEUES.digests,
       description:
         'Hugging Face HTML page fetches (fetch-digest, fetch-paper; the pages budget) and schedule plans (plan-schedule)',
-      handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.fetchPaper]: fetchPaperJob, [JOBS.planSchedule]: planScheduleJob },
+      handlers: {
+        [JOBS.fetchDigest]: fetchDigestJob,
+        [JOBS.fetchPaper]: fetchPaperJob,
+        [JOBS.planSchedule]: planScheduleJob,
+      },
       concurrency: (config) => config.service.concurrency,
       limiter: PAUSABLE,
     },
     {
       name: QUEUES.digestsApi,
-      description: 'Hugging Face JSON API fetches (fetch-digest, fetch-paper --via api; the API budget): backfills by default',
+      description:
+        'Hugging Face JSON API fetches (fetch-digest, fetch-paper --via api; the API budget): backfills by default',
       handlers: { [JOBS.fetchDigest]: fetchDigestJob, [JOBS.fetchPaper]: fetchPaperJob },
       concurrency: (config) => config.service.concurrency,
       limiter: PAUSABLE,

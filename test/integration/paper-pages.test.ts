@@ -183,11 +183,13 @@ describe("a paper's own page (real Postgres, local Hugging Face serving the real
 
   it('adds a history row only when a count moves', async () => {
     await ingestDigest(deps, digestRef('paper', PAGE_ID));
-    hf.route(`/papers/${PAGE_ID}`, { body: buildPaperPage({ collections: 4 }) });
+    hf.route(`/papers/${PAGE_ID}`, { body: buildPaperPage({ sections: { collections: 4 } }) });
     try {
       await ingestDigest(deps, digestRef('paper', PAGE_ID));
       // Same counts, other bytes (a rank-only props change, here none): no new history row.
-      hf.route(`/papers/${PAGE_ID}`, { body: buildPaperPage({ collections: 4, props: (p) => (p.upvoted = true) }) });
+      hf.route(`/papers/${PAGE_ID}`, {
+        body: buildPaperPage({ sections: { collections: 4 }, props: (p) => (p.upvoted = true) }),
+      });
       const third = await ingestDigest(deps, digestRef('paper', PAGE_ID));
       expect(third.outcome).toBe('loaded');
     } finally {

@@ -22,11 +22,22 @@ export function capturedPaperContentProps(): Record<string, any> {
 export interface PaperPageChanges {
   /** Replaces props.paper (e.g. a real listing entry's `paper`); its id becomes the page's. */
   paper?: Record<string, unknown>;
+  /** With `paper`: how many comments the page lists (the capture's comments, repeated; none unless said). */
+  comments?: number;
   /** Changes made to the props after that (a count, a rank). */
   props?: (props: Record<string, any>) => void;
-  /** The count shown in "Collections including this paper" (3 in the capture). */
-  collections?: number;
+  /** Counts shown in the page's sections (the capture shows 0 models, 0 datasets, 0 Spaces, 3 collections). */
+  sections?: Partial<Record<PaperPageSection, number>>;
 }
+
+export type PaperPageSection = 'models' | 'datasets' | 'spaces' | 'collections';
+
+const SECTION_HEADINGS: Record<PaperPageSection, string> = {
+  models: 'Models citing this paper',
+  datasets: 'Datasets citing this paper',
+  spaces: 'Spaces citing this paper',
+  collections: 'Collections including this paper',
+};
 
 export function buildPaperPage(changes: PaperPageChanges = {}): string {
   const props = capturedPaperContentProps();
@@ -34,18 +45,17 @@ export function buildPaperPage(changes: PaperPageChanges = {}): string {
     props.paper = changes.paper;
     // Profiles of the capture's upvoters and commenters belong to the capture's paper.
     props.upvoters = [];
-    props.comments = [];
+    const captured = props.comments as unknown[];
+    props.comments = Array.from({ length: changes.comments ?? 0 }, (_, index) => captured[index % captured.length]);
   }
   changes.props?.(props);
   const start = SHELL.lastIndexOf('<div', SHELL.indexOf('data-target="PaperContent"'));
   const end = SHELL.indexOf('>', SHELL.indexOf('data-target="PaperContent"')) + 1;
   const tag = `<div class="SVELTE_HYDRATER contents" data-target="PaperContent" data-props="${encodeAttribute(JSON.stringify(props))}">`;
   let page = SHELL.slice(0, start) + tag + SHELL.slice(end);
-  if (changes.collections !== undefined) {
-    page = page.replace(
-      /(Collections including this paper\s*<span[^>]*>\s*)\d+/,
-      (_, before: string) => `${before}${changes.collections}`,
-    );
+  for (const [section, count] of Object.entries(changes.sections ?? {})) {
+    const heading = new RegExp(`(${SECTION_HEADINGS[section as PaperPageSection]}\\s*<span[^>]*>\\s*)\\d+`);
+    page = page.replace(heading, (_, before: string) => `${before}${count}`);
   }
   return page;
 }
