@@ -17,6 +17,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
+import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
 
 /**
  * The dashboard in a real browser (Debian's chromium, headless, driven by
@@ -27,8 +28,6 @@ import { UpstreamServer } from '../support/upstream-server.ts';
 
 const CHROMIUM = process.env.PAPERBOY_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve('test-results/screenshots');
-const USER = 'operator';
-const PASSWORD = 'correct horse battery';
 
 describe('the dashboard in a browser', () => {
   const hf = new UpstreamServer();

@@ -10,10 +10,8 @@ import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { listedFromHtml2024 } from '../support/digests.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
+import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
 
-const USER = 'operator';
-const PASSWORD = 'correct horse battery';
-const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const rawCursor = (text: string) => Buffer.from(text).toString('base64url');
 /** The field BullMQ's job hash gets when a backfill is asked to stop (queue/backfill-flow.ts). */

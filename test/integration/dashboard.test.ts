@@ -6,11 +6,7 @@ import { runCli } from '../support/cli.ts';
 import { startLocalServer } from '../support/local-server.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
-
-const USER = 'operator';
-const PASSWORD = 'correct horse battery';
-const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const AUTH = { authorization: basic(USER, PASSWORD) };
+import { AUTH, basic, PASSWORD, USER } from '../support/dashboard-credentials.ts';
 
 describe('the dashboard: Bull Board, /backfills and their guards', () => {
   const suite = serviceSuite();

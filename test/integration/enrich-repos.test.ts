@@ -5,7 +5,7 @@ import { utcDay } from '../../src/domain/digest-key.ts';
 import { canonicalPaperId } from '../../src/domain/paper-id.ts';
 import { parseDailyPaperEntries } from '../../src/domain/parse-digest.ts';
 import { RateLimitedError, TransientError } from '../../src/errors.ts';
-import { HttpClient } from '../../src/http/http-client.ts';
+import type { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetricsRegistry } from '../../src/dashboard/metrics.ts';
 import { enrichRepos, type EnrichDependencies } from '../../src/stages/enrich-repos.ts';
@@ -17,7 +17,7 @@ import { FakeGithub } from '../support/fake-github.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { configOf, openQueue, serviceEnv, settledIn } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
-import { readFixture } from '../support/upstream-server.ts';
+import { clientFor, readFixture } from '../support/upstream-server.ts';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -32,12 +32,7 @@ describe('repository enrichment against a GitHub stand-in built from real captur
 
   beforeAll(async () => {
     await github.start();
-    http = new HttpClient({
-      userAgent: 'paperboy-test',
-      timeoutMs: 5_000,
-      maxBodyBytes: 5_000_000,
-      allowedOrigins: [github.baseUrl],
-    });
+    http = clientFor(github);
   });
 
   beforeEach(async () => {

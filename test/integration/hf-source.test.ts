@@ -5,7 +5,6 @@ import { storePageBody } from '../../src/db/pages.repository.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import { PARSER_VERSION } from '../../src/domain/parse-digest.ts';
-import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-digest.ts';
 import { reparseDigests } from '../../src/stages/reparse-digests.ts';
@@ -20,7 +19,7 @@ import {
   realApiEntries,
 } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { clientFor, readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
@@ -60,12 +59,7 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
         body: JSON.stringify(allEntries.slice(page * 100, page * 100 + 100)),
       });
     }
-    const http = new HttpClient({
-      userAgent: 'paperboy-test',
-      timeoutMs: 5_000,
-      maxBodyBytes: 5_000_000,
-      allowedOrigins: [hf.baseUrl],
-    });
+    const http = clientFor(hf);
     db = await createTestDatabase();
     pool = createPool(db.url, logger);
     deps = { http, pool, hf: { baseUrl: hf.baseUrl, token: undefined }, logger };

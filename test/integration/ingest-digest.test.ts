@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
 import { dayDigest } from '../../src/domain/digest-key.ts';
 import { PARSER_VERSION } from '../../src/domain/parse-digest.ts';
-import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-digest.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { clientFor, readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
 const ETAG = '"capture-2024-08-01"';
@@ -37,12 +36,7 @@ describe('ingestDigest: conditional requests and unchanged pages', () => {
     hf.route('/papers/date/2024-08-02', { body: capture });
     db = await createTestDatabase();
     pool = createPool(db.url, createLogger({ level: 'silent', pretty: false }));
-    const http = new HttpClient({
-      userAgent: 'paperboy-test',
-      timeoutMs: 5_000,
-      maxBodyBytes: 5_000_000,
-      allowedOrigins: [hf.baseUrl],
-    });
+    const http = clientFor(hf);
     deps = {
       http,
       pool,

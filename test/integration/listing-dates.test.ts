@@ -6,10 +6,7 @@ import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { configOf, serviceEnv } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
-
-const USER = 'operator';
-const PASSWORD = 'correct horse battery';
-const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
 
 /** 2506.19851 and 13 others, all on the daily page of Wednesday 2025-06-25. */
 const JUNE_25 = readFixture('hf-api/hf-api-daily_papers-2025-06-25.json');

@@ -11,10 +11,8 @@ import { buildListPage } from '../support/page-builder.ts';
 import { buildPaperPage } from '../support/paper-page-builder.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
 
-const USER = 'operator';
-const PASSWORD = 'correct horse battery';
-const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
 const RECENT_CAPTURE = 'hf-api-daily_papers-2025-01-21.json';
 
 /**

@@ -4,14 +4,13 @@ import { createPool } from '../../src/db/pool.ts';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import { TruncatedPageError } from '../../src/domain/parse-digest.ts';
 import { LayoutChangedError } from '../../src/errors.ts';
-import { HttpClient } from '../../src/http/http-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-digest.ts';
 import { reparseDigests } from '../../src/stages/reparse-digests.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { buildPaperPage, capturedPaperContentProps, PAPER_PAGE_CAPTURE } from '../support/paper-page-builder.ts';
-import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { clientFor, readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const PAGE_ID = '2509.24002';
@@ -60,12 +59,7 @@ describe("a paper's own page (real Postgres, local Hugging Face serving the real
       })
       .route('/papers/2501.00001', { status: 404, body: 'Not Found' })
       .route('/api/papers/2501.00001', { status: 404, body: readFixture('hf-api/hf-api-error-404-body.json') });
-    const http = new HttpClient({
-      userAgent: 'paperboy-test',
-      timeoutMs: 5_000,
-      maxBodyBytes: 5_000_000,
-      allowedOrigins: [hf.baseUrl],
-    });
+    const http = clientFor(hf);
     db = await createTestDatabase();
     pool = createPool(db.url, logger);
     deps = { http, pool, hf: { baseUrl: hf.baseUrl, token: undefined }, logger };

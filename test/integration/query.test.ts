@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/logger.ts';
-import { HttpClient } from '../../src/http/http-client.ts';
+import type { HttpClient } from '../../src/http/http-client.ts';
 import { handleApiRequest } from '../../src/dashboard/api-routes.ts';
 import { enrichRepos } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
@@ -10,6 +10,7 @@ import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2026_07_31_EARLY, API_2026_07_31_LATER, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
+import { clientFor } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const T = (iso: string) => new Date(iso);
@@ -37,12 +38,7 @@ describe('querying the database', () => {
     await github.start();
     db = await createTestDatabase();
     pool = createPool(db.url, logger);
-    http = new HttpClient({
-      userAgent: 'paperboy-test',
-      timeoutMs: 5_000,
-      maxBodyBytes: 5_000_000,
-      allowedOrigins: [github.baseUrl],
-    });
+    http = clientFor(github);
     await load('day', '2024-08-01', listedFromHtml2024(), T('2024-08-02T00:00:00Z'));
     await load('day', '2025-10-08', listedFromApi('hf-api-daily_papers-2025-10-08.json'), T('2025-10-09T00:00:00Z'));
     await load('day', '2026-07-31', listedFromApi(API_2026_07_31_EARLY), T('2026-07-31T12:00:00Z'));

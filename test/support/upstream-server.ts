@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HttpClient } from '../../src/http/http-client.ts';
 import { startLocalServer, type LocalServer } from './local-server.ts';
 
 /**
@@ -92,4 +93,14 @@ export class UpstreamServer {
     });
     response.end(body);
   }
+}
+
+/** The HTTP client tests give the stages: real, allowed to reach this stand-in only. */
+export function clientFor(upstream: { baseUrl: string }): HttpClient {
+  return new HttpClient({
+    userAgent: 'paperboy-test',
+    timeoutMs: 5_000,
+    maxBodyBytes: 5_000_000,
+    allowedOrigins: [upstream.baseUrl],
+  });
 }
