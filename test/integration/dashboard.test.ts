@@ -99,10 +99,25 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     const location = created.headers.get('location')!;
     expect(location).toMatch(/^\/backfills\?created=\d+$/);
     const [job] = await backfills.queue.getJobs(['waiting']);
-    expect(job!.data).toEqual({ kind: 'day', from: '2024-08-01', to: '2024-08-10', force: false, via: 'html' });
+    expect(job!.data).toEqual({
+      kind: 'day',
+      from: '2024-08-01',
+      to: '2024-08-10',
+      force: false,
+      via: 'html',
+      details: false,
+    });
     const page = await (await fetch(`${url}${location}`, { headers: AUTH })).text();
     expect(page).toContain(`Backfill #${job!.id} queued.`);
     expect(page).toContain(`#${job!.id} day 2024-08-01 → 2024-08-10 via HTML pages`);
+
+    // The form's "then each listed paper's own page" box.
+    const withDetails = await postForm(url, '/backfills', { ...fields, details: 'on' }, { ...AUTH, origin });
+    expect(withDetails.status).toBe(303);
+    const id = /created=(\d+)/.exec(withDetails.headers.get('location')!)![1]!;
+    expect((await backfills.queue.getJob(id))!.data).toMatchObject({ details: true });
+    const listed = await (await fetch(`${url}/backfills`, { headers: AUTH })).text();
+    expect(listed).toContain(`#${id} day 2024-08-01 → 2024-08-10 via HTML pages, with paper pages`);
   });
 
   it('answers a bad range on the form with the reason and the fields kept, and queues nothing', async () => {

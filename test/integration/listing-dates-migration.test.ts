@@ -87,7 +87,7 @@ describe('migration 0007: listing dates', () => {
     );
 
   it('up: gives every listing its date by the rules of listingDate, and renames the fetch times', async () => {
-    expect(await migrateTestDatabase(db.url, 'up')).toEqual(['0007_listing_dates']);
+    expect(await migrateTestDatabase(db.url, 'up', 1)).toEqual(['0007_listing_dates']);
     const { rows } = await db.pool.query(
       `select kind, key, paper_id, first_seen_at, last_seen_at, listed_on::text from listings`,
     );
@@ -171,7 +171,7 @@ describe('migration 0007: listing dates', () => {
       { first_listed_at: new Date('2024-08-03T06:00:00Z'), last_listed_at: new Date('2026-11-20T10:00:00Z') },
     ]);
 
-    expect(await migrateTestDatabase(db.url, 'up')).toEqual(['0007_listing_dates']);
+    expect(await migrateTestDatabase(db.url, 'up', 1)).toEqual(['0007_listing_dates']);
     const after = await db.pool.query(`select * from listings order by source, kind, key, paper_id`);
     expect(after.rows).toEqual(before.rows);
   });
