@@ -211,8 +211,3 @@ export type Transport = (typeof TRANSPORTS)[number];
 export function transportFor(kind: DigestKind, configured: Transport): Transport {
   return isPeriodKind(kind) ? configured : 'html';
 }
-
-/** Whether the JSON API serves this kind at all: period lists, and single papers (`/api/papers/<id>`). */
-export function hasApiForm(kind: DigestKind): boolean {
-  return isPeriodKind(kind) || kind === 'paper';
-}
