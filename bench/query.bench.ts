@@ -52,7 +52,7 @@ export async function benchQueries(
   const baseline = await sample((i) =>
     pool.query('select id, title, upvotes from papers where id = $1', [ids[i % ids.length]]),
   );
-  const search = await sample((i) => searchPapers(pool, searches[i % searches.length]!, {}, 20));
+  const search = await sample((i) => searchPapers(pool, searches[i % searches.length]!, {}, { limit: 20 }));
   const dayTop = await sample((i) => listPapers(pool, { day: days[i % days.length] }, { limit: 20 }));
   const onePaper = await sample((i) => getPaperDetail(pool, ids[i % ids.length]!));
 

@@ -1,21 +1,34 @@
 import { Command, Option } from 'commander';
 import type pg from 'pg';
 import {
+  cursorOf,
+  findPapers,
   getPaperDetail,
-  listPapers,
   listRepos,
   risingRepos,
-  searchPapers,
   type PaperDetail,
   type PaperFilters,
   type PaperRow,
 } from '../db/query.repository.ts';
+import {
+  decodePaperCursor,
+  decodeRepoCursor,
+  decodeRisingCursor,
+  encodePaperCursor,
+  encodeRepoCursor,
+  encodeRisingCursor,
+} from '../domain/cursors.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
-import { isCalendarDate } from '../domain/digest-key.ts';
-import { dateRangeProblem, parseWholeNumber } from '../domain/input-rules.ts';
+import {
+  DEFAULT_WINDOW_DAYS,
+  PAPER_FILTERS,
+  QueryParameterError,
+  REPO_FILTERS,
+  type RepoFilterValues,
+} from '../domain/paper-query.ts';
 import { UsageError } from '../errors.ts';
-import { checkedOption } from './checked-option.ts';
-import { formatRows, sinceDate, windowDays, type OutputFormat } from './output.ts';
+import { formatRows, type OutputFormat } from './output.ts';
+import { addQueryOptions, queryValuesOf } from './query-options.ts';
 
 /** The columns `query papers` and `query search` print, in order (stable names: scripts read them). */
 export const PAPER_OUTPUT_COLUMNS: ReadonlyArray<keyof PaperRow> = [
@@ -41,22 +54,25 @@ function formatOf(options: FormatOptions): OutputFormat {
   return options.json ? 'json' : options.csv ? 'csv' : 'table';
 }
 
-const count = (value: string) => parseWholeNumber(value);
-const minUpvotes = () => checkedOption('--min-upvotes <n>', 'at least this many upvotes', count);
-const calendarDate = (value: string) => {
-  if (!isCalendarDate(value)) throw new RangeError(`"${value}" is not a date in YYYY-MM-DD form`);
-  return value;
-};
-const since = () =>
-  checkedOption('--since <when>', 'listed on a daily page since 7d / 24h / 2w / YYYY-MM-DD', (value) =>
-    sinceDate(value),
-  );
-
 function withFormats(command: Command): Command {
   return command
     .addOption(new Option('--json', 'JSON (an array of objects with stable keys)').conflicts('csv'))
-    .addOption(new Option('--csv', 'CSV with a header row'))
-    .addOption(checkedOption('--limit <n>', 'at most this many rows', count).default(50));
+    .addOption(new Option('--csv', 'CSV with a header row'));
+}
+
+/** A full page has a next one: said on stderr, so that stdout stays the rows alone. */
+function tellNextPage(rows: readonly unknown[], limit: number, cursor: () => string): void {
+  if (rows.length === limit && rows.length > 0) process.stderr.write(`next page: --cursor ${cursor()}\n`);
+}
+
+/** A cursor that is not ours is a usage error naming --cursor. */
+function checkedCursor<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof QueryParameterError) throw new UsageError(`--${error.message}`);
+    throw error;
+  }
 }
 
 /** What the paper's own page said, in a sentence or two (a count no fetched form carried shows as "?"). */
@@ -85,41 +101,41 @@ export function queryCommand(withDatabase: WithDatabase): Command {
     .showHelpAfterError()
     .description('ask the database: papers, search, one paper, repositories');
 
-  withFormats(
-    query
-      .command('papers')
-      .description('papers listed on a day or since a time, most upvoted first')
-      .addOption(checkedOption('--day <date>', 'listed on the daily page of this date', calendarDate))
-      .addOption(since())
-      .addOption(checkedOption('--until <date>', 'listed on a daily page up to this date', calendarDate))
-      .addOption(minUpvotes())
-      .option('--has-code', 'only papers with a resolved GitHub repository')
-      .option('--has-model', 'only papers a Hugging Face model cites (as their own page last said)')
-      .option('--language <name>', "their repository's primary language"),
-  ).action(async (options: PaperFilters & FormatOptions & { limit: number }) => {
-    if (options.day === undefined && options.since === undefined)
-      throw new UsageError('query papers needs --day or --since');
-    const unordered = dateRangeProblem(options, '--');
-    if (unordered) throw new UsageError(unordered);
-    const rows = await withDatabase((pool) => listPapers(pool, options, { limit: options.limit }));
-    process.stdout.write(formatRows(rows, PAPER_OUTPUT_COLUMNS, formatOf(options)));
+  const papers = withFormats(
+    addQueryOptions(
+      query
+        .command('papers')
+        .description('papers matching the filters: most upvoted first, or best match first with --text'),
+      PAPER_FILTERS,
+    ),
+  ).action(async () => {
+    await printPapers(papers, papers.opts<FormatOptions>(), {});
   });
 
-  withFormats(
-    query
-      .command('search')
-      .description(
-        'full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first',
-      )
-      .argument('<text>', 'what to look for')
-      .addOption(since())
-      .addOption(minUpvotes())
-      .option('--has-code', 'only papers with a resolved GitHub repository')
-      .option('--has-model', 'only papers a Hugging Face model cites (as their own page last said)'),
-  ).action(async (text: string, options: PaperFilters & FormatOptions & { limit: number }) => {
-    const rows = await withDatabase((pool) => searchPapers(pool, text, options, options.limit));
-    process.stdout.write(formatRows(rows, ['rank', ...PAPER_OUTPUT_COLUMNS], formatOf(options)));
+  const search = withFormats(
+    addQueryOptions(
+      query
+        .command('search')
+        .description(
+          'full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first',
+        )
+        .argument('<text>', 'what to look for (the same as `query papers --text`)'),
+      PAPER_FILTERS.filter((definition) => definition.name !== 'q'),
+    ),
+  ).action(async (text: string) => {
+    await printPapers(search, search.opts<FormatOptions>(), { q: text });
   });
+
+  /** `query papers` and `query search`: the same filters, the same repository call as the API's. */
+  async function printPapers(command: Command, format: FormatOptions, extra: PaperFilters): Promise<void> {
+    const { limit, cursor, ...filters } = { ...queryValuesOf<PaperFilters>(command, PAPER_FILTERS), ...extra };
+    const searching = filters.q !== undefined;
+    const after = checkedCursor(() => decodePaperCursor(cursor, searching));
+    const rows = await withDatabase((pool) => findPapers(pool, filters, { limit, after }));
+    const columns = searching ? ['rank', ...PAPER_OUTPUT_COLUMNS] : PAPER_OUTPUT_COLUMNS;
+    process.stdout.write(formatRows(rows as PaperRow[], columns as Array<keyof PaperRow>, formatOf(format)));
+    tellNextPage(rows, limit, () => encodePaperCursor(cursorOf(rows.at(-1)!)));
+  }
 
   query
     .command('paper')
@@ -162,29 +178,36 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       }
     });
 
-  withFormats(
-    query
-      .command('repos')
-      .description('repositories: most starred, or with --rising by star growth over a window')
-      .option('--rising', 'rank by star growth')
-      .addOption(checkedOption('--window <days>', 'growth window for --rising: 7d, 2w, …', windowDays).default(7))
-      .option('--language <name>', 'primary language (not with --rising)'),
-  ).action(async (options: FormatOptions & { rising?: boolean; window: number; language?: string; limit: number }) => {
-    if (options.rising) {
-      const rows = await withDatabase((pool) => risingRepos(pool, options.window, { limit: options.limit }));
-      process.stdout.write(formatRows(rows, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(options)));
+  const repos = withFormats(
+    addQueryOptions(
+      query.command('repos').description('repositories: most starred, or with --rising by star growth over a window'),
+      REPO_FILTERS,
+    ),
+  ).action(async () => {
+    const format = repos.opts<FormatOptions>();
+    const { limit, cursor, rising, window, language } = queryValuesOf<RepoFilterValues>(repos, REPO_FILTERS);
+    if (rising) {
+      const after = checkedCursor(() => decodeRisingCursor(cursor));
+      const windowDays = window ?? DEFAULT_WINDOW_DAYS;
+      const rows = await withDatabase((pool) => risingRepos(pool, { windowDays, language }, { limit, after }));
+      process.stdout.write(formatRows(rows, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(format)));
+      const last = rows.at(-1);
+      tellNextPage(rows, limit, () =>
+        encodeRisingCursor({ growth: last!.growth, stars: last!.stars, id: last!.repo_id }),
+      );
       return;
     }
-    const rows = await withDatabase((pool) =>
-      listRepos(pool, { language: options.language }, { limit: options.limit }),
-    );
+    if (window !== undefined) throw new UsageError('--window: only with --rising');
+    const after = checkedCursor(() => decodeRepoCursor(cursor));
+    const rows = await withDatabase((pool) => listRepos(pool, { language }, { limit, after }));
     process.stdout.write(
       formatRows(
         rows,
         ['full_name', 'stars', 'forks', 'language', 'license_spdx', 'archived', 'pushed_at', 'papers'],
-        formatOf(options),
+        formatOf(format),
       ),
     );
+    tellNextPage(rows, limit, () => encodeRepoCursor({ stars: rows.at(-1)!.stars, id: rows.at(-1)!.id }));
   });
 
   return query;

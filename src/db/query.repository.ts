@@ -1,5 +1,7 @@
 import type { PgQueryable } from './queryable.ts';
 import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
+import type { PaperCursor, RepoCursor, RisingCursor } from '../domain/cursors.ts';
+import type { PaperFilterValues } from '../domain/paper-query.ts';
 
 /**
  * The read side: what users ask of the database, as parameterised SQL over
@@ -9,26 +11,8 @@ import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
  * which JSON shows as the previous day wherever the clock is ahead of UTC.
  */
 
-export interface PaperFilters {
-  /** Papers on the daily page of this date (YYYY-MM-DD). */
-  day?: string;
-  /** Papers on a daily page on or after this date (YYYY-MM-DD). */
-  since?: string;
-  /** Papers on a daily page on or before this date (YYYY-MM-DD). */
-  until?: string;
-  minUpvotes?: number;
-  hasCode?: boolean;
-  /** Primary language of the paper's best repository (case-insensitive). */
-  language?: string;
-  /** At least one Hugging Face model cites the paper (as its own page last said); false: none known to. */
-  hasModel?: boolean;
-}
-
-/** Keyset position: the last row of the previous page (ordering is upvotes desc, id asc). */
-export interface PaperCursor {
-  upvotes: number;
-  id: string;
-}
+/** The paper filters, as src/domain/paper-query.ts defines and reads them. */
+export type PaperFilters = PaperFilterValues;
 
 export interface PaperRow {
   id: string;
@@ -58,7 +42,7 @@ function parameterIn(params: unknown[]): (value: unknown) => string {
 
 /** The relation the filters read: repository filters need the overview to choose rows; the others read papers (and listings) only. */
 function relationToFilter(filters: PaperFilters): 'paper_overview' | 'papers' {
-  return filters.hasCode !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
+  return filters.has_code !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
 }
 
 /** Builds the WHERE clause of the paper filters; values go in `params`, never into the text. */
@@ -68,13 +52,18 @@ function filterClause(filters: PaperFilters, params: unknown[], options: { listi
   if (!options.listingsJoined && hasListingFilter(filters)) {
     where.push(`o.id in (select l.paper_id from listings l where ${listingConditions(filters, param)})`);
   }
-  if (filters.minUpvotes !== undefined) where.push(`o.upvotes >= ${param(filters.minUpvotes)}`);
-  if (filters.hasCode === true) where.push('o.repo is not null');
-  if (filters.hasCode === false) where.push('o.repo is null');
+  if (filters.saved_search !== undefined) {
+    where.push(
+      `o.id in (select l.paper_id from listings l where l.source = ${param(DIGEST_SOURCE_HF)} and l.kind = 'search' and l.key = ${param(filters.saved_search)})`,
+    );
+  }
+  if (filters.min_upvotes !== undefined) where.push(`o.upvotes >= ${param(filters.min_upvotes)}`);
+  if (filters.has_code === true) where.push('o.repo is not null');
+  if (filters.has_code === false) where.push('o.repo is null');
   if (filters.language !== undefined) where.push(`lower(o.repo_language) = lower(${param(filters.language)})`);
-  if (filters.hasModel !== undefined) {
+  if (filters.has_model !== undefined) {
     const linked = 'exists (select 1 from paper_details d where d.paper_id = o.id and d.citing_models > 0)';
-    where.push(filters.hasModel ? linked : `not ${linked}`);
+    where.push(filters.has_model ? linked : `not ${linked}`);
   }
   return where.length ? where.join(' and ') : 'true';
 }
@@ -90,6 +79,28 @@ function listingConditions(filters: PaperFilters, param: (value: unknown) => str
   if (filters.since !== undefined) conditions.push(`l.key >= ${param(filters.since)}`);
   if (filters.until !== undefined) conditions.push(`l.key <= ${param(filters.until)}`);
   return conditions.join(' and ');
+}
+
+export interface SearchRow extends PaperRow {
+  rank: number;
+}
+
+/**
+ * Papers matching the filters, one keyset page at a time: with `q`, a
+ * full-text search, best match first (searchPapers); else most upvoted first
+ * (listPapers). What the CLI, the JSON API and the feeds all call.
+ */
+export async function findPapers(
+  db: PgQueryable,
+  filters: PaperFilters,
+  page: { limit: number; after?: PaperCursor },
+): Promise<Array<PaperRow | SearchRow>> {
+  return filters.q === undefined ? listPapers(db, filters, page) : searchPapers(db, filters.q, filters, page);
+}
+
+/** The cursor of a row: where the page after it starts. */
+export function cursorOf(row: PaperRow | SearchRow): PaperCursor {
+  return 'rank' in row ? { rank: row.rank, upvotes: row.upvotes, id: row.id } : { upvotes: row.upvotes, id: row.id };
 }
 
 /**
@@ -130,10 +141,6 @@ export async function listPapers(
   return rows;
 }
 
-export interface SearchRow extends PaperRow {
-  rank: number;
-}
-
 /**
  * How many matches are ranked: the most upvoted ones. Ranking reads each
  * candidate's whole tsvector, so ranking every match of a common query ("large
@@ -147,19 +154,24 @@ export const SEARCH_CANDIDATES = 100;
  * Full-text search over titles (weight A) and abstracts (weight B) with
  * websearch syntax ("quoted phrases", -exclusions, or), ranked by ts_rank_cd
  * among the SEARCH_CANDIDATES most upvoted matches (every match when there
- * are fewer). The candidates are picked from `papers` (the overview only when
- * a repository filter needs it), the overview joined for the returned rows.
+ * are fewer), one keyset page at a time. The rank is rounded to 4 decimals
+ * before it orders anything, so the order, the rank returned and the cursor
+ * agree exactly; ties go to upvotes, then the id. The candidates are picked
+ * from `papers` (the overview only when a repository filter needs it), the
+ * overview joined for the returned rows.
  */
 export async function searchPapers(
   db: PgQueryable,
   text: string,
   filters: PaperFilters,
-  limit: number,
+  page: { limit: number; after?: PaperCursor },
 ): Promise<SearchRow[]> {
   const params: unknown[] = [text];
   const where = filterClause(filters, params);
-  params.push(SEARCH_CANDIDATES, limit);
+  params.push(SEARCH_CANDIDATES, page.after?.rank ?? null, page.after?.upvotes ?? null, page.after?.id ?? null);
+  params.push(page.limit);
   const n = params.length;
+  const [candidates, rank, upvotes, id, limit] = [n - 4, n - 3, n - 2, n - 1, n].map((i) => `$${i}`);
   // With no repository filter, `o` is papers itself: no second lookup of each row walked.
   const matches =
     relationToFilter(filters) === 'papers'
@@ -171,13 +183,19 @@ export async function searchPapers(
        from websearch_to_tsquery('english', $1) as q(query) ${matches}
        where ${where}
        order by o.upvotes desc, o.id
-       limit $${n - 1}),
+       limit ${candidates}),
+     ranked as (
+       select c.id, c.upvotes, round(ts_rank_cd(p.search, c.query)::numeric, 4) as rank
+       from candidates c join papers p on p.id = c.id),
      hits as (
-       select c.id, c.upvotes, ts_rank_cd(p.search, c.query) as rank
-       from candidates c join papers p on p.id = c.id
-       order by rank desc, c.upvotes desc, c.id
-       limit $${n})
-     select ${PAPER_ROW_SELECT_LIST}, round(h.rank::numeric, 4)::float8 as rank
+       select r.id, r.upvotes, r.rank
+       from ranked r
+       where ${rank}::numeric is null
+          or r.rank < ${rank}::numeric
+          or (r.rank = ${rank}::numeric and (r.upvotes < ${upvotes}::int or (r.upvotes = ${upvotes}::int and r.id > ${id}::text)))
+       order by r.rank desc, r.upvotes desc, r.id
+       limit ${limit})
+     select ${PAPER_ROW_SELECT_LIST}, h.rank::float8 as rank
      from hits h join paper_overview o on o.id = h.id
      order by h.rank desc, h.upvotes desc, h.id`,
     params,
@@ -346,15 +364,34 @@ export interface RisingRepoRow {
   papers: string[];
 }
 
-/** Repositories by star growth over `windowDays`, with the papers that point to them. */
+/** Repositories by star growth over `windowDays` (optionally of one language), with the papers that point to them. */
 export async function risingRepos(
   db: PgQueryable,
-  windowDays: number,
-  page: { limit: number },
+  filters: { windowDays: number; language?: string },
+  page: { limit: number; after?: RisingCursor },
 ): Promise<RisingRepoRow[]> {
+  const after = page.after;
   const { rows } = await db.query<RisingRepoRow>(
-    `select repo_id::text, full_name, stars, growth, language, papers from repos_rising_over(make_interval(days => $1)) limit $2`,
-    [windowDays, page.limit],
+    `select repo_id::text, full_name, stars, growth, language, papers
+     from repos_rising_over(make_interval(days => $1))
+     where ($2::text is null or lower(language) = lower($2))
+       and (not $3::boolean
+            or (case when $4::int is null
+                     then growth is null and (stars < $5::int or (stars = $5::int and repo_id > $6::bigint))
+                     else growth is null or growth < $4::int
+                          or (growth = $4::int and (stars < $5::int or (stars = $5::int and repo_id > $6::bigint)))
+                end))
+     order by growth desc nulls last, stars desc, repo_id
+     limit $7`,
+    [
+      filters.windowDays,
+      filters.language ?? null,
+      after !== undefined,
+      after?.growth ?? null,
+      after?.stars ?? null,
+      after?.id ?? null,
+      page.limit,
+    ],
   );
   return rows;
 }
@@ -375,7 +412,7 @@ export interface RepoRow {
 export async function listRepos(
   db: PgQueryable,
   filters: { language?: string },
-  page: { limit: number; after?: { stars: number; id: string } },
+  page: { limit: number; after?: RepoCursor },
 ): Promise<RepoRow[]> {
   const { rows } = await db.query<RepoRow>(
     `select r.id::text, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,

@@ -118,9 +118,26 @@ describe('querying the database', () => {
 
     it('papers --day as JSON, with stable columns', async () => {
       const result = await runCli(['query', 'papers', '--day', '2024-08-01', '--json', '--limit', '3'], env());
-      expect(result.stderr).toBe('');
+      // A full page says where the next starts, on stderr: stdout stays the rows.
+      expect(result.stderr).toMatch(/^next page: --cursor [A-Za-z0-9_-]+\n$/);
       const rows = JSON.parse(result.stdout);
       expect(rows.map((row: { id: string }) => row.id)).toEqual(['2407.21783', '2407.21705', '2407.21770']);
+      const next = await runCli(
+        [
+          'query',
+          'papers',
+          '--day',
+          '2024-08-01',
+          '--json',
+          '--limit',
+          '3',
+          '--cursor',
+          result.stderr.trim().split(' ').at(-1)!,
+        ],
+        env(),
+      );
+      expect(JSON.parse(next.stdout).map((row: { id: string }) => row.id)).not.toContain('2407.21783');
+      expect(JSON.parse(next.stdout)).toHaveLength(3);
       // The date of the page, as text: not the fetch time (2024-08-02), nor a Date shifted by the local zone.
       expect(rows[0].listed_on).toBe('2024-08-01');
       expect(Object.keys(rows[0])).toEqual([

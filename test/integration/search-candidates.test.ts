@@ -41,7 +41,7 @@ describe('search candidates', () => {
 
   it('ranks every match while there are no more than the candidates: the title match first', async () => {
     await addCopies(1, SEARCH_CANDIDATES - 1);
-    const rows = await searchPapers(db.pool, 'llama', {}, 5);
+    const rows = await searchPapers(db.pool, 'llama', {}, { limit: 5 });
     expect(rows[0]!.id).toBe(LLAMA);
     expect(rows[0]!.rank).toBeGreaterThan(rows[1]!.rank);
     // The copies tie on rank and follow by upvotes.
@@ -50,7 +50,7 @@ describe('search candidates', () => {
 
   it('ranks only the most upvoted matches once there are more', async () => {
     await addCopies(SEARCH_CANDIDATES, SEARCH_CANDIDATES);
-    const rows = await searchPapers(db.pool, 'llama', {}, SEARCH_CANDIDATES + 10);
+    const rows = await searchPapers(db.pool, 'llama', {}, { limit: SEARCH_CANDIDATES + 10 });
     expect(rows).toHaveLength(SEARCH_CANDIDATES);
     expect(rows.map((row) => row.id)).not.toContain(LLAMA);
     expect(rows[0]!.id).toBe('8000.00100');

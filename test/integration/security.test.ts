@@ -149,10 +149,10 @@ describe('secrets stay secret; hostile text stays text', () => {
     expect(stored).toContain(`back\\slash "quoted" 'single'`);
     expect(stored).toContain('nul\ufffdbyte and a lone \ufffd surrogate');
     for (const text of [`'); DROP TABLE papers; --`, `back\\slash "quoted"`, 'lone surrogate']) {
-      const found = await searchPapers(db.pool, text, {}, 5);
+      const found = await searchPapers(db.pool, text, {}, { limit: 5 });
       expect(found.length, text).toBeGreaterThan(0);
     }
-    const drop = await searchPapers(db.pool, `'); DROP TABLE papers; --`, {}, 1);
+    const drop = await searchPapers(db.pool, `'); DROP TABLE papers; --`, {}, { limit: 1 });
     expect(drop[0]!.title).toBe(`'); DROP TABLE papers; --`);
     expect((await db.pool.query(`select count(*)::int as n from papers`)).rows[0].n).toBeGreaterThan(20);
   });
