@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2026_07_31_EARLY, API_2026_07_31_LATER, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { clientFor } from '../support/upstream-server.ts';
+import { cliName, PAPER_FILTERS, pagingParameters } from '../../src/domain/paper-query.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const T = (iso: string) => new Date(iso);
@@ -25,7 +26,7 @@ describe('querying the database', () => {
   let pool: pg.Pool;
   let http: HttpClient;
 
-  async function load(kind: 'day', key: string, listed: ReturnType<typeof listedFromApi>, at: Date) {
+  async function load(kind: 'day' | 'search', key: string, listed: ReturnType<typeof listedFromApi>, at: Date) {
     await loadDigest(pool, {
       digest: { source: 'hf', kind, key },
       parsed: { origin: 'api', papers: listed, warnings: [] },
@@ -43,6 +44,8 @@ describe('querying the database', () => {
     await load('day', '2025-10-08', listedFromApi('hf-api-daily_papers-2025-10-08.json'), T('2025-10-09T00:00:00Z'));
     await load('day', '2026-07-31', listedFromApi(API_2026_07_31_EARLY), T('2026-07-31T12:00:00Z'));
     await load('day', '2026-07-31', listedFromApi(API_2026_07_31_LATER), T('2026-08-02T12:00:00Z'));
+    // A saved search that listed a few of them.
+    await load('search', 'reasoning', listedFromApi(API_2026_07_31_LATER).slice(0, 7), T('2026-08-03T03:30:00Z'));
     const deps = { http, pool, github: { apiUrl: github.baseUrl, token: 'ghp_test' }, logger };
     await enrichRepos(deps);
     // A week later one repository gained 500 stars.
@@ -224,6 +227,68 @@ describe('querying the database', () => {
       expect(lines[0]).toMatch(/^full_name\s+stars\s+growth\s+language\s+papers$/);
       expect(lines[2]).toMatch(/^yaoyao-jpg\/PhiZero\s+\d+\s+500\s/);
       expect(result.stdout).toContain('(3 rows)');
+    });
+  });
+
+  describe('one query language: the CLI and the JSON API answer the same filters with the same papers', () => {
+    const env = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+
+    /** The filters as command-line options, named by the same definitions the API reads them with. */
+    function cliArgs(params: Record<string, string>): string[] {
+      return Object.entries(params).flatMap(([name, value]) => {
+        const definition = [...PAPER_FILTERS, ...pagingParameters('cli')].find((entry) => entry.name === name)!;
+        const flag = cliName(definition);
+        return 'flag' in definition && definition.flag && value === 'true' ? [flag] : [flag, value];
+      });
+    }
+
+    async function viaApi(params: Record<string, string>): Promise<string[]> {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      // Three papers a page, followed to the end: the pages must add up to the CLI's one answer.
+      do {
+        const query = new URLSearchParams({ ...params, limit: '3', ...(cursor ? { cursor } : {}) });
+        const response = await handleApiRequest(pool, '/api/papers', query);
+        expect(response?.status).toBe(200);
+        const body = response!.body as { items: Array<{ id: string }>; next_cursor: string | null };
+        ids.push(...body.items.map((item) => item.id));
+        cursor = body.next_cursor;
+      } while (cursor);
+      return ids;
+    }
+
+    const combinations: Array<Record<string, string>> = [
+      { day: '2024-08-01' },
+      { since: '2024-07-30', until: '2025-12-31', min_upvotes: '10' },
+      { since: '3650d', has_code: 'true' },
+      { since: '2024-01-01', has_code: 'false', min_upvotes: '5' },
+      { since: '2024-01-01', language: 'python' },
+      { has_model: 'false', day: '2025-10-08' },
+      { saved_search: 'reasoning' },
+      { q: 'language models' },
+      { q: 'reasoning', has_code: 'true' },
+      { q: '"large language" -vision', since: '2025-01-01' },
+      { q: 'model', saved_search: 'reasoning', min_upvotes: '1' },
+    ];
+    it.each(combinations)('%o', async (params) => {
+      const cli = await runCli(['query', 'papers', ...cliArgs(params), '--limit', '1000', '--json'], env());
+      expect(cli.stderr).toBe('');
+      const fromCli = (JSON.parse(cli.stdout) as Array<{ id: string }>).map((row) => row.id);
+      const fromApi = await viaApi(params);
+      expect(fromApi).toEqual(fromCli);
+      expect(new Set(fromApi).size).toBe(fromApi.length);
+      expect(fromApi.length).toBeGreaterThan(0);
+    });
+
+    it('a refused value is refused by both, naming it the way each was given it', async () => {
+      const cli = await runCli(['query', 'papers', '--min-upvotes', '1e1'], env());
+      expect(cli).toMatchObject({ code: 2 });
+      expect(cli.stderr).toMatch(/^paperboy: --min-upvotes: must be a whole number/);
+      const api = await handleApiRequest(pool, '/api/papers', new URLSearchParams({ min_upvotes: '1e1' }));
+      expect(api).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/^min_upvotes: must be a whole number/) },
+      });
     });
   });
 
