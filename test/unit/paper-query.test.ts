@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addQueryOptions } from '../../src/cli/query-options.ts';
+import { PROJECT_ROOT } from '../../src/paths.ts';
 import {
   cliName,
   PAPER_FILTERS,
@@ -86,5 +88,17 @@ describe('the one definition of the query parameters', () => {
       '--limit',
       '--cursor',
     ]);
+  });
+
+  it("the README's table of filters names every one, with its CLI option (the rest is --help and the OpenAPI document)", () => {
+    const readme = readFileSync(`${PROJECT_ROOT}/README.md`, 'utf8');
+    const table = readme.slice(
+      readme.indexOf('| filter | CLI | meaning |'),
+      readme.indexOf('Repositories: `language`'),
+    );
+    for (const definition of PAPER_FILTERS) {
+      expect(table).toContain(`\`${definition.name}\``);
+      expect(table).toContain(`\`${cliName(definition)}`);
+    }
   });
 });
