@@ -18,9 +18,11 @@ import {
   REPO_FILTERS,
   type QueryParameter,
 } from '../domain/paper-query.ts';
+import { buildOpenApiDocument } from './openapi-document.ts';
 
 /**
- * The read-only JSON API: `/api/papers`, `/api/papers/:id`, `/api/repos`.
+ * The read-only JSON API: `/api/papers`, `/api/papers/:id`, `/api/repos`, and
+ * `/api/openapi.json` describing it (openapi-document.ts).
  * Query parameters are read by the one definition the CLI and the feeds
  * share (domain/paper-query.ts: unknown ones refused, so a typo is an error
  * rather than a silently ignored filter); pages are keyset pages with an
@@ -35,6 +37,8 @@ export interface ApiResponse {
 }
 
 const NO_PARAMETERS: readonly QueryParameter[] = [];
+/** Built on the first request: it depends on nothing but the code. */
+let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
 
 /** A list's answer: its items and, when the page is full, the cursor of its last item for the next one. */
 function listPage<T>(rows: T[], limit: number, cursorOf: (last: T) => string): ApiResponse {
@@ -117,6 +121,11 @@ export async function handleApiRequest(
       if (window !== undefined) throw new BadRequest('window: only with rising=true');
       const rows = await listRepos(pool, { language }, { limit, after: decodeRepoCursor(cursor) });
       return listPage(rows, limit, (last) => encodeRepoCursor({ stars: last.stars, id: last.id }));
+    }
+    if (path === '/api/openapi.json') {
+      readQuery(NO_PARAMETERS, params, { paging: false });
+      openApiDocument ??= buildOpenApiDocument();
+      return { status: 200, body: openApiDocument };
     }
     return undefined;
   } catch (error) {

@@ -45,19 +45,25 @@ export interface QueryParameter {
   example: string;
 }
 
+/**
+ * The text a rule written as a function accepts, as a JSON Schema `pattern`
+ * (zod cannot see into a transform): what the OpenAPI document shows. The
+ * rule still decides; test/unit/openapi-document.test.ts checks that every
+ * sample text the rule takes fits its pattern, and that the examples do.
+ */
+const TEXT_FORMS = {
+  digits: '^[0-9]+$',
+  date: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+  since: '^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]+[hdw])$',
+  window: '^[0-9]+[dw]$',
+} as const;
+
 /** A whole number in decimal digits within `range` (parseWholeNumber's rule and message). */
 export const wholeNumber = (range?: { min?: number; max?: number }) =>
-  z.string().transform((text, context) => {
-    try {
-      return parseWholeNumber(text, range);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+  readBy((text) => parseWholeNumber(text, range), TEXT_FORMS.digits);
 
 const storableText = z.string().refine((value) => !hasNul(value), NUL_PROBLEM);
-const date = z.string().refine(isCalendarDate, 'must be a date in YYYY-MM-DD form');
+const date = z.string().refine(isCalendarDate, 'must be a date in YYYY-MM-DD form').meta({ pattern: TEXT_FORMS.date });
 const yesNo = z.enum(['true', 'false']).transform((value) => value === 'true');
 const HOURS = { h: 1, d: 24, w: 168 } as const;
 
@@ -86,16 +92,19 @@ export function windowDays(value: string): number {
   return days;
 }
 
-/** A schema from a function that reads text or throws a RangeError. */
-function readBy<T>(read: (text: string) => T) {
-  return z.string().transform((text, context) => {
-    try {
-      return read(text);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+/** A schema from a function that reads text or throws a RangeError; `pattern`: the text it accepts, for the documentation. */
+function readBy<T>(read: (text: string) => T, pattern: string) {
+  return z
+    .string()
+    .transform((text, context) => {
+      try {
+        return read(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .meta({ pattern });
 }
 
 /**
@@ -112,7 +121,7 @@ export const PAPER_FILTERS = [
   {
     name: 'since',
     description: 'listed on a daily page on or after this date, or this long ago: YYYY-MM-DD, 24h, 7d, 2w',
-    schema: readBy((text) => sinceDate(text)),
+    schema: readBy((text) => sinceDate(text), TEXT_FORMS.since),
     example: '7d',
   },
   {
@@ -181,7 +190,7 @@ export const REPO_FILTERS = [
   {
     name: 'window',
     description: 'the growth window with rising: 7d, 2w, … (default 7d)',
-    schema: readBy(windowDays),
+    schema: readBy(windowDays, TEXT_FORMS.window),
     example: '7d',
   },
 ] as const satisfies readonly QueryParameter[];

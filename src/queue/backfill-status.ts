@@ -37,7 +37,8 @@ export interface BackfillStatus {
   secondsLeft: number | undefined;
 }
 
-const STATES_SHOWN: JobState[] = [
+/** Every state a BullMQ job can be in (JobState): the lists show them all. */
+export const STATES_SHOWN: JobState[] = [
   'active',
   'waiting',
   'waiting-children',
