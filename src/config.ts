@@ -85,6 +85,10 @@ const envSchema = z.object({
       .optional(),
   ),
   DASHBOARD_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(8, 'must be at least 8 characters').optional()),
+  PAPERBOY_FEED_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  ),
   DASHBOARD_READ_ONLY: z.preprocess(
     emptyAsUndefined,
     z
@@ -144,6 +148,11 @@ export type Config = Readonly<{
     credentials: Readonly<{ user: string; password: string }> | undefined;
     /** Every write (backfills, Bull Board actions) refused. */
     readOnly: boolean;
+    /**
+     * Keys the feeds' read-only tokens (see src/dashboard/feed-tokens.ts);
+     * unset, they are keyed by the password. Only used with credentials.
+     */
+    feedSecret: string | undefined;
   }>;
 }>;
 
@@ -223,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? Object.freeze({ user: e.DASHBOARD_USER, password: e.DASHBOARD_PASSWORD })
           : undefined,
       readOnly: e.DASHBOARD_READ_ONLY,
+      feedSecret: e.PAPERBOY_FEED_SECRET,
     }),
   });
 }

@@ -11,6 +11,8 @@ import type { BudgetReader } from '../queue/request-budget.ts';
 import { handleApiRequest } from './api-routes.ts';
 import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from './backfill-routes.ts';
 import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
+import { handleFeedRequest, tokenOpens, type FeedRoutes } from './feed-routes.ts';
+import { createFeedTokens } from './feed-tokens.ts';
 import {
   assertSafeBinding,
   checkCredentials,
@@ -30,6 +32,11 @@ export interface DashboardOptions {
   port: number;
   credentials: DashboardAccess['credentials'];
   readOnly: boolean;
+  /** Keys the feeds' tokens (config.dashboard.feedSecret); the password's when unset. */
+  feedSecret: string | undefined;
+  /** Hugging Face's base URL (the feeds' links) and the saved searches (each has feeds). */
+  hfBaseUrl: string;
+  savedSearches: readonly string[];
   backfillMaxKeys: number;
   pool: pg.Pool;
   redis: Redis;
@@ -44,8 +51,9 @@ export interface DashboardOptions {
  * The dashboard's HTTP server. Open to all: `/healthz` (Redis and Postgres
  * both answer: 200, else 503 naming what is down) and `/metrics`
  * (Prometheus). Behind credentials: `/backfills` (our page), `/queues`
- * (Bull Board) and the JSON API under `/api/`. Every write must come from
- * this dashboard's own pages and is refused in read-only mode.
+ * (Bull Board), the JSON API under `/api/` and `/feeds`; a feed under
+ * `/feeds/` opens with the credentials or with its own token. Every write
+ * must come from this dashboard's own pages and is refused in read-only mode.
  *
  * @throws ConfigError when bound to a non-loopback address without credentials.
  * @throws SetupError when the port is in use or the address cannot be listened on.
@@ -63,6 +71,13 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     readOnly: access.readOnly,
     maxKeys: options.backfillMaxKeys,
   };
+  const credentials = access.credentials;
+  const feedRoutes: FeedRoutes = {
+    pool,
+    hfBaseUrl: options.hfBaseUrl,
+    savedSearches: options.savedSearches,
+    tokens: credentials && createFeedTokens({ ...credentials, secret: options.feedSecret }),
+  };
   // Every failure is answered inside `route` (a 500 at worst), so nothing is left for Node to reject.
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     let path = request.url ?? '/';
@@ -73,7 +88,11 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
         if (isWrite(request)) return void response.writeHead(405, { allow: 'GET, HEAD' }).end();
         return void (await (path === '/healthz' ? sendHealth(response, pool, redis) : sendMetrics(response, metrics)));
       }
-      const refusal = checkCredentials(request, access) ?? (isWrite(request) ? checkWrite(request, access) : undefined);
+      // A feed's token stands in for the credentials on that feed alone, and for reading only.
+      const feedToken = feedRoutes.tokens && !isWrite(request) && tokenOpens(requestUrl, feedRoutes.tokens);
+      const refusal = feedToken
+        ? undefined
+        : (checkCredentials(request, access) ?? (isWrite(request) ? checkWrite(request, access) : undefined));
       if (refusal) {
         if (refusal.status !== 401)
           logger.warn(
@@ -89,6 +108,8 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
       } else if (path === BULL_BOARD_PATH || path.startsWith(`${BULL_BOARD_PATH}/`)) {
         bullBoard(request, response);
       } else if (await handleBackfillRequest(request, response, requestUrl, backfillRoutes)) {
+        // handled
+      } else if (await handleFeedRequest(request, response, requestUrl, feedRoutes)) {
         // handled
       } else if (path.startsWith('/api/') && !isWrite(request)) {
         const api = (await handleApiRequest(pool, path, requestUrl.searchParams)) ?? {

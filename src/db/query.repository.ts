@@ -33,7 +33,7 @@ const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.publi
   to_char(o.first_listed_on, 'YYYY-MM-DD') as listed_on, o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
 /** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
-function parameterIn(params: unknown[]): (value: unknown) => string {
+export function parameterIn(params: unknown[]): (value: unknown) => string {
   return (value) => {
     params.push(value);
     return `$${params.length}`;
@@ -41,12 +41,20 @@ function parameterIn(params: unknown[]): (value: unknown) => string {
 }
 
 /** The relation the filters read: repository filters need the overview to choose rows; the others read papers (and listings) only. */
-function relationToFilter(filters: PaperFilters): 'paper_overview' | 'papers' {
+export function relationToFilter(filters: PaperFilters): 'paper_overview' | 'papers' {
   return filters.has_code !== undefined || filters.language !== undefined ? 'paper_overview' : 'papers';
 }
 
-/** Builds the WHERE clause of the paper filters; values go in `params`, never into the text. */
-function filterClause(filters: PaperFilters, params: unknown[], options: { listingsJoined?: boolean } = {}): string {
+/**
+ * Builds the WHERE clause of the paper filters over the relation aliased `o`
+ * (relationToFilter's); values go in `params`, never into the text. `q` is
+ * not among them: each caller ranks or matches the text its own way.
+ */
+export function filterClause(
+  filters: PaperFilters,
+  params: unknown[],
+  options: { listingsJoined?: boolean } = {},
+): string {
   const where: string[] = [];
   const param = parameterIn(params);
   if (!options.listingsJoined && hasListingFilter(filters)) {

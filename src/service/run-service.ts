@@ -136,6 +136,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
       const budgetReader = hfRequestBudget(queueConnection, config, logger);
       dashboard = await startDashboardServer({
         ...config.dashboard,
+        hfBaseUrl: config.hf.baseUrl,
+        savedSearches: config.service.savedSearches,
         backfillMaxKeys: config.service.backfillMaxKeys,
         pool,
         redis: queueConnection,

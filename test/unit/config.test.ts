@@ -183,4 +183,13 @@ describe('loadConfig: the dashboard and backfills', () => {
       /DASHBOARD_USER and DASHBOARD_PASSWORD: set both/,
     );
   });
+
+  it('reads the feed secret, at least 32 characters', () => {
+    const secret = 'x'.repeat(32);
+    expect(loadConfig({ PAPERBOY_FEED_SECRET: secret }).dashboard.feedSecret).toBe(secret);
+    expect(loadConfig({ PAPERBOY_FEED_SECRET: ' ' }).dashboard.feedSecret).toBeUndefined();
+    expect(() => loadConfig({ PAPERBOY_FEED_SECRET: 'x'.repeat(31) })).toThrow(
+      /PAPERBOY_FEED_SECRET: must be at least 32 characters/,
+    );
+  });
 });
