@@ -15,7 +15,7 @@ import { STATES_SHOWN } from '../queue/backfill-status.ts';
 // The document says `format: date-time`; zod's long regex for it would only be noise there.
 const timestamp = z.iso.datetime({ offset: true }).meta({
   description: 'ISO 8601 date and time',
-  override: ({ jsonSchema }) => {
+  override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
     delete jsonSchema.pattern;
   },
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 // document says what zod checks, with no second converter to disagree with it; it takes
 // .meta() for components, parameters and examples, and writes OpenAPI 3.1.
 // @asteasolutions/zod-to-openapi (v8) takes zod 4 too, but describes schemas through a registry of its own.
+// Version 5: version 6 requires Node 22.14, and paperboy supports Node 20.18 too.
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { encodePaperCursor, encodeRepoCursor } from '../domain/cursors.ts';
 import { PAPER_FILTERS, pagingParameters, REPO_FILTERS, type QueryParameter } from '../domain/paper-query.ts';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertPapers } from '../../src/db/papers.repository.ts';
 import { withTransaction } from '../../src/db/pool.ts';
+import { handleApiRequest } from '../../src/dashboard/api-routes.ts';
 import { SEARCH_CANDIDATES, searchPapers } from '../../src/db/query.repository.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { listedFromHtml2024 } from '../support/digests.ts';
@@ -54,5 +55,23 @@ describe('search candidates', () => {
     expect(rows).toHaveLength(SEARCH_CANDIDATES);
     expect(rows.map((row) => row.id)).not.toContain(LLAMA);
     expect(rows[0]!.id).toBe('8000.00100');
+  });
+
+  it('pages through equal ranks and equal upvotes without repeating or skipping a paper (the id breaks the tie)', async () => {
+    // Every copy ties on rank; these also tie on upvotes.
+    await db.pool.query(`update papers set upvotes = 7 where id like '8000.%'`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const params = new URLSearchParams({ q: 'llama', limit: '7', ...(cursor ? { cursor } : {}) });
+      const response = await handleApiRequest(db.pool, '/api/papers', params);
+      const body = response!.body as { items: Array<{ id: string; rank: number }>; next_cursor: string | null };
+      seen.push(...body.items.map((item) => item.id));
+      cursor = body.next_cursor;
+    } while (cursor);
+    const all = await searchPapers(db.pool, 'llama', {}, { limit: SEARCH_CANDIDATES });
+    expect(seen).toEqual(all.map((row) => row.id));
+    expect(new Set(seen).size).toBe(SEARCH_CANDIDATES);
+    expect(seen.slice(0, 3)).toEqual(['8000.00001', '8000.00002', '8000.00003']);
   });
 });
