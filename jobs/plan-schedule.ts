@@ -4,7 +4,7 @@ import { planSchedulePayload } from '../src/queue/contracts.ts';
 import type { JobContext } from '../src/queue/job-context.ts';
 import { runSchedule } from '../src/stages/run-schedule.ts';
 
-/** plan-schedule {schedule}: a scheduler fired; enqueue the digests it stands for (and days it missed). */
+/** plan-schedule {schedule}: a scheduler fired; enqueue the digests it stands for (and days it missed), or prune the page store. */
 export async function planScheduleJob(job: Job, context: JobContext, log: Logger) {
   const { schedule } = planSchedulePayload.parse(job.data);
   const summary = await runSchedule(
@@ -13,12 +13,20 @@ export async function planScheduleJob(job: Job, context: JobContext, log: Logger
       queues: context,
       savedSearches: context.config.service.savedSearches,
       transport: context.config.hf.transport,
+      pageRetentionDays: context.config.pageRetentionDays,
     },
     schedule,
   );
-  log.info(
-    { schedule, enqueued: summary.enqueued.length },
-    `schedule ${schedule}: enqueued ${summary.enqueued.length} job(s)`,
-  );
+  if (summary.pruned) {
+    log.info(
+      { schedule, ...summary.pruned },
+      `schedule ${schedule}: pruned ${summary.pruned.bodies} page bodies (${summary.pruned.storedBytes} bytes)`,
+    );
+  } else {
+    log.info(
+      { schedule, enqueued: summary.enqueued.length },
+      `schedule ${schedule}: enqueued ${summary.enqueued.length} job(s)`,
+    );
+  }
   return summary;
 }

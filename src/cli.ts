@@ -17,6 +17,7 @@ import { enrichRepos, type EnrichSummary } from './stages/enrich-repos.ts';
 import { checkedOption } from './cli/checked-option.ts';
 import { queryCommand } from './cli/query-commands.ts';
 import { backfillCommand } from './cli/backfill-command.ts';
+import { pruneCommand } from './cli/prune-command.ts';
 import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
@@ -294,6 +295,8 @@ function buildProgram(context: () => CommandContext): Command {
       }
       if (summary.failed.length > 0) process.exitCode = EXIT_FAILED;
     });
+
+  program.addCommand(pruneCommand(context, (work) => withDatabase(context(), work)));
 
   return program;
 }

@@ -96,6 +96,15 @@ const envSchema = z.object({
       .default('false')
       .transform((value) => ['true', '1', 'yes'].includes(value)),
   ),
+  PAPERBOY_PAGE_RETENTION_DAYS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number of days from 1 to 3650' })
+      .int('must be a whole number of days from 1 to 3650')
+      .min(1, 'must be a whole number of days from 1 to 3650')
+      .max(3650, 'must be a whole number of days from 1 to 3650')
+      .default(30),
+  ),
   PAPERBOY_BACKFILL_MAX_KEYS: z.preprocess(
     emptyAsUndefined,
     z.coerce.number().int().min(1).max(100_000).default(1_000),
@@ -113,6 +122,11 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   dataDir: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /**
+   * Stored page bodies younger than this many days are never pruned (nor the
+   * latest of each digest, nor failed parses'): see src/stages/prune-pages.ts.
+   */
+  pageRetentionDays: number;
   /**
    * `transport`: how scheduled day/week/month digests are fetched unless a command says otherwise.
    * `budgets`: requests per window for each of Hugging Face's buckets, all workers together.
@@ -189,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     dataDir: path.resolve(e.PAPERBOY_DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    pageRetentionDays: e.PAPERBOY_PAGE_RETENTION_DAYS,
     hf: Object.freeze({
       baseUrl: e.HF_BASE_URL,
       token: e.HF_TOKEN,

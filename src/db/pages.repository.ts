@@ -8,10 +8,13 @@ const decompress = promisify(brotliDecompress);
 /**
  * Keeps the bytes of a fetched page, brotli-compressed (quality 5: most of
  * the gain for a fraction of the CPU of 11), once per distinct sha256.
+ * `stored_at` is when a fetch last brought these bytes.
  */
 export async function storePageBody(db: PgQueryable, sha256: string, contentType: string, body: Buffer): Promise<void> {
   // Compressing costs far more than this lookup; forced refetches and re-parses bring bytes already kept.
-  const { rowCount } = await db.query('select 1 from page_bodies where sha256 = $1', [sha256]);
+  // Bytes fetched again count as stored now: retention keeps recent bodies, and the fetch about to reference them
+  // must not lose them to a prune running meanwhile (see retention.repository.ts).
+  const { rowCount } = await db.query('update page_bodies set stored_at = now() where sha256 = $1', [sha256]);
   if (rowCount) return;
   const compressed = await compress(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } });
   await db.query(

@@ -14,6 +14,7 @@ export const SCHEDULE_NAMES = [
   'refetch-recent',
   'paper-details',
   'repos-refresh',
+  'prune-pages',
 ] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
@@ -33,6 +34,8 @@ export const DEFAULT_SCHEDULES: Readonly<Record<ScheduleName, string>> = {
   'paper-details': '20 4 * * *',
   // GitHub repositories due for a refresh (fresh papers' daily, others weekly): not a digest fetch.
   'repos-refresh': '0 5 * * *',
+  // Stored page bodies no re-parse will need (see src/stages/prune-pages.ts), daily, after the nightly fetches: not a digest fetch.
+  'prune-pages': '50 4 * * *',
 };
 
 /** How far back the daily schedule looks for days it never loaded (a scheduler never replays missed ticks). */
@@ -93,6 +96,7 @@ export function planSchedule(schedule: ScheduleName, input: PlanInput): DigestRe
       for (const id of input.detailsDue ?? []) refs.push(digestRef('paper', id));
       break;
     case 'repos-refresh':
+    case 'prune-pages':
       break;
   }
   const seen = new Set<string>();

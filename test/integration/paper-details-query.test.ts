@@ -156,6 +156,7 @@ describe("papers' own pages in queries and the paper-details schedule (real CLI,
         queues: { digests: digests.queue, digestsApi: digestsApi.queue, repos: repos.queue },
         savedSearches: [],
         transport: 'html' as const,
+        pageRetentionDays: 30,
       };
       await runSchedule(deps, 'paper-details');
       await runSchedule(deps, 'paper-details');

@@ -28,9 +28,16 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
     try {
       const keys = (await queue.getJobSchedulers(0, -1)).map((scheduler) => scheduler.key).sort();
       expect(keys).toEqual(
-        ['daily-recent', 'paper-details', 'periods', 'refetch-recent', 'repos-refresh', 'searches', 'trending'].map(
-          (name) => SCHEDULER_PREFIX + name,
-        ),
+        [
+          'daily-recent',
+          'paper-details',
+          'periods',
+          'prune-pages',
+          'refetch-recent',
+          'repos-refresh',
+          'searches',
+          'trending',
+        ].map((name) => SCHEDULER_PREFIX + name),
       );
       const trending = (await queue.getJobSchedulers(0, -1)).find(
         (scheduler) => scheduler.key === `${SCHEDULER_PREFIX}trending`,
@@ -41,7 +48,7 @@ describe('the service on real Redis, Postgres and BullMQ', () => {
       await (await startService(new Set(['schedule']), configOf(withoutTrending), logger)).shutdown('reconfigured');
       const after = await queue.getJobSchedulers(0, -1);
       expect(after.map((scheduler) => scheduler.key).sort()).toEqual(
-        ['daily-recent', 'paper-details', 'periods', 'refetch-recent', 'repos-refresh', 'searches'].map(
+        ['daily-recent', 'paper-details', 'periods', 'prune-pages', 'refetch-recent', 'repos-refresh', 'searches'].map(
           (name) => SCHEDULER_PREFIX + name,
         ),
       );

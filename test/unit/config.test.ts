@@ -193,3 +193,19 @@ describe('loadConfig: the dashboard and backfills', () => {
     );
   });
 });
+
+describe('loadConfig: page-store retention', () => {
+  it('keeps 30 days of page bodies by default, or the whole number of days set', () => {
+    expect(loadConfig({}).pageRetentionDays).toBe(30);
+    expect(loadConfig({ PAPERBOY_PAGE_RETENTION_DAYS: '7' }).pageRetentionDays).toBe(7);
+    expect(loadConfig({ PAPERBOY_PAGE_RETENTION_DAYS: ' ' }).pageRetentionDays).toBe(30);
+  });
+
+  it('refuses a retention that is not a whole number from 1 to 3650, in the one configuration message', () => {
+    for (const value of ['0', '3651', '2.5', 'a month', '-1']) {
+      expect(() => loadConfig({ PAPERBOY_PAGE_RETENTION_DAYS: value, LOG_LEVEL: 'loud' })).toThrow(
+        /PAPERBOY_PAGE_RETENTION_DAYS: must be a whole number of days from 1 to 3650[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PAPERBOY_PAGE_RETENTION_DAYS: must be a whole number of days from 1 to 3650/,
+      );
+    }
+  });
+});

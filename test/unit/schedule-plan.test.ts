@@ -71,6 +71,7 @@ describe('schedule definitions and job ids', () => {
       'refetch-recent',
       'paper-details',
       'repos-refresh',
+      'prune-pages',
     ]);
     const config = loadConfig({
       PAPERBOY_SCHEDULES: '{"trending": null, "periods": "0 4 * * *"}',
@@ -83,6 +84,7 @@ describe('schedule definitions and job ids', () => {
       { name: 'refetch-recent', pattern: '45 2 * * *' },
       { name: 'paper-details', pattern: '20 4 * * *' },
       { name: 'repos-refresh', pattern: '0 5 * * *' },
+      { name: 'prune-pages', pattern: '50 4 * * *' },
     ]);
     expect(() => scheduleDefinitions(loadConfig({ PAPERBOY_SCHEDULES: '{"hourly": "0 * * * *"}' }))).toThrow(
       /unknown schedule "hourly"/,

@@ -1,0 +1,73 @@
+import type pg from 'pg';
+import {
+  measurePageStore,
+  measurePrunableBodies,
+  pruneBodiesBatch,
+  type PageStoreUsage,
+} from '../db/retention.repository.ts';
+
+/** Bodies deleted per statement: short enough that a fetch storing a page never waits long behind a prune. */
+const PRUNE_BATCH = 500;
+
+export interface PruneOptions {
+  /** Bodies stored or fetched within this many days are kept (at least 1: a running fetch's body is never pruned). */
+  retentionDays: number;
+  /** Count what would be freed, delete nothing. */
+  dryRun?: boolean;
+  now?: Date;
+  batchSize?: number;
+}
+
+export interface PruneSummary {
+  dryRun: boolean;
+  retentionDays: number;
+  cutoff: Date;
+  /** What was deleted (or, in a dry run, would be). */
+  pruned: PageStoreUsage;
+  /** What the page store holds afterwards (in a dry run: would hold). */
+  kept: PageStoreUsage;
+}
+
+/** The oldest store time a body needs to be kept for being recent. */
+export function retentionCutoff(now: Date, retentionDays: number): Date {
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new RangeError(`retention must be a whole number of days, at least 1 (got ${retentionDays})`);
+  }
+  return new Date(now.getTime() - retentionDays * 86_400_000);
+}
+
+/**
+ * Deletes the stored page bodies no re-parse will need: every body is kept
+ * that is its digest's latest, that a failed parse references, or that is
+ * recent (see retention.repository.ts for the rule). Fetch rows are never
+ * deleted. Idempotent: a second run frees nothing new until bodies age.
+ */
+export async function prunePages(pool: pg.Pool, options: PruneOptions): Promise<PruneSummary> {
+  const cutoff = retentionCutoff(options.now ?? new Date(), options.retentionDays);
+  const before = await measurePageStore(pool);
+  let pruned: PageStoreUsage;
+  if (options.dryRun) {
+    pruned = await measurePrunableBodies(pool, cutoff);
+  } else {
+    pruned = { bodies: 0, pageBytes: 0, storedBytes: 0 };
+    for (;;) {
+      const batch = await pruneBodiesBatch(pool, cutoff, options.batchSize ?? PRUNE_BATCH);
+      if (batch.bodies === 0) break;
+      pruned = add(pruned, batch);
+    }
+  }
+  const kept = options.dryRun ? subtract(before, pruned) : await measurePageStore(pool);
+  return { dryRun: options.dryRun ?? false, retentionDays: options.retentionDays, cutoff, pruned, kept };
+}
+
+const add = (a: PageStoreUsage, b: PageStoreUsage): PageStoreUsage => ({
+  bodies: a.bodies + b.bodies,
+  pageBytes: a.pageBytes + b.pageBytes,
+  storedBytes: a.storedBytes + b.storedBytes,
+});
+
+const subtract = (a: PageStoreUsage, b: PageStoreUsage): PageStoreUsage => ({
+  bodies: a.bodies - b.bodies,
+  pageBytes: a.pageBytes - b.pageBytes,
+  storedBytes: a.storedBytes - b.storedBytes,
+});
