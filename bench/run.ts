@@ -13,6 +13,7 @@ import { benchLoad } from './load.bench.ts';
 import { benchParse } from './parse.bench.ts';
 import { benchEndToEnd, benchPoliteness } from './pipeline.bench.ts';
 import { benchQueries } from './query.bench.ts';
+import { benchRetention } from './retention.bench.ts';
 import { benchRuntime } from './runtime.bench.ts';
 
 /**
@@ -23,16 +24,18 @@ import { benchRuntime } from './runtime.bench.ts';
  * bench/results.json and bench/RESULTS.md.
  *
  * Groups, in order: parse, load, e2e, politeness, enrich, query, runtime
- * (compiled against tsx, on Node 20 and 24: needs `npm run build`).
+ * (compiled against tsx, on Node 20 and 24: needs `npm run build`),
+ * retention (page-store growth per simulated day, with and without pruning).
  * PAPERBOY_BENCH_ONLY=parse,e2e runs some of them (the other groups' figures
  * from the last run are kept). Sizes: PAPERBOY_BENCH_PAPERS (load, default
  * 100000), PAPERBOY_BENCH_DAYS (e2e, default 1000), PAPERBOY_BENCH_REPOS
  * (enrich, default 1000), PAPERBOY_BENCH_QUERY_PAPERS (query, default
- * 1000000), PAPERBOY_BENCH_REPEATS (default 3). PAPERBOY_BENCH_REUSE=1 with
+ * 1000000), PAPERBOY_BENCH_RETENTION_DAYS (retention: simulated days,
+ * default 3), PAPERBOY_BENCH_REPEATS (default 3). PAPERBOY_BENCH_REUSE=1 with
  * PAPERBOY_BENCH_DATABASE_URL keeps a query database of the right size from
  * an earlier run instead of building it again (about 6 minutes at 1M).
  */
-const GROUPS = ['parse', 'load', 'e2e', 'politeness', 'enrich', 'query', 'runtime'] as const;
+const GROUPS = ['parse', 'load', 'e2e', 'politeness', 'enrich', 'query', 'runtime', 'retention'] as const;
 type Group = (typeof GROUPS)[number];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -43,6 +46,7 @@ const repeats = size('PAPERBOY_BENCH_REPEATS', 3);
 const days = size('PAPERBOY_BENCH_DAYS', 1_000);
 const repos = size('PAPERBOY_BENCH_REPOS', 1_000);
 const queryPapers = size('PAPERBOY_BENCH_QUERY_PAPERS', 1_000_000);
+const retentionDays = size('PAPERBOY_BENCH_RETENTION_DAYS', 3);
 const only = process.env.PAPERBOY_BENCH_ONLY?.split(',').map((group) => group.trim());
 const unknown = only?.filter((group) => !(GROUPS as readonly string[]).includes(group)) ?? [];
 if (unknown.length > 0)
@@ -89,6 +93,7 @@ try {
     figures.push(
       ...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })),
     );
+  if (runs('retention')) figures.push(...(await benchRetention(pool, { days: retentionDays, logger, log })));
 
   process.stdout.write(`\n${formatTable(figures)}\n`);
   const outputDir = path.dirname(fileURLToPath(import.meta.url));
@@ -101,6 +106,7 @@ try {
     'days per end-to-end run': String(days),
     'repositories per enrichment run': String(repos),
     'papers in the query database': String(queryPapers),
+    'simulated days per retention run': String(retentionDays),
     repeats: String(repeats),
   });
   const order = (figure: Figure) => GROUPS.findIndex((group) => figure.name.startsWith(`${group}:`));
