@@ -47,7 +47,7 @@ export function describePrune(summary: PruneSummary): string {
     `${summary.dryRun ? 'would prune' : 'pruned'} ${count(pruned.bodies)} page bodies ` +
     `(${megabytes(pruned.storedBytes)} stored, ${megabytes(pruned.pageBytes)} uncompressed); ` +
     `${summary.dryRun ? 'would keep' : 'kept'} ${count(kept.bodies)} (${megabytes(kept.storedBytes)}: ` +
-    `latest of each digest, failed parses, last ${summary.retentionDays} days)`
+    `latest of each digest, failed parses, last ${summary.retentionDays === 1 ? 'day' : `${summary.retentionDays} days`})`
   );
 }
 

@@ -218,7 +218,7 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
 
     const pruned = await runCli(['prune', '--older-than', '1d'], env);
     expect(pruned).toMatchObject({ code: 0, stderr: '' });
-    expect(pruned.stdout).toMatch(/^pruned 4 page bodies \(.*\); kept 4 \(.*last 1 days\)\n$/);
+    expect(pruned.stdout).toMatch(/^pruned 4 page bodies \(.*\); kept 4 \(.*last day\)\n$/);
     expect(await storedShas()).toHaveLength(4);
 
     const configured = await runCli(['prune'], { ...env, PAPERBOY_PAGE_RETENTION_DAYS: '7' });
