@@ -1,24 +1,77 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { Gauge, Registry } from 'prom-client';
+import { Gauge as PromGauge, Registry, type GaugeConfiguration } from 'prom-client';
 import {
+  countFailedFetchesByClass,
   countFetchesByOutcome,
   findLastSuccessfulFetchTimes,
   findRecentFetchDurations,
 } from '../db/fetches.repository.ts';
 import { listUpstreamLimits } from '../db/limits.repository.ts';
+import { findPageStoreBytes } from '../db/pages.repository.ts';
 import { countPapers } from '../db/papers.repository.ts';
+import { countRepos } from '../db/repos.repository.ts';
+import { InvalidPayloadError, LayoutChangedError } from '../errors.ts';
 import type { BucketState, BudgetReader } from '../queue/request-budget.ts';
+import { checkHealth, within } from './health-checks.ts';
+
+/** The error classes of a page that no longer parses: always exported (0 included) for the layout alert. */
+const PERMANENT_PARSE_FAILURES = [LayoutChangedError.name, InvalidPayloadError.name];
+
+/** Longer than the 2 s health checks, well inside Prometheus's default 10 s scrape timeout. */
+const COLLECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A Gauge whose collect cannot fail the scrape: on an error or after
+ * COLLECT_TIMEOUT_MS it exports no sample for that scrape (not even the 0 a
+ * gauge without labels falls back to, which would read as "no papers"), so
+ * Prometheus sees the series as absent (the dependency gauge says why)
+ * instead of getting a 500 for every metric.
+ */
+class Gauge<T extends string = string> extends PromGauge<T> {
+  #failed = false;
+
+  constructor(configuration: GaugeConfiguration<T>) {
+    const { collect } = configuration;
+    super({
+      ...configuration,
+      collect: collect
+        ? async function (this: PromGauge<T>) {
+            // prom-client calls collect on the gauge itself: this one.
+            const gauge = this as Gauge<T>;
+            gauge.#failed = false;
+            try {
+              await within(Promise.resolve(collect.call(this)), COLLECT_TIMEOUT_MS);
+            } catch {
+              gauge.#failed = true;
+            }
+          }
+        : undefined,
+    });
+  }
+
+  override async get(): ReturnType<PromGauge<T>['get']> {
+    const metric = await super.get();
+    return this.#failed ? { ...metric, values: [] } : metric;
+  }
+}
 
 /**
  * Prometheus metrics, all read at scrape time from the shared state (Redis
  * queues, the Postgres audit trail), so the figures are the same whichever
  * process serves them and however many workers run.
+ *
+ * A gauge whose source is down (or slow) is left empty rather than failing
+ * the scrape: /metrics keeps answering during an outage, and
+ * `paperboy_dependency_up` says which dependency is down, which the alert
+ * rules (deploy/prometheus/paperboy.rules.yml) rely on.
  */
 export function createMetricsRegistry(
   pool: pg.Pool,
   queues: readonly Queue[],
   budget: Pick<BudgetReader<string>, 'read'>,
+  redis?: Pick<Redis, 'ping'>,
 ): Registry {
   const registry = new Registry();
   // The four budget gauges are collected together on each scrape: they share one read of the buckets.
@@ -54,6 +107,32 @@ export function createMetricsRegistry(
       this.reset();
       for (const row of await countFetchesByOutcome(pool))
         this.set({ kind: row.kind, outcome: row.outcome }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_fetch_failures_total',
+    help: 'Failed digest fetches, by kind and error class (LayoutChangedError: the page changed, a parser fix is needed); unknown for failures recorded before the class was',
+    labelNames: ['kind', 'error_class'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of await countFailedFetchesByClass(pool, PERMANENT_PARSE_FAILURES))
+        this.set({ kind: row.kind, error_class: row.errorClass }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting in a queue (since it was added, or since its delay ended), 0 when none waits',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of queues) {
+        // BullMQ's getWaiting reads the list oldest first: index 0 is the job that has waited longest.
+        const [oldest] = await queue.getWaiting(0, 0);
+        const since = oldest ? oldest.timestamp + (oldest.opts.delay ?? 0) : Date.now();
+        this.set({ queue: queue.name }, Math.max(0, (Date.now() - since) / 1000));
+      }
     },
   });
   new Gauge({
@@ -127,6 +206,34 @@ export function createMetricsRegistry(
     registers: [registry],
     async collect() {
       this.set(await countPapers(pool));
+    },
+  });
+  new Gauge({
+    name: 'paperboy_repos',
+    help: 'GitHub repositories in the database',
+    registers: [registry],
+    async collect() {
+      this.set(await countRepos(pool));
+    },
+  });
+  new Gauge({
+    name: 'paperboy_page_store_bytes',
+    help: 'Bytes the stored page bodies take in Postgres (compressed, with TOAST and index)',
+    registers: [registry],
+    async collect() {
+      this.set(await findPageStoreBytes(pool));
+    },
+  });
+  new Gauge({
+    name: 'paperboy_dependency_up',
+    help: 'Whether a dependency answered a trivial request within 2 s (1) or not (0), by dependency: postgres, redis',
+    labelNames: ['dependency'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const checks = await checkHealth(pool, redis ?? { ping: async () => 'PONG' });
+      this.set({ dependency: 'postgres' }, checks.postgres === 'ok' ? 1 : 0);
+      if (redis) this.set({ dependency: 'redis' }, checks.redis === 'ok' ? 1 : 0);
     },
   });
   return registry;

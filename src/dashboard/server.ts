@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { pingDatabase } from '../db/database.repository.ts';
 import { SetupError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
@@ -13,6 +12,7 @@ import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from '.
 import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
 import { handleFeedRequest, tokenOpens, type FeedRoutes } from './feed-routes.ts';
 import { createFeedTokens } from './feed-tokens.ts';
+import { checkHealth } from './health-checks.ts';
 import {
   assertSafeBinding,
   checkCredentials,
@@ -165,7 +165,7 @@ function cannotListen(error: NodeJS.ErrnoException, where: string): Error {
 }
 
 async function sendHealth(response: http.ServerResponse, pool: pg.Pool, redis: Redis): Promise<void> {
-  const checks = await healthChecks(pool, redis);
+  const checks = await checkHealth(pool, redis);
   const healthy = Object.values(checks).every((check) => check === 'ok');
   response
     .writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' })
@@ -175,18 +175,4 @@ async function sendHealth(response: http.ServerResponse, pool: pg.Pool, redis: R
 async function sendMetrics(response: http.ServerResponse, metrics: Registry): Promise<void> {
   const body = await metrics.metrics();
   response.writeHead(200, { 'content-type': metrics.contentType }).end(body);
-}
-
-const CHECK_TIMEOUT_MS = 2_000;
-
-async function healthChecks(pool: pg.Pool, redis: Redis): Promise<Record<'postgres' | 'redis', string>> {
-  const within = <T>(work: Promise<T>) =>
-    Promise.race([
-      work,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
-    ]);
-  const [postgres, redisCheck] = await Promise.allSettled([within(pingDatabase(pool)), within(redis.ping())]);
-  const describe = (result: PromiseSettledResult<unknown>) =>
-    result.status === 'fulfilled' ? 'ok' : `down: ${(result.reason as Error).message}`;
-  return { postgres: describe(postgres), redis: describe(redisCheck) };
 }

@@ -12,6 +12,8 @@ export interface FetchRecord {
   outcome: FetchOutcome;
   paperCount: number;
   error: string | null;
+  /** The thrown error's class name (`error.name`), for a failed fetch. */
+  errorClass?: string | null;
   etag?: string | null;
   lastModified?: string | null;
   contentSha256?: string | null;
@@ -37,8 +39,9 @@ export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise
   const { rows } = await db.query<FetchIdRow>(
     `insert into digest_fetches (
        source, kind, key, url, http_status, outcome, paper_count, error,
-       etag, last_modified, content_sha256, parser_version, duration_ms, warnings, excerpt, transport, reparse_of, fetched_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, coalesce($18, now()))
+       etag, last_modified, content_sha256, parser_version, duration_ms, warnings, excerpt, transport, reparse_of, fetched_at,
+       error_class)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, coalesce($18, now()), $19)
      returning id`,
     [
       record.digest.source,
@@ -59,6 +62,7 @@ export async function recordFetch(db: PgQueryable, record: FetchRecord): Promise
       record.transport ?? 'html',
       record.reparseOf ?? null,
       record.fetchedAt ?? null,
+      record.errorClass ?? null,
     ],
   );
   return Number(rows[0]?.id);
@@ -177,6 +181,40 @@ export async function countFetchesByOutcome(
     'select kind, outcome, count(*) as n from digest_fetches group by kind, outcome',
   );
   return rows.map((row) => ({ kind: row.kind, outcome: row.outcome, count: Number(row.n) }));
+}
+
+interface FailureCountRow {
+  kind: string;
+  error_class: string;
+  n: string;
+}
+
+/**
+ * How many fetches failed, by kind and error class: monotonic, like
+ * countFetchesByOutcome. Failures recorded before the class was (migration
+ * 0009) count as `unknown`. Each kind fetched so far also gets a 0 for each
+ * of `zeroClasses`, so the first such failure shows as an increase rather
+ * than as a new series, which Prometheus's increase() cannot see.
+ */
+export async function countFailedFetchesByClass(
+  db: PgQueryable,
+  zeroClasses: readonly string[] = [],
+): Promise<Array<{ kind: string; errorClass: string; count: number }>> {
+  const { rows } = await db.query<FailureCountRow>(
+    `select kind, error_class, sum(n) as n
+     from (
+       select kind, coalesce(error_class, 'unknown') as error_class, count(*) as n
+       from digest_fetches
+       where outcome = 'failed'
+       group by 1, 2
+       union all
+       select k.kind, c.error_class, 0
+       from (select distinct kind from digest_fetches) k cross join unnest($1::text[]) as c(error_class)
+     ) counts
+     group by 1, 2`,
+    [zeroClasses],
+  );
+  return rows.map((row) => ({ kind: row.kind, errorClass: row.error_class, count: Number(row.n) }));
 }
 
 interface FetchDurationRow {

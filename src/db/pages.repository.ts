@@ -44,3 +44,13 @@ export async function loadPageBody(
   if (!row) return undefined;
   return { body: row.encoding === 'br' ? await decompress(row.body) : row.body, contentType: row.content_type };
 }
+
+interface RelationSizeRow {
+  bytes: string;
+}
+
+/** Bytes the page store takes on disk (compressed bodies, TOAST and index included). */
+export async function findPageStoreBytes(db: PgQueryable): Promise<number> {
+  const { rows } = await db.query<RelationSizeRow>(`select pg_total_relation_size('page_bodies') as bytes`);
+  return Number(rows[0]?.bytes ?? 0);
+}

@@ -195,3 +195,14 @@ async function markRef(
     [ref, update.repoId, update.status, update.observedAt],
   );
 }
+
+/** count(*) is a bigint: pg returns it as text. */
+interface RepoCountRow {
+  n: string;
+}
+
+/** How many GitHub repositories the database holds. */
+export async function countRepos(db: PgQueryable): Promise<number> {
+  const { rows } = await db.query<RepoCountRow>('select count(*) as n from repos');
+  return Number(rows[0]?.n ?? 0);
+}

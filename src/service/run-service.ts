@@ -143,7 +143,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         redis: queueConnection,
         queues,
         budget: budgetReader,
-        metrics: createMetricsRegistry(pool, Object.values(queues), budgetReader),
+        metrics: createMetricsRegistry(pool, Object.values(queues), budgetReader, queueConnection),
         logger,
       });
       cleanups.push(() => dashboard!.close());

@@ -191,6 +191,7 @@ export async function ingestDigest(
       outcome: 'failed',
       paperCount: 0,
       error: (error as Error).message,
+      errorClass: error instanceof Error ? error.name : 'unknown',
       excerpt,
       durationMs: elapsed(),
     }).catch((auditError: Error) => logger.error({ err: auditError }, 'could not record the failed fetch'));
