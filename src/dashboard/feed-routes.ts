@@ -124,16 +124,20 @@ export async function handleFeedRequest(
   if (path === '/feeds') {
     // The form sends every field: the empty ones are no filter.
     const asked = new URLSearchParams([...url.searchParams].filter(([, value]) => value !== ''));
+    let problem: string | undefined;
     try {
       parseQuery(PAPER_FILTERS, 'feed', asked);
     } catch (error) {
       if (!(error instanceof QueryParameterError)) throw error;
-      response.writeHead(400, TEXT).end(`${error.message}\n`);
-      return true;
+      problem = error.message;
     }
-    const links = feedLinks(requestOrigin(request), routes, asked);
-    const page = renderFeedsPage({ links, tokens: Boolean(routes.tokens), form: Object.fromEntries(asked) });
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
+    // A refused filter is said on the page, the fields kept as typed, and no URL made of them.
+    const links = feedLinks(requestOrigin(request), routes, problem ? new URLSearchParams() : asked);
+    const form = Object.fromEntries(asked);
+    const page = renderFeedsPage({ links, tokens: Boolean(routes.tokens), form, error: problem });
+    response
+      .writeHead(problem ? 400 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .end(page);
     return true;
   }
   const route = parseFeedPath(path);

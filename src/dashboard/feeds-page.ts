@@ -20,6 +20,8 @@ export interface FeedsPageInput {
   tokens: boolean;
   /** The filters the form was sent with, as given. */
   form?: Readonly<Record<string, string>>;
+  /** Why the form's filters were refused (the parameter named). */
+  error?: string;
 }
 
 const FORMAT_LABELS: Record<FeedFormat, string> = { atom: 'Atom', rss: 'RSS', json: 'JSON Feed' };
@@ -46,7 +48,7 @@ export function renderFeedsPage(input: FeedsPageInput): string {
   return renderDashboardPage({
     title: 'Feeds',
     path: '/feeds',
-    styles: 'ul{margin:.4rem 0 0;padding-left:1.2rem}li code{word-break:break-all}',
+    styles: 'ul{margin:.4rem 0 0;padding-left:1.2rem}li code{word-break:break-all}main>.hint{margin-bottom:1rem}',
     main: `<h1>Feeds</h1>
 <p>Atom 1.0, RSS 2.0 and JSON Feed 1.1: newest listing first, 50 entries unless <code>limit</code> (1 to 100) says otherwise.</p>
 ${access}
@@ -54,6 +56,7 @@ ${access}
 ${feeds}
 </ol>
 <h2>Any filter combination</h2>
+${input.error ? `<p class="error">Not a feed: ${escapeHtml(input.error)}</p>` : ''}
 <form method="get" action="/feeds" class="new">${fields}<label>limit<input name="limit" placeholder="50" value="${escapeHtml(input.form?.limit)}"></label><button type="submit">Make feed URLs</button></form>`,
   });
 }

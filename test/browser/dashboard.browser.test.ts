@@ -53,6 +53,7 @@ describe('the dashboard in a browser', () => {
       DASHBOARD_USER: USER,
       DASHBOARD_PASSWORD: PASSWORD,
       PAPERBOY_WORKER_CONCURRENCY: '2',
+      PAPERBOY_SAVED_SEARCHES: 'diffusion models',
     });
     service = await startService(
       new Set(['worker', 'dashboard']),
@@ -126,6 +127,41 @@ describe('the dashboard in a browser', () => {
     for (const row of rows) expect(row.ids).toEqual([...expected.get(row.key)!].sort());
     const empty = await db.pool.query(`select key from digest_fetches where outcome = 'empty' order by key`);
     expect(empty.rows.map((row) => row.key)).toEqual(EMPTY_DAYS);
+  });
+
+  it('lists the feeds with their token URLs, readable at 1,400 and 800 pixels, and a token URL opens its feed alone', async () => {
+    for (const width of [1400, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(`${service.dashboardUrl}/feeds`);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `feeds-${width}.png`), fullPage: true });
+      // Nothing wider than the window: long token URLs wrap instead of scrolling the page sideways.
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // A refused filter on the form: said on the page, the fields kept, no URL made of them.
+    await page.fill('input[name="min_upvotes"]', 'lots');
+    await page.fill('input[name="language"]', 'Python');
+    await page.click('form.new button[type="submit"]');
+    expect(await page.locator('p.error').textContent()).toMatch(/^Not a feed: min_upvotes: must be a whole number/);
+    expect(await page.inputValue('input[name="language"]')).toBe('Python');
+    expect(await page.locator('a[href*="min_upvotes=lots"]').count()).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'feeds-refused.png'), fullPage: true });
+    await page.goto(`${service.dashboardUrl}/feeds`);
+    const labels = await page.locator('li.backfill .title').allTextContents();
+    expect(labels.some((label) => label.includes('diffusion models'))).toBe(true);
+    const atom = await page.locator('a[href*="/feeds/papers.atom"]').first().getAttribute('href');
+    expect(atom).toMatch(/[?&]token=[A-Za-z0-9_-]+/);
+    // A context without credentials: the token alone opens the feed, and nothing else.
+    const reader = await browser.newContext();
+    try {
+      const feed = await reader.request.get(atom!);
+      expect(feed.status()).toBe(200);
+      expect(await feed.text()).toContain('<feed');
+      const api = await reader.request.get(`${service.dashboardUrl}/api/papers?${new URL(atom!).search.slice(1)}`);
+      expect(api.status()).toBe(401);
+    } finally {
+      await reader.close();
+    }
   });
 
   it("adds a backfill through Bull Board's Add-job dialog, pre-filled from the queue's schema", async () => {
