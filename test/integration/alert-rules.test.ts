@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { metricNamesOf, panelsOf, ruleExpressionsIn } from '../support/promql-names.ts';
+import { PROJECT_ROOT } from '../../src/paths.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = PROJECT_ROOT;
 const RULES = 'deploy/prometheus/paperboy.rules.yml';
 const RULE_TESTS = 'deploy/prometheus/paperboy.rules.test.yml';
 const DASHBOARD = 'deploy/grafana/paperboy-dashboard.json';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from '../../src/dashboard/metrics.ts';
@@ -9,8 +8,9 @@ import { runCli } from '../support/cli.ts';
 import { exportedMetricNames, metricNamesOf, panelsOf, ruleExpressionsIn } from '../support/promql-names.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
+import { PROJECT_ROOT } from '../../src/paths.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = PROJECT_ROOT;
 
 /** Series Prometheus makes itself for each scrape target: the rules may use them, /metrics never has them. */
 const SYNTHETIC = new Set(['up']);

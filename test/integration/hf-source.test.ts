@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { storePageBody } from '../../src/db/pages.repository.ts';
-import { createPool } from '../../src/db/pool.ts';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import { PARSER_VERSION } from '../../src/domain/parse-digest.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-digest.ts';
+import { ingestDigest } from '../../src/stages/ingest-digest.ts';
 import { reparseDigests } from '../../src/stages/reparse-digests.ts';
 import { runCli } from '../support/cli.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { ingestSuite } from '../support/ingest-suite.ts';
 import {
   API_2024_08_01,
   API_2026_07_31_EARLY,
@@ -19,21 +17,20 @@ import {
   realApiEntries,
 } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { clientFor, readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { readFixture } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
 const cardsOnly = captureWithoutBlob();
 
 describe('the Hugging Face source in depth (real Postgres, local Hugging Face)', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let deps: IngestDependencies;
+  const suite = ingestSuite({
+    truncateBeforeEach: ['papers', 'listings', 'paper_metrics', 'digest_fetches', 'page_bodies'],
+  });
+  const { hf } = suite;
   const allEntries = realApiEntries();
 
   beforeAll(async () => {
-    await hf.start();
     hf.route('/api/daily_papers?date=2024-08-01&limit=100&p=0', {
       body: readFixture(`hf-api/${API_2024_08_01}`),
       headers: { 'content-type': 'application/json' },
@@ -59,52 +56,37 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
         body: JSON.stringify(allEntries.slice(page * 100, page * 100 + 100)),
       });
     }
-    const http = clientFor(hf);
-    db = await createTestDatabase();
-    pool = createPool(db.url, logger);
-    deps = { http, pool, hf: { baseUrl: hf.baseUrl, token: undefined }, logger };
-  });
-
-  beforeEach(async () => {
-    await pool.query('truncate papers, listings, paper_metrics, digest_fetches, page_bodies cascade');
-  });
-
-  afterAll(async () => {
-    await deps.http.close();
-    await pool.end();
-    await db.drop();
-    await hf.stop();
   });
 
   it('ingests a day through the JSON API with --via api', async () => {
     const result = await runCli(['ingest', 'day', '2024-08-01', '--via', 'api', '--no-enrich'], {
-      DATABASE_URL: db.url,
+      DATABASE_URL: suite.db.url,
       HF_BASE_URL: hf.baseUrl,
       LOG_LEVEL: 'warn',
     });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('day 2024-08-01: loaded, 11 papers (11 new, 0 updated, 0 unchanged)\n');
-    const { rows } = await pool.query(`select transport, url, paper_count from digest_fetches`);
+    const { rows } = await suite.pool.query(`select transport, url, paper_count from digest_fetches`);
     expect(rows).toEqual([
       { transport: 'api', url: `${hf.baseUrl}/api/daily_papers?date=2024-08-01&limit=100&p=0`, paper_count: 11 },
     ]);
-    const llama = await pool.query(
+    const llama = await suite.pool.query(
       `select upvotes, array_length(authors, 1) as authors from papers where id = '2407.21783'`,
     );
     expect(llama.rows).toEqual([{ upvotes: 49, authors: 533 }]);
   });
 
   it('then the HTML page of the same day adds the 2 papers the API did not have and raises upvotes', async () => {
-    await ingestDigest(deps, digestRef('day', '2024-08-01'), { via: 'api' });
-    const html = await ingestDigest(deps, digestRef('day', '2024-08-01'), { via: 'html' });
+    await ingestDigest(suite.deps, digestRef('day', '2024-08-01'), { via: 'api' });
+    const html = await ingestDigest(suite.deps, digestRef('day', '2024-08-01'), { via: 'html' });
     expect(html.counts).toEqual({ inserted: 2, updated: 11, unchanged: 0 });
-    const { rows } = await pool.query(`select count(*)::int as papers, max(upvotes) as top from papers`);
+    const { rows } = await suite.pool.query(`select count(*)::int as papers, max(upvotes) as top from papers`);
     expect(rows[0]).toEqual({ papers: 13, top: 94 });
   });
 
   it('follows API pages until a short one', async () => {
     const before = hf.requests.length;
-    const result = await ingestDigest(deps, digestRef('month', '2026-07'), { via: 'api' });
+    const result = await ingestDigest(suite.deps, digestRef('month', '2026-07'), { via: 'api' });
     const pages = hf.requests.slice(before).map((request) => request.url);
     expect(pages).toEqual([0, 1, 2].map((page) => `/api/daily_papers?month=2026-07&limit=100&p=${page}`));
     const distinct = new Set(allEntries.map((entry) => (entry as { paper: { id: string } }).paper.id)).size;
@@ -113,10 +95,12 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   });
 
   it('fails an API 404 permanently and loads nothing', async () => {
-    await expect(ingestDigest(deps, digestRef('day', '2024-08-04'), { via: 'api' })).rejects.toThrow(/answered 404/);
-    const { rows } = await pool.query(`select outcome, transport from digest_fetches`);
+    await expect(ingestDigest(suite.deps, digestRef('day', '2024-08-04'), { via: 'api' })).rejects.toThrow(
+      /answered 404/,
+    );
+    const { rows } = await suite.pool.query(`select outcome, transport from digest_fetches`);
     expect(rows).toEqual([{ outcome: 'failed', transport: 'api' }]);
-    expect((await pool.query(`select count(*)::int as n from papers`)).rows[0].n).toBe(0);
+    expect((await suite.pool.query(`select count(*)::int as n from papers`)).rows[0].n).toBe(0);
   });
 
   it.each([
@@ -134,32 +118,34 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
       /no DailyPapers data-props blob and no paper cards/,
     ],
   ])('records %s as failed and loads nothing, after a good load', async (_label, date, body, message) => {
-    await ingestDigest(deps, digestRef('day', '2024-08-01'));
-    const before = await pool.query(`select id, xmin::text from papers order by id`);
+    await ingestDigest(suite.deps, digestRef('day', '2024-08-01'));
+    const before = await suite.pool.query(`select id, xmin::text from papers order by id`);
     hf.route(`/papers/date/${date}`, { body });
-    await expect(ingestDigest(deps, digestRef('day', date))).rejects.toThrow(message);
-    const { rows } = await pool.query(
+    await expect(ingestDigest(suite.deps, digestRef('day', date))).rejects.toThrow(message);
+    const { rows } = await suite.pool.query(
       `select outcome, paper_count, error, parser_version from digest_fetches where key = $1`,
       [date],
     );
     expect(rows).toEqual([
       { outcome: 'failed', paper_count: 0, error: expect.stringMatching(message), parser_version: PARSER_VERSION },
     ]);
-    expect((await pool.query(`select id, xmin::text from papers order by id`)).rows).toEqual(before.rows);
-    expect((await pool.query(`select count(*)::int as n from listings where key = $1`, [date])).rows[0].n).toBe(0);
+    expect((await suite.pool.query(`select id, xmin::text from papers order by id`)).rows).toEqual(before.rows);
+    expect((await suite.pool.query(`select count(*)::int as n from listings where key = $1`, [date])).rows[0].n).toBe(
+      0,
+    );
   });
 
   it('records a day whose list is empty as empty', async () => {
-    const result = await ingestDigest(deps, digestRef('day', '2024-08-03'));
+    const result = await ingestDigest(suite.deps, digestRef('day', '2024-08-03'));
     expect(result).toMatchObject({ outcome: 'empty', paperCount: 0, httpStatus: 200 });
-    const { rows } = await pool.query(`select outcome, paper_count, error from digest_fetches`);
+    const { rows } = await suite.pool.query(`select outcome, paper_count, error from digest_fetches`);
     expect(rows).toEqual([{ outcome: 'empty', paper_count: 0, error: null }]);
   });
 
   it('loads a weekly page in the newer layout under its week key', async () => {
-    const result = await ingestDigest(deps, digestRef('week', '2026-W31'));
+    const result = await ingestDigest(suite.deps, digestRef('week', '2026-W31'));
     expect(result).toMatchObject({ outcome: 'loaded', paperCount: 34 });
-    const { rows } = await pool.query(`select kind, key, count(*)::int as n from listings group by kind, key`);
+    const { rows } = await suite.pool.query(`select kind, key, count(*)::int as n from listings group by kind, key`);
     expect(rows).toEqual([{ kind: 'week', key: '2026-W31', n: 34 }]);
   });
 
@@ -171,44 +157,44 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
       { body: buildListPage({ entries: first, date: '2024-08-01' }) },
       { body: buildListPage({ entries: second, date: '2024-08-02' }) },
     );
-    expect(await ingestDigest(deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 3 });
-    expect(await ingestDigest(deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 4 });
-    const { rows } = await pool.query(`select kind, key, count(*)::int as n from listings group by kind, key`);
+    expect(await ingestDigest(suite.deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 3 });
+    expect(await ingestDigest(suite.deps, search)).toMatchObject({ outcome: 'loaded', paperCount: 4 });
+    const { rows } = await suite.pool.query(`select kind, key, count(*)::int as n from listings group by kind, key`);
     expect(rows).toEqual([{ kind: 'search', key: 'lightweight', n: 6 }]);
   });
 
   it('lists the trending page under the UTC day it was fetched', async () => {
     hf.route('/papers/trending', { body: buildListPage({ entries: apiEntries(API_2024_08_01), date: '2024-08-01' }) });
     const now = new Date();
-    await ingestDigest(deps, digestRef('trending', undefined, now));
-    const { rows } = await pool.query(`select distinct kind, key from listings`);
+    await ingestDigest(suite.deps, digestRef('trending', undefined, now));
+    const { rows } = await suite.pool.query(`select distinct kind, key from listings`);
     expect(rows).toEqual([{ kind: 'trending', key: now.toISOString().slice(0, 10) }]);
   });
 
   it('loads what the cards show when the blob is missing, with a warning, and a full page fills the rest in later', async () => {
-    const cardsResult = await ingestDigest(deps, digestRef('day', '2024-08-02'));
+    const cardsResult = await ingestDigest(suite.deps, digestRef('day', '2024-08-02'));
     expect(cardsResult).toMatchObject({ outcome: 'loaded', paperCount: 13, counts: { inserted: 13 } });
     expect(cardsResult.warnings[0]).toMatch(/no DailyPapers blob: 13 papers read from the page's cards/);
-    const sighting = await pool.query(
+    const sighting = await suite.pool.query(
       `select title, upvotes, num_comments, abstract, authors from papers where id = '2407.21783'`,
     );
     expect(sighting.rows).toEqual([
       { title: 'The Llama 3 Herd of Models', upvotes: 94, num_comments: 5, abstract: null, authors: null },
     ]);
-    const fetch = await pool.query(`select outcome, warnings from digest_fetches`);
+    const fetch = await suite.pool.query(`select outcome, warnings from digest_fetches`);
     expect(fetch.rows[0].warnings[0]).toMatch(/cards/);
 
-    await ingestDigest(deps, digestRef('day', '2024-08-01'));
-    const full = await pool.query(
+    await ingestDigest(suite.deps, digestRef('day', '2024-08-01'));
+    const full = await suite.pool.query(
       `select abstract is not null as has_abstract, array_length(authors, 1) as authors from papers where id = '2407.21783'`,
     );
     expect(full.rows).toEqual([{ has_abstract: true, authors: 533 }]);
   });
 
   it('keeps each distinct page body once, compressed', async () => {
-    await ingestDigest(deps, digestRef('day', '2024-08-01'));
-    await ingestDigest(deps, digestRef('day', '2024-08-01'), { force: true });
-    const { rows } = await pool.query(`select sha256, bytes, octet_length(body) as stored from page_bodies`);
+    await ingestDigest(suite.deps, digestRef('day', '2024-08-01'));
+    await ingestDigest(suite.deps, digestRef('day', '2024-08-01'), { force: true });
+    const { rows } = await suite.pool.query(`select sha256, bytes, octet_length(body) as stored from page_bodies`);
     expect(rows).toHaveLength(1);
     expect(rows[0].sha256).toBe(createHash('sha256').update(capture).digest('hex'));
     expect(rows[0].bytes).toBe(capture.length);
@@ -218,17 +204,17 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
   it('reparse repairs a past failure from the stored bytes, without fetching', async () => {
     // As an older parser would have left it: the page kept, its parse failed.
     const sha = createHash('sha256').update(capture).digest('hex');
-    await storePageBody(pool, sha, 'text/html', capture);
-    await pool.query(
+    await storePageBody(suite.pool, sha, 'text/html', capture);
+    await suite.pool.query(
       `insert into digest_fetches (source, kind, key, url, http_status, outcome, error, content_sha256, parser_version, fetched_at)
        values ('hf', 'day', '2024-08-01', $1, 200, 'failed', 'layout changed (old parser)', $2, $3, '2024-08-01T23:00:00Z')`,
       [`${hf.baseUrl}/papers/date/2024-08-01`, sha, PARSER_VERSION - 1],
     );
     const requestsBefore = hf.requests.length;
-    const summary = await reparseDigests(pool, { kind: 'day', from: '2024-07-01', to: '2024-08-31' }, logger);
+    const summary = await reparseDigests(suite.pool, { kind: 'day', from: '2024-07-01', to: '2024-08-31' }, logger);
     expect(hf.requests.length).toBe(requestsBefore);
     expect(summary).toMatchObject({ considered: 1, loaded: 1, failed: [], counts: { inserted: 13 } });
-    const { rows } = await pool.query(
+    const { rows } = await suite.pool.query(
       `select outcome, parser_version, reparse_of is not null as is_reparse, fetched_at from digest_fetches order by id`,
     );
     expect(rows.at(-1)).toEqual({
@@ -237,13 +223,17 @@ describe('the Hugging Face source in depth (real Postgres, local Hugging Face)',
       is_reparse: true,
       fetched_at: new Date('2024-08-01T23:00:00Z'),
     });
-    const observed = await pool.query(`select distinct observed_at from papers`);
+    const observed = await suite.pool.query(`select distinct observed_at from papers`);
     expect(observed.rows).toEqual([{ observed_at: new Date('2024-08-01T23:00:00Z') }]);
 
     // Already done by the current parser: a second run has nothing to do.
-    expect(await reparseDigests(pool, { kind: 'day' }, logger)).toMatchObject({ considered: 1, loaded: 0, failed: [] });
+    expect(await reparseDigests(suite.pool, { kind: 'day' }, logger)).toMatchObject({
+      considered: 1,
+      loaded: 0,
+      failed: [],
+    });
     // --all redoes it, and the idempotent load writes no paper.
-    expect(await reparseDigests(pool, { all: true }, logger)).toMatchObject({
+    expect(await reparseDigests(suite.pool, { all: true }, logger)).toMatchObject({
       loaded: 1,
       counts: { inserted: 0, updated: 0, unchanged: 13 },
     });

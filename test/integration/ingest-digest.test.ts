@@ -1,24 +1,18 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/db/pool.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dayDigest } from '../../src/domain/digest-key.ts';
 import { PARSER_VERSION } from '../../src/domain/parse-digest.ts';
-import { createLogger } from '../../src/logger.ts';
-import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-digest.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { clientFor, readFixture, UpstreamServer } from '../support/upstream-server.ts';
+import { ingestDigest } from '../../src/stages/ingest-digest.ts';
+import { ingestSuite } from '../support/ingest-suite.ts';
+import { readFixture } from '../support/upstream-server.ts';
 
 const capture = readFixture('hf-html/hf-papers-date-2024-08-01.html');
 const ETAG = '"capture-2024-08-01"';
 
 describe('ingestDigest: conditional requests and unchanged pages', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let deps: IngestDependencies;
+  const suite = ingestSuite();
+  const { hf } = suite;
 
   beforeAll(async () => {
-    await hf.start();
     // Answers like a CDN: 304 when the client already holds this ETag.
     hf.route('/papers/date/2024-08-01', (request, response) => {
       if (request.headers['if-none-match'] === ETAG) {
@@ -34,38 +28,22 @@ describe('ingestDigest: conditional requests and unchanged pages', () => {
     });
     // The same page without validators: only the content hash can tell it is unchanged.
     hf.route('/papers/date/2024-08-02', { body: capture });
-    db = await createTestDatabase();
-    pool = createPool(db.url, createLogger({ level: 'silent', pretty: false }));
-    const http = clientFor(hf);
-    deps = {
-      http,
-      pool,
-      hf: { baseUrl: hf.baseUrl, token: undefined },
-      logger: createLogger({ level: 'silent', pretty: false }),
-    };
-  });
-
-  afterAll(async () => {
-    await deps.http.close();
-    await pool.end();
-    await db.drop();
-    await hf.stop();
   });
 
   it('sends the stored ETag and records a 304 as not_modified without touching papers', async () => {
-    const first = await ingestDigest(deps, dayDigest('2024-08-01'));
+    const first = await ingestDigest(suite.deps, dayDigest('2024-08-01'));
     expect(first).toMatchObject({ outcome: 'loaded', paperCount: 13 });
-    const before = await pool.query(`select id, xmin::text from papers order by id`);
+    const before = await suite.pool.query(`select id, xmin::text from papers order by id`);
 
-    const second = await ingestDigest(deps, dayDigest('2024-08-01'));
+    const second = await ingestDigest(suite.deps, dayDigest('2024-08-01'));
     expect(second).toMatchObject({ outcome: 'not_modified', httpStatus: 304, paperCount: 13 });
     const requests = hf.requestsTo('/papers/date/2024-08-01');
     expect(requests[0]!.headers['if-none-match']).toBeUndefined();
     expect(requests[1]!.headers['if-none-match']).toBe(ETAG);
     expect(requests[1]!.headers['if-modified-since']).toBe('Thu, 01 Aug 2024 23:00:00 GMT');
-    expect((await pool.query(`select id, xmin::text from papers order by id`)).rows).toEqual(before.rows);
+    expect((await suite.pool.query(`select id, xmin::text from papers order by id`)).rows).toEqual(before.rows);
 
-    const { rows } = await pool.query(
+    const { rows } = await suite.pool.query(
       `select outcome, http_status, etag, content_sha256 is not null as has_sha, parser_version, duration_ms >= 0 as timed
        from digest_fetches where key = '2024-08-01' order by id`,
     );
@@ -83,7 +61,7 @@ describe('ingestDigest: conditional requests and unchanged pages', () => {
   });
 
   it('with force, fetches unconditionally and re-parses', async () => {
-    const forced = await ingestDigest(deps, dayDigest('2024-08-01'), { force: true });
+    const forced = await ingestDigest(suite.deps, dayDigest('2024-08-01'), { force: true });
     expect(forced).toMatchObject({
       outcome: 'loaded',
       httpStatus: 200,
@@ -93,22 +71,22 @@ describe('ingestDigest: conditional requests and unchanged pages', () => {
   });
 
   it('recognises unchanged bytes by sha256 when the server sends no validators', async () => {
-    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({
+    expect(await ingestDigest(suite.deps, dayDigest('2024-08-02'))).toMatchObject({
       outcome: 'loaded',
       counts: { unchanged: 13 },
     });
-    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({
+    expect(await ingestDigest(suite.deps, dayDigest('2024-08-02'))).toMatchObject({
       outcome: 'not_modified',
       httpStatus: 200,
     });
-    const { rows } = await pool.query(
+    const { rows } = await suite.pool.query(
       `select count(distinct content_sha256)::int as n from digest_fetches where key = '2024-08-02'`,
     );
     expect(rows[0].n).toBe(1);
   });
 
   it('re-parses unchanged bytes when the parser version differs from the one that loaded them', async () => {
-    await pool.query(`update digest_fetches set parser_version = parser_version - 1 where key = '2024-08-02'`);
-    expect(await ingestDigest(deps, dayDigest('2024-08-02'))).toMatchObject({ outcome: 'loaded' });
+    await suite.pool.query(`update digest_fetches set parser_version = parser_version - 1 where key = '2024-08-02'`);
+    expect(await ingestDigest(suite.deps, dayDigest('2024-08-02'))).toMatchObject({ outcome: 'loaded' });
   });
 });

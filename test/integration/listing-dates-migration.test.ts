@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseListPage } from '../../src/domain/parse-digest.ts';
-import { createTestDatabase, migrateTestDatabase, type TestDatabase } from '../support/database.ts';
+import { columnsOf, createTestDatabase, migrateTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2024_08_01, apiEntries, captureWithoutBlob } from '../support/digests.ts';
 
 /** Migration 0006_upstream_limits is the sixth: the state 0007 starts from. */
@@ -74,13 +74,7 @@ describe('migration 0007: listing dates', () => {
     await db.drop();
   });
 
-  const columnsOf = async (table: string) =>
-    (
-      await db.pool.query<{ column_name: string }>(
-        `select column_name from information_schema.columns where table_name = $1 order by ordinal_position`,
-        [table],
-      )
-    ).rows.map((row) => row.column_name);
+  const columnsOfTable = (table: string) => columnsOf(db.pool, table);
   const indexesOfListings = async () =>
     (await db.pool.query(`select indexname from pg_indexes where tablename = 'listings' order by 1`)).rows.map(
       (row) => row.indexname,
@@ -111,13 +105,13 @@ describe('migration 0007: listing dates', () => {
   });
 
   it('up: paper_overview and the views over it show the listing dates and the fetch times', async () => {
-    const overview = await columnsOf('paper_overview');
+    const overview = await columnsOfTable('paper_overview');
     expect(overview).toEqual(
       expect.arrayContaining(['first_listed_on', 'last_listed_on', 'first_seen_at', 'last_seen_at']),
     );
     expect(overview).not.toContain('first_listed_at');
-    expect(await columnsOf('papers_with_code')).toEqual(overview);
-    expect(await columnsOf('papers_without_code')).toEqual(overview);
+    expect(await columnsOfTable('papers_with_code')).toEqual(overview);
+    expect(await columnsOfTable('papers_without_code')).toEqual(overview);
     const { rows } = await db.pool.query(
       `select id, first_listed_on::text, last_listed_on::text, first_seen_at, last_seen_at from papers_without_code order by id`,
     );
@@ -149,7 +143,7 @@ describe('migration 0007: listing dates', () => {
   it('down: restores the fetch-time columns, their index and the views of 0005; up again gives the same dates', async () => {
     const before = await db.pool.query(`select * from listings order by source, kind, key, paper_id`);
     expect(await migrateTestDatabase(db.url, 'down', 1)).toEqual(['0007_listing_dates']);
-    expect(await columnsOf('listings')).toEqual([
+    expect(await columnsOfTable('listings')).toEqual([
       'source',
       'kind',
       'key',
@@ -160,10 +154,10 @@ describe('migration 0007: listing dates', () => {
       'last_listed_at',
     ]);
     expect(await indexesOfListings()).toEqual(['listings_by_first_listed', 'listings_by_paper', 'listings_pkey']);
-    const overview = await columnsOf('paper_overview');
+    const overview = await columnsOfTable('paper_overview');
     expect(overview).toEqual(expect.arrayContaining(['first_listed_at', 'last_listed_at']));
     expect(overview).not.toContain('first_listed_on');
-    expect(await columnsOf('papers_with_code')).toEqual(overview);
+    expect(await columnsOfTable('papers_with_code')).toEqual(overview);
     const { rows } = await db.pool.query(
       `select first_listed_at, last_listed_at from paper_overview where id = '2407.21783'`,
     );

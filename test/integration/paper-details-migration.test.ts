@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, migrateTestDatabase, type TestDatabase } from '../support/database.ts';
+import { columnsOf, createTestDatabase, migrateTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2024_08_01, apiEntries } from '../support/digests.ts';
 
 /** 0007_listing_dates is the seventh migration: the state 0008 starts from. */
@@ -9,13 +9,7 @@ const entry = apiEntries(API_2024_08_01)[0]!; // 2407.21783
 describe('migration 0008: paper details', () => {
   let db: TestDatabase;
 
-  async function columnsOf(relation: string): Promise<string[]> {
-    const { rows } = await db.pool.query<{ column_name: string }>(
-      `select column_name from information_schema.columns where table_name = $1 order by ordinal_position`,
-      [relation],
-    );
-    return rows.map((row) => row.column_name);
-  }
+  const columnsOfRelation = (relation: string) => columnsOf(db.pool, relation);
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrations: BEFORE_0008 });
@@ -30,9 +24,9 @@ describe('migration 0008: paper details', () => {
   });
 
   it('up: the detail tables, a not_found outcome, and the overview with the counts appended', async () => {
-    const before = await columnsOf('paper_overview');
+    const before = await columnsOfRelation('paper_overview');
     expect(await migrateTestDatabase(db.url, 'up', 1)).toEqual(['0008_paper_details']);
-    const after = await columnsOf('paper_overview');
+    const after = await columnsOfRelation('paper_overview');
     // Appended: every query written against the old columns keeps working.
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.slice(before.length)).toEqual([
@@ -43,7 +37,7 @@ describe('migration 0008: paper details', () => {
       'citing_spaces',
       'collections',
     ]);
-    expect(await columnsOf('papers_with_code')).toEqual(after);
+    expect(await columnsOfRelation('papers_with_code')).toEqual(after);
     await db.pool.query(
       `insert into paper_details (paper_id, status, citing_models, collections, observed_at) values ($1, 'ok', 2, 5, now())`,
       [entry.paper.id],
@@ -61,13 +55,13 @@ describe('migration 0008: paper details', () => {
   });
 
   it('down: the 0007 overview back, a 404 recorded as the older schema says it (empty), and up again', async () => {
-    const withCounts = await columnsOf('paper_overview');
+    const withCounts = await columnsOfRelation('paper_overview');
     expect(await migrateTestDatabase(db.url, 'down', 1)).toEqual(['0008_paper_details']);
-    expect(await columnsOf('paper_overview')).toEqual(withCounts.slice(0, -6));
-    expect(await columnsOf('paper_details')).toEqual([]);
+    expect(await columnsOfRelation('paper_overview')).toEqual(withCounts.slice(0, -6));
+    expect(await columnsOfRelation('paper_details')).toEqual([]);
     const { rows } = await db.pool.query(`select outcome from digest_fetches where kind = 'paper'`);
     expect(rows).toEqual([{ outcome: 'empty' }]);
     expect(await migrateTestDatabase(db.url, 'up', 1)).toEqual(['0008_paper_details']);
-    expect(await columnsOf('paper_overview')).toEqual(withCounts);
+    expect(await columnsOfRelation('paper_overview')).toEqual(withCounts);
   });
 });

@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/db/pool.ts';
+import { describe, expect, it } from 'vitest';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import { PARSER_VERSION } from '../../src/domain/parse-digest.ts';
 import { createLogger } from '../../src/logger.ts';
-import { ingestDigest, type IngestDependencies } from '../../src/stages/ingest-digest.ts';
+import { ingestDigest } from '../../src/stages/ingest-digest.ts';
 import { prunePages } from '../../src/stages/prune-pages.ts';
 import { reparseDigests } from '../../src/stages/reparse-digests.ts';
 import { runSchedule } from '../../src/stages/run-schedule.ts';
 import { runCli } from '../support/cli.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { ingestSuite, INGEST_TABLES } from '../support/ingest-suite.ts';
 import { API_2024_08_01, apiEntries, captureWithoutBlobOrCards } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { clientFor, UpstreamServer } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const RETENTION_DAYS = 30;
@@ -30,30 +27,8 @@ function dayPage(date: string, bump: number): string {
 const sha256 = (body: string) => createHash('sha256').update(body).digest('hex');
 
 describe('page-store retention (real Postgres, local Hugging Face serving pages built from the captures)', () => {
-  const hf = new UpstreamServer();
-  let db: TestDatabase;
-  let pool: pg.Pool;
-  let deps: IngestDependencies;
-
-  beforeAll(async () => {
-    await hf.start();
-    db = await createTestDatabase();
-    pool = createPool(db.url, logger);
-    deps = { http: clientFor(hf), pool, hf: { baseUrl: hf.baseUrl, token: undefined }, logger };
-  });
-
-  beforeEach(async () => {
-    await pool.query(
-      'truncate papers, listings, paper_metrics, paper_details, paper_detail_history, paper_repos, repo_refs, digest_fetches, page_bodies cascade',
-    );
-  });
-
-  afterAll(async () => {
-    await deps.http.close();
-    await pool.end();
-    await db.drop();
-    await hf.stop();
-  });
+  const suite = ingestSuite({ truncateBeforeEach: INGEST_TABLES });
+  const { hf } = suite;
 
   /**
    * Fetches a day's page serving `body`, then moves that fetch and its body
@@ -61,14 +36,14 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
    */
   async function fetchAged(date: string, body: string, daysAgo: number): Promise<string> {
     hf.route(`/papers/date/${date}`, { body, headers: { 'content-type': 'text/html; charset=utf-8' } });
-    await ingestDigest(deps, digestRef('day', date)).catch(() => undefined);
+    await ingestDigest(suite.deps, digestRef('day', date)).catch(() => undefined);
     const when = `now() - make_interval(days => ${daysAgo})`;
     const sha = sha256(body);
-    await pool.query(
+    await suite.pool.query(
       `update digest_fetches set fetched_at = ${when} where id = (select max(id) from digest_fetches where key = $1)`,
       [date],
     );
-    await pool.query(`update page_bodies set stored_at = ${when} where sha256 = $1`, [sha]);
+    await suite.pool.query(`update page_bodies set stored_at = ${when} where sha256 = $1`, [sha]);
     return sha;
   }
 
@@ -95,7 +70,7 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
       await fetchAged('2024-08-03', dayPage('2024-08-03', 0), 5),
       await fetchAged('2024-08-03', dayPage('2024-08-03', 1), 0),
     ];
-    const failed = await pool.query(`select content_sha256 from digest_fetches where outcome = 'failed'`);
+    const failed = await suite.pool.query(`select content_sha256 from digest_fetches where outcome = 'failed'`);
     expect(failed.rows).toEqual([{ content_sha256: day2[1] }]);
     return {
       kept: [day1[2]!, day2[1]!, day2[2]!, day3[0]!, day3[1]!].sort(),
@@ -104,10 +79,12 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
   }
 
   const storedShas = async () =>
-    (await pool.query<{ sha256: string }>('select sha256 from page_bodies order by sha256')).rows.map((r) => r.sha256);
+    (await suite.pool.query<{ sha256: string }>('select sha256 from page_bodies order by sha256')).rows.map(
+      (r) => r.sha256,
+    );
   const storedSize = async (shas: string[]) =>
     (
-      await pool.query<{ bodies: number; bytes: number; stored: number }>(
+      await suite.pool.query<{ bodies: number; bytes: number; stored: number }>(
         `select count(*)::int as bodies, coalesce(sum(bytes), 0)::int as bytes, coalesce(sum(octet_length(body)), 0)::int as stored
          from page_bodies where sha256 = any($1)`,
         [shas],
@@ -118,9 +95,9 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
     const { kept, pruned } = await history();
     const freed = await storedSize(pruned);
     const remaining = await storedSize(kept);
-    const fetchesBefore = (await pool.query('select * from digest_fetches order by id')).rows;
+    const fetchesBefore = (await suite.pool.query('select * from digest_fetches order by id')).rows;
 
-    const dry = await prunePages(pool, { retentionDays: RETENTION_DAYS, dryRun: true });
+    const dry = await prunePages(suite.pool, { retentionDays: RETENTION_DAYS, dryRun: true });
     expect(dry).toMatchObject({
       dryRun: true,
       pruned: { bodies: 3, pageBytes: freed.bytes, storedBytes: freed.stored },
@@ -129,20 +106,20 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
     expect(await storedShas()).toEqual([...kept, ...pruned].sort());
 
     // Batches of two: the loop runs until a batch frees nothing.
-    const real = await prunePages(pool, { retentionDays: RETENTION_DAYS, batchSize: 2 });
+    const real = await prunePages(suite.pool, { retentionDays: RETENTION_DAYS, batchSize: 2 });
     expect(real).toMatchObject({ dryRun: false, pruned: dry.pruned, kept: dry.kept });
     expect(await storedShas()).toEqual(kept);
     // The audit trail is untouched: a fetch whose body is gone keeps its content_sha256.
-    expect((await pool.query('select * from digest_fetches order by id')).rows).toEqual(fetchesBefore);
+    expect((await suite.pool.query('select * from digest_fetches order by id')).rows).toEqual(fetchesBefore);
 
-    const again = await prunePages(pool, { retentionDays: RETENTION_DAYS });
+    const again = await prunePages(suite.pool, { retentionDays: RETENTION_DAYS });
     expect(again.pruned).toEqual({ bodies: 0, pageBytes: 0, storedBytes: 0 });
     expect(again.kept).toEqual(real.kept);
   });
 
   it('a shorter retention prunes the recent bodies that are not the latest; never the latest or a failed parse', async () => {
     const { kept } = await history();
-    const summary = await prunePages(pool, { retentionDays: 1 });
+    const summary = await prunePages(suite.pool, { retentionDays: 1 });
     expect(summary.pruned.bodies).toBe(4);
     // 2024-08-03's page of 5 days ago went too; the latest of each day and the failed parse stay.
     const day3Old = sha256(dayPage('2024-08-03', 0));
@@ -154,23 +131,23 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
     await fetchAged('2024-08-01', dayPage('2024-08-01', 1), 59);
     // The upvotes went back: the same bytes as 60 days ago, fetched today, then moved again.
     hf.route('/papers/date/2024-08-01', { body: dayPage('2024-08-01', 0) });
-    await ingestDigest(deps, digestRef('day', '2024-08-01'));
-    const touched = await pool.query(
+    await ingestDigest(suite.deps, digestRef('day', '2024-08-01'));
+    const touched = await suite.pool.query(
       `select stored_at > now() - interval '1 minute' as fresh from page_bodies where sha256 = $1`,
       [old],
     );
     expect(touched.rows).toEqual([{ fresh: true }]);
     await fetchAged('2024-08-01', dayPage('2024-08-01', 3), 0);
-    await prunePages(pool, { retentionDays: RETENTION_DAYS });
+    await prunePages(suite.pool, { retentionDays: RETENTION_DAYS });
     expect(await storedShas()).toContain(old);
-    expect((await pool.query('select count(*)::int as n from page_bodies')).rows[0].n).toBe(2);
+    expect((await suite.pool.query('select count(*)::int as n from page_bodies')).rows[0].n).toBe(2);
   });
 
   it('reparse still works after a prune: the latest kept page of each digest, and no fetch it would use lacks its body', async () => {
     await history();
-    await prunePages(pool, { retentionDays: RETENTION_DAYS });
+    await prunePages(suite.pool, { retentionDays: RETENTION_DAYS });
     // Every digest's latest fetch with a body still has it: what reparse reads was not pruned.
-    const dangling = await pool.query(
+    const dangling = await suite.pool.query(
       `select f.kind, f.key from (
          select distinct on (source, kind, key) kind, key, content_sha256 from digest_fetches
          where content_sha256 is not null order by source, kind, key, fetched_at desc, id desc
@@ -179,9 +156,9 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
     );
     expect(dangling.rows).toEqual([]);
 
-    const summary = await reparseDigests(pool, { all: true }, logger);
+    const summary = await reparseDigests(suite.pool, { all: true }, logger);
     expect(summary).toMatchObject({ considered: 3, loaded: 3, failed: [] });
-    const reparsed = await pool.query<{ key: string; content_sha256: string; parser_version: number }>(
+    const reparsed = await suite.pool.query<{ key: string; content_sha256: string; parser_version: number }>(
       `select r.key, r.content_sha256, r.parser_version from digest_fetches r where r.reparse_of is not null order by r.key`,
     );
     expect(reparsed.rows).toEqual([
@@ -194,21 +171,21 @@ describe('page-store retention (real Postgres, local Hugging Face serving pages 
   it('the prune-pages schedule prunes with the configured retention and enqueues nothing', async () => {
     const { kept } = await history();
     // No queue is touched: the prune is the plan-schedule job's own work.
-    const deps = {
-      pool,
+    const scheduleDeps = {
+      pool: suite.pool,
       queues: undefined as never,
       savedSearches: [],
       transport: 'html' as const,
       pageRetentionDays: 30,
     };
-    const summary = await runSchedule(deps, 'prune-pages');
+    const summary = await runSchedule(scheduleDeps, 'prune-pages');
     expect(summary).toMatchObject({ schedule: 'prune-pages', enqueued: [], pruned: { bodies: 3 } });
     expect(await storedShas()).toEqual(kept);
   });
 
   it('paperboy prune [--dry-run] [--older-than]: reports what it frees and what it keeps', async () => {
     await history();
-    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+    const env = { DATABASE_URL: suite.db.url, LOG_LEVEL: 'warn' };
     const dry = await runCli(['prune', '--dry-run'], env);
     expect(dry).toMatchObject({ code: 0, stderr: '' });
     expect(dry.stdout).toMatch(

@@ -64,3 +64,12 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
     await client.end();
   }
 }
+
+/** A table's or view's column names, in order: what a migration test compares. */
+export async function columnsOf(db: pg.Pool, relation: string): Promise<string[]> {
+  const { rows } = await db.query<{ column_name: string }>(
+    `select column_name from information_schema.columns where table_name = $1 order by ordinal_position`,
+    [relation],
+  );
+  return rows.map((row) => row.column_name);
+}
