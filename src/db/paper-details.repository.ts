@@ -1,4 +1,5 @@
 import type { PaperDetailRecord } from '../domain/paper-detail.ts';
+import { NON_ARXIV_PREFIX } from '../domain/paper-id.ts';
 import type { PgQueryable } from './queryable.ts';
 
 /** A paper page that answered 404 is looked at again after this long (its other values are kept meanwhile). */
@@ -127,22 +128,29 @@ export async function appendPaperDetailHistory(
  */
 export async function markPaperDetailNotFound(db: PgQueryable, id: string, observedAt: Date): Promise<boolean> {
   const { rows } = await db.query<{ known: boolean }>(
-    `with marked as (
+    `with paper as (select exists (select 1 from papers where id = $1) as known),
+     marked as (
        insert into paper_details as d (paper_id, status, observed_at, next_check_at)
        select $1, 'not_found', $2, $2::timestamptz + make_interval(days => $3)
-       where exists (select 1 from papers where id = $1)
+       from paper where paper.known
        on conflict (paper_id) do update set
          status = 'not_found',
          observed_at = excluded.observed_at,
          next_check_at = excluded.next_check_at,
          updated_at = now()
-       where d.observed_at <= excluded.observed_at
-       returning 1)
-     select exists (select 1 from papers where id = $1) as known`,
+       where d.observed_at <= excluded.observed_at)
+     select known from paper`,
     [id, observedAt, NOT_FOUND_RECHECK_DAYS],
   );
   return rows[0]?.known ?? false;
 }
+
+/**
+ * Only arXiv papers have an own page on Hugging Face (`/papers/<arXiv id>`):
+ * an `other:` id (paper-id.ts) has none to fetch, and would not even make a
+ * paper digest key.
+ */
+const HAS_OWN_PAGE = `not starts_with(paper_id, '${NON_ARXIV_PREFIX}')`;
 
 /**
  * The papers whose own page a `paper-details` run fetches: those listed on or
@@ -151,7 +159,7 @@ export async function markPaperDetailNotFound(db: PgQueryable, id: string, obser
  */
 export async function findPaperDetailsDue(db: PgQueryable, since: string, now: Date): Promise<string[]> {
   const { rows } = await db.query<{ paper_id: string }>(
-    `select paper_id from listings where listed_on >= $1::date
+    `select paper_id from listings where listed_on >= $1::date and ${HAS_OWN_PAGE}
      union
      select paper_id from paper_details where status = 'not_found' and next_check_at <= $2
      order by paper_id`,
@@ -174,7 +182,8 @@ export async function findListedPapersForDetail(
 ): Promise<{ due: string[]; stored: number }> {
   const { rows } = await db.query<{ paper_id: string; stored: boolean }>(
     `select l.paper_id, exists (select 1 from paper_details d where d.paper_id = l.paper_id and d.status = 'ok') as stored
-     from (select distinct paper_id from listings where source = $1 and kind = $2 and key = any($3::text[])) l
+     from (select distinct paper_id from listings
+           where source = $1 and kind = $2 and key = any($3::text[]) and ${HAS_OWN_PAGE}) l
      order by l.paper_id`,
     [source, kind, keys],
   );

@@ -141,6 +141,12 @@ describe("papers' own pages in queries and the paper-details schedule (real CLI,
       });
       expect(loaded.code).toBe(0);
     }
+    // A paper without an arXiv id, listed today: it has no own page, and must not stop the plan.
+    await db.pool.query(
+      `insert into papers (id, title, upvotes, raw) values ('other:openreview-x1', 'Not on arXiv', 3, '{}');
+       insert into listings (source, kind, key, paper_id, rank, upvotes, first_seen_at, last_seen_at, listed_on)
+       values ('hf', 'search', 'elsewhere', 'other:openreview-x1', 1, 3, now(), now(), current_date)`,
+    );
     // A known paper whose page answered 404 a week ago is due for another look.
     await db.pool.query(
       `insert into paper_details (paper_id, status, observed_at, next_check_at)
