@@ -41,7 +41,7 @@ function parseDays(value: string): number {
 }
 
 /** One line: "pruned 1,234 page bodies (56.7 MB stored, …); kept 321 (…)". */
-export function describePrune(summary: PruneSummary): string {
+function describePrune(summary: PruneSummary): string {
   const { pruned, kept } = summary;
   return (
     `${summary.dryRun ? 'would prune' : 'pruned'} ${count(pruned.bodies)} page bodies ` +

@@ -48,20 +48,6 @@ function listPage<T>(rows: T[], limit: number, cursorOf: (last: T) => string): A
 
 class BadRequest extends Error {}
 
-/** The query read by its definitions (domain/paper-query.ts): a refusal is a 400 naming the parameter. */
-function readQuery<P extends readonly QueryParameter[]>(
-  definitions: P,
-  params: URLSearchParams,
-  options: { paging?: boolean } = {},
-) {
-  try {
-    return parseQuery(definitions, options.paging === false ? 'none' : 'api', params);
-  } catch (error) {
-    if (error instanceof QueryParameterError) throw new BadRequest(error.message);
-    throw error;
-  }
-}
-
 /** A path segment percent-decoded; undefined when it is not valid percent-encoded UTF-8 (`%ZZ`). */
 export function decodeSegment(segment: string): string | undefined {
   try {
@@ -74,11 +60,10 @@ export function decodeSegment(segment: string): string | undefined {
 /** For an API path that takes no parameters: a 400 naming the first one given, or undefined when there is none. */
 export function refuseParameters(params: URLSearchParams): ApiResponse | undefined {
   try {
-    readQuery(NO_PARAMETERS, params, { paging: false });
+    parseQuery(NO_PARAMETERS, 'none', params);
     return undefined;
   } catch (error) {
-    if (error instanceof BadRequest || error instanceof QueryParameterError)
-      return { status: 400, body: { error: error.message } };
+    if (error instanceof QueryParameterError) return { status: 400, body: { error: error.message } };
     throw error;
   }
 }
@@ -91,14 +76,14 @@ export async function handleApiRequest(
 ): Promise<ApiResponse | undefined> {
   try {
     if (path === '/api/papers') {
-      const { limit, cursor, ...filters } = readQuery(PAPER_FILTERS, params);
+      const { limit, cursor, ...filters } = parseQuery(PAPER_FILTERS, 'api', params);
       const after = decodePaperCursor(cursor, filters.q !== undefined);
       const rows = await findPapers(pool, filters, { limit, after });
       return listPage(rows, limit, (last) => encodePaperCursor(cursorOf(last)));
     }
     const paper = /^\/api\/papers\/(.+)$/.exec(path);
     if (paper) {
-      readQuery(NO_PARAMETERS, params, { paging: false });
+      parseQuery(NO_PARAMETERS, 'none', params);
       const given = decodeSegment(paper[1]!);
       if (given === undefined) throw new BadRequest('id: not a valid paper id');
       if (hasNul(given)) throw new BadRequest(`id: ${NUL_PROBLEM}`);
@@ -107,7 +92,7 @@ export async function handleApiRequest(
       return detail ? { status: 200, body: detail } : { status: 404, body: { error: `no paper ${id}` } };
     }
     if (path === '/api/repos') {
-      const { limit, cursor, rising, window, language } = readQuery(REPO_FILTERS, params);
+      const { limit, cursor, rising, window, language } = parseQuery(REPO_FILTERS, 'api', params);
       if (rising) {
         const rows = await risingRepos(
           pool,
@@ -123,7 +108,7 @@ export async function handleApiRequest(
       return listPage(rows, limit, (last) => encodeRepoCursor({ stars: last.stars, id: last.id }));
     }
     if (path === '/api/openapi.json') {
-      readQuery(NO_PARAMETERS, params, { paging: false });
+      parseQuery(NO_PARAMETERS, 'none', params);
       openApiDocument ??= buildOpenApiDocument();
       return { status: 200, body: openApiDocument };
     }

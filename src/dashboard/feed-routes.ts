@@ -93,7 +93,7 @@ export function feedUrl(origin: string, route: FeedRoute, params: URLSearchParam
  * (the dashboard answers only to loopback names without credentials), and
  * https when a proxy in front says so.
  */
-export function requestOrigin(request: IncomingMessage): string {
+function requestOrigin(request: IncomingMessage): string {
   const forwarded = String(request.headers['x-forwarded-proto'] ?? '')
     .split(',')[0]
     ?.trim();

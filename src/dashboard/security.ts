@@ -36,7 +36,14 @@ export function assertSafeBinding(host: string, access: DashboardAccess): void {
   }
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+/**
+ * Equal texts, compared in constant time. Hashed first: timingSafeEqual needs
+ * equal lengths, and a length must not leak either.
+ */
+export function safeEqual(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 /** Basic auth, compared in constant time; undefined means the request may go on. */
 export function checkCredentials(request: IncomingMessage, access: DashboardAccess): Refusal | undefined {
@@ -45,7 +52,7 @@ export function checkCredentials(request: IncomingMessage, access: DashboardAcce
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
     const given = match ? Buffer.from(match[1]!, 'base64').toString('utf8') : '';
     const expected = `${access.credentials.user}:${access.credentials.password}`;
-    if (!timingSafeEqual(digest(given), digest(expected))) {
+    if (!safeEqual(given, expected)) {
       return {
         status: 401,
         message: 'authentication required',
@@ -116,6 +123,6 @@ export function createCsrfTokens(access: DashboardAccess): { token: string; veri
   const token = createHmac('sha256', key).update('paperboy-dashboard-csrf').digest('base64url');
   return {
     token,
-    verify: (candidate) => typeof candidate === 'string' && timingSafeEqual(digest(candidate), digest(token)),
+    verify: (candidate) => typeof candidate === 'string' && safeEqual(candidate, token),
   };
 }

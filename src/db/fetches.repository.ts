@@ -201,15 +201,17 @@ export async function countFailedFetchesByClass(
   zeroClasses: readonly string[] = [],
 ): Promise<Array<{ kind: string; errorClass: string; count: number }>> {
   const { rows } = await db.query<FailureCountRow>(
-    `select kind, error_class, sum(n) as n
-     from (
-       select kind, coalesce(error_class, 'unknown') as error_class, count(*) as n
+    `with per as (
+       -- One pass over the audit trail: every kind seen, with its failures by class.
+       select kind, coalesce(error_class, 'unknown') as error_class, count(*) filter (where outcome = 'failed') as n
        from digest_fetches
-       where outcome = 'failed'
-       group by 1, 2
+       group by 1, 2)
+     select kind, error_class, sum(n) as n
+     from (
+       select kind, error_class, n from per where n > 0
        union all
        select k.kind, c.error_class, 0
-       from (select distinct kind from digest_fetches) k cross join unnest($1::text[]) as c(error_class)
+       from (select distinct kind from per) k cross join unnest($1::text[]) as c(error_class)
      ) counts
      group by 1, 2`,
     [zeroClasses],

@@ -130,17 +130,16 @@ export async function listPapers(
     ? `listed as materialized (select distinct l.paper_id from listings l where ${listingConditions(filters, param)}),`
     : '';
   const where = filterClause(filters, params, { listingsJoined: true });
-  params.push(page.after?.upvotes ?? null, page.after?.id ?? null, page.limit);
-  const n = params.length;
+  const [upvotes, id, limit] = [page.after?.upvotes ?? null, page.after?.id ?? null, page.limit].map(param);
   const relation = relationToFilter(filters);
   const { rows } = await db.query<PaperRow>(
     `with ${listed} chosen as (
        select o.id, o.upvotes
        from ${relation} o ${listed ? 'join listed on listed.paper_id = o.id' : ''}
        where ${where}
-         and ($${n - 2}::int is null or o.upvotes < $${n - 2}::int or (o.upvotes = $${n - 2}::int and o.id > $${n - 1}::text))
+         and (${upvotes}::int is null or o.upvotes < ${upvotes}::int or (o.upvotes = ${upvotes}::int and o.id > ${id}::text))
        order by o.upvotes desc, o.id
-       limit $${n})
+       limit ${limit})
      select ${PAPER_ROW_SELECT_LIST}
      from chosen c join paper_overview o on o.id = c.id
      order by c.upvotes desc, c.id`,
@@ -176,10 +175,14 @@ export async function searchPapers(
 ): Promise<SearchRow[]> {
   const params: unknown[] = [text];
   const where = filterClause(filters, params);
-  params.push(SEARCH_CANDIDATES, page.after?.rank ?? null, page.after?.upvotes ?? null, page.after?.id ?? null);
-  params.push(page.limit);
-  const n = params.length;
-  const [candidates, rank, upvotes, id, limit] = [n - 4, n - 3, n - 2, n - 1, n].map((i) => `$${i}`);
+  const { after } = page;
+  const [candidates, rank, upvotes, id, limit] = [
+    SEARCH_CANDIDATES,
+    after?.rank ?? null,
+    after?.upvotes ?? null,
+    after?.id ?? null,
+    page.limit,
+  ].map(parameterIn(params));
   // With no repository filter, `o` is papers itself: no second lookup of each row walked.
   const matches =
     relationToFilter(filters) === 'papers'

@@ -123,11 +123,6 @@ export function checkBackfillRequest(
   }
 }
 
-/** The key of the kind that holds `today`: the newest one a backfill may ask for. */
-export function currentKey(kind: BackfillKind, today: Date): string {
-  return periodKey(kind, today);
-}
-
 /**
  * The request as JSON Schema, for Bull Board's Add-job dialog: the example
  * (the last seven full days) pre-fills the form and the browser checks what

@@ -62,13 +62,23 @@ export interface FeedDescription {
  * id and readers never see one paper twice.
  */
 export function paperEntryId(id: string): string {
-  return `https://huggingface.co/papers/${isArxivId(id) ? id : encodeURIComponent(id)}`;
+  return `https://huggingface.co${paperPath(id)}`;
+}
+
+/** A paper's page path on Hugging Face: an arXiv id as it is, any other percent-encoded. */
+function paperPath(id: string): string {
+  return `/papers/${isArxivId(id) ? id : encodeURIComponent(id)}`;
+}
+
+/** How a text enters a format: as is for JSON, made XML-safe for Atom and RSS. */
+function textFor(format: FeedFormat): (value: string) => string {
+  return format === 'json' ? (value) => value : xmlText;
 }
 
 /** The paper's links: its Hugging Face page, arXiv (arXiv ids only) and its best repository. */
 export function paperLinks(entry: Pick<FeedEntry, 'id' | 'repo'>, hfBaseUrl: string) {
   return {
-    page: `${hfBaseUrl}/papers/${isArxivId(entry.id) ? entry.id : encodeURIComponent(entry.id)}`,
+    page: `${hfBaseUrl}${paperPath(entry.id)}`,
     arxiv: isArxivId(entry.id) ? `https://arxiv.org/abs/${entry.id}` : undefined,
     repo: entry.repo === null ? undefined : `https://github.com/${entry.repo}`,
   };
@@ -129,7 +139,7 @@ function contentHtml(entry: FeedEntry, hfBaseUrl: string, text: (value: string) 
 
 /** The library's item for an entry, its values in the form `format` declares for them (see the module comment). */
 export function feedItem(entry: FeedEntry, format: FeedFormat, hfBaseUrl: string): Item {
-  const text = format === 'json' ? (value: string) => value : xmlText;
+  const text = textFor(format);
   const title = { atom: escapeHtml(text(entry.title)), rss: cdataText(text(entry.title)), json: entry.title }[format];
   const abstract = entry.abstract ? text(entry.abstract) : undefined;
   return {
@@ -153,7 +163,7 @@ const JSON_FEED_1_1 = 'https://jsonfeed.org/version/1.1';
  * text: the version, and `authors` with every author.
  */
 export function renderFeed(format: FeedFormat, entries: readonly FeedEntry[], feed: FeedDescription): string {
-  const text = format === 'json' ? (value: string) => value : xmlText;
+  const text = textFor(format);
   const document = new Feed({
     id: feed.id,
     title: text(feed.title),

@@ -108,7 +108,7 @@ export async function addChildren(
   log: Logger,
 ): Promise<BackfillState> {
   const chunk = state.pending.slice(state.cursor, state.cursor + FAN_OUT_CHUNK);
-  const refs = chunk.map((key) => digestRef(request.kind, key));
+  const refs = keyRefs(request.kind, chunk);
   const shared = await addFetchChildren(job, refs, { force: request.force, via: request.via }, children, log);
   const cursor = state.cursor + chunk.length;
   return {
@@ -132,7 +132,7 @@ export async function addPaperChildren(
   log: Logger,
 ): Promise<NonNullable<BackfillState['papers']>> {
   const chunk = papers.pending.slice(papers.cursor, papers.cursor + FAN_OUT_CHUNK);
-  const refs = chunk.map((id) => digestRef('paper', id));
+  const refs = paperRefs(chunk);
   const shared = await addFetchChildren(job, refs, { force: request.force, via: 'html' }, children, log);
   return { ...papers, cursor: papers.cursor + chunk.length, shared: [...papers.shared, ...shared] };
 }
@@ -179,26 +179,37 @@ export async function sharedInFlight(queue: Queue, refs: readonly DigestRef[]): 
   return false;
 }
 
+/** What a backfill's children left: their return values and the failures ignored, by job key. Read once, sorted by childOutcomes. */
+export interface ChildrenResults {
+  values: Record<string, { outcome?: string } | null | undefined>;
+  failed: Record<string, string>;
+}
+
+/** The children's results, in one round trip (read once, then sorted for keys and for papers). */
+export async function readChildren(job: Job): Promise<ChildrenResults> {
+  const [values, failed] = await Promise.all([
+    job.getChildrenValues<{ outcome?: string }>(),
+    job.getIgnoredChildrenFailures(),
+  ]);
+  return { values, failed };
+}
+
 /**
  * Each child's outcome (from its return value) or failure reason, by its
  * digest's key, for the children fetching `refs` (of one kind), and how many
  * of those have settled.
  */
-export async function childOutcomes(job: Job, refs: readonly DigestRef[]) {
+export function childOutcomes(children: ChildrenResults, refs: readonly DigestRef[]) {
   const keyOfJobId = new Map(refs.map((ref) => [digestJobId(ref), ref.key]));
   const keyOf = (jobKey: string) => keyOfJobId.get(jobKey.slice(jobKey.lastIndexOf(':') + 1));
-  const [values, failed] = await Promise.all([
-    job.getChildrenValues<{ outcome?: string }>(),
-    job.getIgnoredChildrenFailures(),
-  ]);
   const outcomes = new Map<string, ChildOutcome>();
   const failures = new Map<string, string>();
-  for (const [jobKey, value] of Object.entries(values)) {
+  for (const [jobKey, value] of Object.entries(children.values)) {
     const key = keyOf(jobKey);
     const outcome = value?.outcome;
     if (key && outcome && CHILD_OUTCOMES.includes(outcome)) outcomes.set(key, outcome as ChildOutcome);
   }
-  for (const [jobKey, reason] of Object.entries(failed)) {
+  for (const [jobKey, reason] of Object.entries(children.failed)) {
     const key = keyOf(jobKey);
     if (key) failures.set(key, reason);
   }

@@ -5,6 +5,7 @@ import type { BucketState } from './request-budget.ts';
 import {
   backfillJobData,
   childOutcomes,
+  readChildren,
   isCancelRequested,
   keyRefs,
   paperRefs,
@@ -102,13 +103,14 @@ export async function backfillStatus(
       status.papers = { done: total - cancelled, total, notFound: not_found.length, failed: failed.length };
     }
   } else if (data && saved) {
-    const { outcomes, failures, settled } = await childOutcomes(job, keyRefs(data.kind, saved.pending));
+    const children = await readChildren(job);
+    const { outcomes, failures, settled } = childOutcomes(children, keyRefs(data.kind, saved.pending));
     for (const outcome of outcomes.values()) if (outcome !== 'not_found') status.counts[outcome] += 1;
     status.counts.failed = failures.size;
     status.failed = [...failures].map(([key, error]) => ({ key, error }));
     status.done = saved.skipped.length + settled;
     if (saved.papers) {
-      const papers = await childOutcomes(job, paperRefs(saved.papers.pending));
+      const papers = childOutcomes(children, paperRefs(saved.papers.pending));
       const notFound = [...papers.outcomes.values()].filter((outcome) => outcome === 'not_found').length;
       const total = saved.papers.skipped + saved.papers.pending.length;
       status.papers = { done: saved.papers.skipped + papers.settled, total, notFound, failed: papers.failures.size };

@@ -29,7 +29,7 @@ export interface PruneSummary {
 }
 
 /** The oldest store time a body needs to be kept for being recent. */
-export function retentionCutoff(now: Date, retentionDays: number): Date {
+function retentionCutoff(now: Date, retentionDays: number): Date {
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
     throw new RangeError(`retention must be a whole number of days, at least 1 (got ${retentionDays})`);
   }
@@ -44,20 +44,18 @@ export function retentionCutoff(now: Date, retentionDays: number): Date {
  */
 export async function prunePages(pool: pg.Pool, options: PruneOptions): Promise<PruneSummary> {
   const cutoff = retentionCutoff(options.now ?? new Date(), options.retentionDays);
-  const before = await measurePageStore(pool);
-  let pruned: PageStoreUsage;
+  const summary = { dryRun: options.dryRun ?? false, retentionDays: options.retentionDays, cutoff };
   if (options.dryRun) {
-    pruned = await measurePrunableBodies(pool, cutoff);
-  } else {
-    pruned = { bodies: 0, pageBytes: 0, storedBytes: 0 };
-    for (;;) {
-      const batch = await pruneBodiesBatch(pool, cutoff, options.batchSize ?? PRUNE_BATCH);
-      if (batch.bodies === 0) break;
-      pruned = add(pruned, batch);
-    }
+    const [before, pruned] = await Promise.all([measurePageStore(pool), measurePrunableBodies(pool, cutoff)]);
+    return { ...summary, pruned, kept: subtract(before, pruned) };
   }
-  const kept = options.dryRun ? subtract(before, pruned) : await measurePageStore(pool);
-  return { dryRun: options.dryRun ?? false, retentionDays: options.retentionDays, cutoff, pruned, kept };
+  let pruned: PageStoreUsage = { bodies: 0, pageBytes: 0, storedBytes: 0 };
+  for (;;) {
+    const batch = await pruneBodiesBatch(pool, cutoff, options.batchSize ?? PRUNE_BATCH);
+    if (batch.bodies === 0) break;
+    pruned = add(pruned, batch);
+  }
+  return { ...summary, pruned, kept: await measurePageStore(pool) };
 }
 
 const add = (a: PageStoreUsage, b: PageStoreUsage): PageStoreUsage => ({

@@ -11,6 +11,7 @@ import {
   addPaperChildren,
   backfillProgress,
   childOutcomes,
+  readChildren,
   isCancelRequested,
   keyRefs,
   paperRefs,
@@ -21,6 +22,7 @@ import {
   type BackfillResult,
   type BackfillState,
   type ChildOutcome,
+  type ChildrenResults,
   type DetailsResult,
 } from '../queue/backfill-flow.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
@@ -154,7 +156,8 @@ async function collectResult(
   state: BackfillState,
   pool: pg.Pool,
 ): Promise<BackfillResult> {
-  const { outcomes, failures } = await childOutcomes(job, keyRefs(request.kind, state.pending));
+  const children = await readChildren(job);
+  const { outcomes, failures } = childOutcomes(children, keyRefs(request.kind, state.pending));
   const result: BackfillResult = {
     ...request,
     total: state.total,
@@ -173,17 +176,17 @@ async function collectResult(
     else if (failure !== undefined || outcome) result.failed.push({ key, error: failure ?? `unexpected ${outcome}` });
     else result.cancelled.push(key);
   }
-  if (state.papers) result.papers = await collectDetails(job, state.papers, pool, new Date(state.startedAt));
+  if (state.papers) result.papers = await collectDetails(children, state.papers, pool, new Date(state.startedAt));
   return result;
 }
 
 async function collectDetails(
-  job: Job,
+  children: ChildrenResults,
   papers: NonNullable<BackfillState['papers']>,
   pool: pg.Pool,
   startedAt: Date,
 ): Promise<DetailsResult> {
-  const { outcomes, failures } = await childOutcomes(job, paperRefs(papers.pending));
+  const { outcomes, failures } = childOutcomes(children, paperRefs(papers.pending));
   const settle = await sharedSettlement(pool, 'paper', papers.shared, startedAt);
   const details: DetailsResult = {
     total: papers.skipped + papers.pending.length,

@@ -4,8 +4,8 @@ import {
   backfillKeys,
   BackfillRangeError,
   backfillRequestSchema,
-  currentKey,
 } from '../../src/domain/backfill-plan.ts';
+import { periodKey } from '../../src/domain/digest-key.ts';
 
 const today = new Date('2026-01-05T12:00:00Z'); // a Monday, ISO week 2026-W02
 const keys = (kind: 'day' | 'week' | 'month', from: string, to: string, maxKeys = 1000) =>
@@ -41,7 +41,7 @@ describe('backfillKeys', () => {
       /"to" \(2026-W03\) is in the future: the latest week there is to fetch is 2026-W02/,
     );
     expect(() => keys('month', '2025-12', '2026-02')).toThrow(/the latest month there is to fetch is 2026-01/);
-    expect([currentKey('day', today), currentKey('week', today), currentKey('month', today)]).toEqual([
+    expect([periodKey('day', today), periodKey('week', today), periodKey('month', today)]).toEqual([
       '2026-01-05',
       '2026-W02',
       '2026-01',
