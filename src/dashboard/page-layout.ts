@@ -3,7 +3,12 @@
  * navigation. Pure; the caller escapes what it puts in `main`.
  */
 
+import { assetPath } from './assets.ts';
+
 const NAV = [
+  ['/', 'Status'],
+  ['/papers', 'Papers'],
+  ['/repos', 'Repositories'],
   ['/backfills', 'Backfills'],
   ['/feeds', 'Feeds'],
   ['/queues', 'Queues (Bull Board)'],
@@ -17,6 +22,8 @@ export function renderDashboardPage(page: {
   main: string;
   styles?: string;
   script?: string;
+  /** Scripts served by the dashboard itself (src/dashboard/assets.ts), by name: no inline script is needed. */
+  scripts?: readonly string[];
 }): string {
   const nav = NAV.map(
     ([href, label]) => `<a href="${href}"${href === page.path ? ' aria-current="page"' : ''}>${label}</a>`,
@@ -34,15 +41,15 @@ export function renderDashboardPage(page: {
 <main>
 ${page.main}
 </main>
-${page.script ? `<script>${page.script}</script>\n` : ''}</body>
+${page.script ? `<script>${page.script}</script>\n` : ''}${(page.scripts ?? []).map((name) => `<script src="${assetPath(name)}" defer></script>\n`).join('')}</body>
 </html>`;
 }
 
 const STYLES = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;background:#f5f6f8}
-header{display:flex;gap:2rem;align-items:center;padding:.8rem 2rem;background:#1d2330;color:#fff}
-header nav{display:flex;gap:1.2rem}
+header{display:flex;flex-wrap:wrap;gap:.4rem 2rem;align-items:center;padding:.8rem 2rem;background:#1d2330;color:#fff}
+header nav{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
 header a{color:#c9d1e3;text-decoration:none}header a[aria-current]{color:#fff;font-weight:600}
 main{max-width:60rem;margin:0 auto;padding:1.5rem 2rem 3rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.1rem;margin:2rem 0 .8rem}

@@ -8,11 +8,14 @@ import type { Logger } from '../logger.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
 import { handleApiRequest } from './api-routes.ts';
+import { handleAssetRequest } from './assets.ts';
+import { handleBrowseRequest, type BrowseRoutes } from './browse-routes.ts';
 import { FormTooLargeError, handleBackfillRequest, type BackfillRoutes } from './backfill-routes.ts';
 import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
 import { handleFeedRequest, tokenOpens, type FeedRoutes } from './feed-routes.ts';
 import { createFeedTokens } from './feed-tokens.ts';
 import { checkHealth } from './health-checks.ts';
+import { handleStatusRequest } from './status-routes.ts';
 import {
   assertSafeBinding,
   checkCredentials,
@@ -78,6 +81,7 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     savedSearches: options.savedSearches,
     tokens: credentials && createFeedTokens({ ...credentials, secret: options.feedSecret }),
   };
+  const browseRoutes: BrowseRoutes = { pool, hfBaseUrl: options.hfBaseUrl };
   // Every failure is answered inside `route` (a 500 at worst), so nothing is left for Node to reject.
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     let path = request.url ?? '/';
@@ -103,13 +107,17 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
           .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers })
           .end(`${refusal.message}\n`);
       }
-      if (path === '/') {
-        response.writeHead(302, { location: '/backfills' }).end();
+      if (handleStatusRequest(request, response, requestUrl)) {
+        // handled
+      } else if (!isWrite(request) && handleAssetRequest(path, response)) {
+        // handled
       } else if (path === BULL_BOARD_PATH || path.startsWith(`${BULL_BOARD_PATH}/`)) {
         bullBoard(request, response);
       } else if (await handleBackfillRequest(request, response, requestUrl, backfillRoutes)) {
         // handled
       } else if (await handleFeedRequest(request, response, requestUrl, feedRoutes)) {
+        // handled
+      } else if (await handleBrowseRequest(request, response, requestUrl, browseRoutes)) {
         // handled
       } else if (path.startsWith('/api/') && !isWrite(request)) {
         const api = (await handleApiRequest(pool, path, requestUrl.searchParams)) ?? {
