@@ -7,7 +7,7 @@ import {
   listRepos,
   risingRepos,
   type PaperDetail,
-  type PaperFilters,
+  type PaperQuery,
   type PaperRow,
 } from '../db/query.repository.ts';
 import {
@@ -21,7 +21,8 @@ import {
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import {
   DEFAULT_WINDOW_DAYS,
-  PAPER_FILTERS,
+  PAPER_QUERY,
+  sortOf,
   QueryParameterError,
   REPO_FILTERS,
   type RepoFilterValues,
@@ -65,8 +66,8 @@ function tellNextPage(rows: readonly unknown[], limit: number, cursor: () => str
   if (rows.length === limit && rows.length > 0) process.stderr.write(`next page: --cursor ${cursor()}\n`);
 }
 
-/** A cursor that is not ours is a usage error naming --cursor. */
-function checkedCursor<T>(decode: () => T): T {
+/** A refused value (a cursor not ours, relevance without a text) is a usage error naming its option. */
+function asUsageError<T>(decode: () => T): T {
   try {
     return decode();
   } catch (error) {
@@ -106,7 +107,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       query
         .command('papers')
         .description('papers matching the filters: most upvoted first, or best match first with --text'),
-      PAPER_FILTERS,
+      PAPER_QUERY,
     ),
   ).action(async () => {
     await printPapers(papers, papers.opts<FormatOptions>(), {});
@@ -120,21 +121,21 @@ export function queryCommand(withDatabase: WithDatabase): Command {
           'full-text search over titles and abstracts (websearch syntax: "a phrase", -not, or), best match first',
         )
         .argument('<text>', 'what to look for (the same as `query papers --text`)'),
-      PAPER_FILTERS.filter((definition) => definition.name !== 'q'),
+      PAPER_QUERY.filter((definition) => definition.name !== 'q'),
     ),
   ).action(async (text: string) => {
     await printPapers(search, search.opts<FormatOptions>(), { q: text });
   });
 
   /** `query papers` and `query search`: the same filters, the same repository call as the API's. */
-  async function printPapers(command: Command, format: FormatOptions, extra: PaperFilters): Promise<void> {
-    const { limit, cursor, ...filters } = { ...queryValuesOf<PaperFilters>(command, PAPER_FILTERS), ...extra };
-    const searching = filters.q !== undefined;
-    const after = checkedCursor(() => decodePaperCursor(cursor, searching));
-    const rows = await withDatabase((pool) => findPapers(pool, filters, { limit, after }));
-    const columns = searching ? ['rank', ...PAPER_OUTPUT_COLUMNS] : PAPER_OUTPUT_COLUMNS;
+  async function printPapers(command: Command, format: FormatOptions, extra: PaperQuery): Promise<void> {
+    const { limit, cursor, ...query } = { ...queryValuesOf<PaperQuery>(command, PAPER_QUERY), ...extra };
+    const sort = asUsageError(() => sortOf(query));
+    const after = asUsageError(() => decodePaperCursor(cursor, sort));
+    const rows = await withDatabase((pool) => findPapers(pool, query, { limit, after }));
+    const columns = sort === 'relevance' ? ['rank', ...PAPER_OUTPUT_COLUMNS] : PAPER_OUTPUT_COLUMNS;
     process.stdout.write(formatRows(rows as PaperRow[], columns as Array<keyof PaperRow>, formatOf(format)));
-    tellNextPage(rows, limit, () => encodePaperCursor(cursorOf(rows.at(-1)!)));
+    tellNextPage(rows, limit, () => encodePaperCursor(cursorOf(rows.at(-1)!, sort)));
   }
 
   query
@@ -187,7 +188,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
     const format = repos.opts<FormatOptions>();
     const { limit, cursor, rising, window, language } = queryValuesOf<RepoFilterValues>(repos, REPO_FILTERS);
     if (rising) {
-      const after = checkedCursor(() => decodeRisingCursor(cursor));
+      const after = asUsageError(() => decodeRisingCursor(cursor));
       const windowDays = window ?? DEFAULT_WINDOW_DAYS;
       const rows = await withDatabase((pool) => risingRepos(pool, { windowDays, language }, { limit, after }));
       process.stdout.write(formatRows(rows, ['full_name', 'stars', 'growth', 'language', 'papers'], formatOf(format)));
@@ -198,7 +199,7 @@ export function queryCommand(withDatabase: WithDatabase): Command {
       return;
     }
     if (window !== undefined) throw new UsageError('--window: only with --rising');
-    const after = checkedCursor(() => decodeRepoCursor(cursor));
+    const after = asUsageError(() => decodeRepoCursor(cursor));
     const rows = await withDatabase((pool) => listRepos(pool, { language }, { limit, after }));
     process.stdout.write(
       formatRows(

@@ -12,10 +12,11 @@ import { hasNul, NUL_PROBLEM } from '../domain/input-rules.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import {
   DEFAULT_WINDOW_DAYS,
-  PAPER_FILTERS,
+  PAPER_QUERY,
   parseQuery,
   QueryParameterError,
   REPO_FILTERS,
+  sortOf,
   type QueryParameter,
 } from '../domain/paper-query.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
@@ -76,10 +77,10 @@ export async function handleApiRequest(
 ): Promise<ApiResponse | undefined> {
   try {
     if (path === '/api/papers') {
-      const { limit, cursor, ...filters } = parseQuery(PAPER_FILTERS, 'api', params);
-      const after = decodePaperCursor(cursor, filters.q !== undefined);
-      const rows = await findPapers(pool, filters, { limit, after });
-      return listPage(rows, limit, (last) => encodePaperCursor(cursorOf(last)));
+      const { limit, cursor, ...query } = parseQuery(PAPER_QUERY, 'api', params);
+      const sort = sortOf(query);
+      const rows = await findPapers(pool, query, { limit, after: decodePaperCursor(cursor, sort) });
+      return listPage(rows, limit, (last) => encodePaperCursor(cursorOf(last, sort)));
     }
     const paper = /^\/api\/papers\/(.+)$/.exec(path);
     if (paper) {

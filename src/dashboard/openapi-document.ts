@@ -6,7 +6,7 @@ import { z } from 'zod';
 // Version 5: version 6 requires Node 22.14, and paperboy supports Node 20.18 too.
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { encodePaperCursor, encodeRepoCursor } from '../domain/cursors.ts';
-import { PAPER_FILTERS, pagingParameters, REPO_FILTERS, type QueryParameter } from '../domain/paper-query.ts';
+import { PAPER_QUERY, pagingParameters, REPO_FILTERS, type QueryParameter } from '../domain/paper-query.ts';
 import { PAPERBOY_VERSION } from '../config.ts';
 import {
   backfillListSchema,
@@ -80,8 +80,8 @@ export function buildOpenApiDocument() {
           'Papers matching the filters, most upvoted first (with q: best match first)',
           json(paperPageSchema, 'a page of papers'),
           {
-            query: queryOf([...PAPER_FILTERS, ...paging], {
-              cursor: encodePaperCursor({ upvotes: 42, id: '2407.21783' }),
+            query: queryOf([...PAPER_QUERY, ...paging], {
+              cursor: encodePaperCursor({ sort: 'upvotes', key: [42, '2407.21783'] }),
             }),
           },
         ),

@@ -1,7 +1,8 @@
 import type { PgQueryable } from './queryable.ts';
 import { DIGEST_SOURCE_HF } from '../domain/digest-key.ts';
 import type { PaperCursor, RepoCursor, RisingCursor } from '../domain/cursors.ts';
-import type { PaperFilterValues } from '../domain/paper-query.ts';
+import { sortOf, type PaperFilterValues, type PaperQueryValues, type PaperSort } from '../domain/paper-query.ts';
+import { keysetCondition, orderOf, type KeyColumn, type PageDirection } from './keyset.ts';
 
 /**
  * The read side: what users ask of the database, as parameterised SQL over
@@ -13,6 +14,8 @@ import type { PaperFilterValues } from '../domain/paper-query.ts';
 
 /** The paper filters, as src/domain/paper-query.ts defines and reads them. */
 export type PaperFilters = PaperFilterValues;
+/** The filters and the order. */
+export type PaperQuery = PaperQueryValues;
 
 export interface PaperRow {
   id: string;
@@ -93,56 +96,138 @@ export interface SearchRow extends PaperRow {
   rank: number;
 }
 
+/** Which page: the first, the one after a cursor's row, or the one before it. */
+export interface PaperPage {
+  limit: number;
+  after?: PaperCursor;
+  before?: PaperCursor;
+}
+
 /**
- * Papers matching the filters, one keyset page at a time: with `q`, a
- * full-text search, best match first (searchPapers); else most upvoted first
- * (listPapers). What the CLI, the JSON API and the feeds all call.
+ * Papers matching the filters, one keyset page at a time, in the query's
+ * order (sortOf: best match first with `q`, else most upvoted, unless `sort`
+ * says otherwise). What the CLI, the JSON API, the dashboard's papers and the
+ * feeds all call. Rows come in the order's direction whichever way the page
+ * was read.
  */
 export async function findPapers(
   db: PgQueryable,
-  filters: PaperFilters,
-  page: { limit: number; after?: PaperCursor },
+  query: PaperQuery,
+  page: PaperPage,
 ): Promise<Array<PaperRow | SearchRow>> {
-  return filters.q === undefined ? listPapers(db, filters, page) : searchPapers(db, filters.q, filters, page);
+  const sort = sortOf(query);
+  for (const cursor of [page.after, page.before])
+    if (cursor && cursor.sort !== sort) throw new RangeError(`a ${cursor.sort} cursor for a ${sort} order`);
+  const rows =
+    sort === 'relevance' ? await searchPapers(db, query.q!, query, page) : await listPapers(db, query, sort, page);
+  return page.before ? rows.reverse() : rows;
 }
 
-/** The cursor of a row: where the page after it starts. */
-export function cursorOf(row: PaperRow | SearchRow): PaperCursor {
-  return 'rank' in row ? { rank: row.rank, upvotes: row.upvotes, id: row.id } : { upvotes: row.upvotes, id: row.id };
+/** The cursor of a row in `sort` order: where the page after (or before) it starts. */
+export function cursorOf(row: PaperRow | SearchRow, sort: PaperSort): PaperCursor {
+  switch (sort) {
+    case 'relevance':
+      return { sort, key: [(row as SearchRow).rank, row.upvotes, row.id] };
+    case 'listed':
+      return { sort, key: [row.listed_on!, row.upvotes, row.id] };
+    case 'stars':
+      return { sort, key: [row.repo_stars!, row.id] };
+    case 'upvotes':
+      return { sort, key: [row.upvotes, row.id] };
+  }
+}
+
+/** The direction and cursor a page is read from. */
+function pageEdge(page: PaperPage): { direction: PageDirection; cursor: PaperCursor | undefined } {
+  return page.before ? { direction: 'before', cursor: page.before } : { direction: 'after', cursor: page.after };
 }
 
 /**
- * Papers matching the filters, most upvoted first, one keyset page at a time.
- * The page is chosen from `papers` (and `listings`) first and the overview
- * joined for its rows only, unless a repository filter needs the overview to
- * choose.
+ * How each order walks: the rows it starts from (aliased so that `o` is the
+ * relation the filters read) and its key columns. `listed` walks listings by
+ * date and keeps each paper's first listing only (the earliest, ties broken
+ * by the listing's key), so a paper appears once, at the date its row shows;
+ * `stars` walks repositories by stars and keeps a paper at its best
+ * repository only (the one the overview shows), once whatever spellings
+ * link it there. Each walks an index from the cursor on, so a deep page costs
+ * what the first does.
+ */
+const LIST_ORDERS = {
+  upvotes: {
+    from: (relation: string) => `${relation} o`,
+    where: 'true',
+    key: [
+      { sql: 'o.upvotes', descending: true, type: 'int' },
+      { sql: 'o.id', descending: false, type: 'text' },
+    ],
+  },
+  listed: {
+    from: (relation: string) => `listings fl join ${relation} o on o.id = fl.paper_id`,
+    where: `not exists (select 1 from listings e where e.paper_id = fl.paper_id
+              and (e.listed_on, e.source, e.kind, e.key) < (fl.listed_on, fl.source, fl.kind, fl.key))`,
+    key: [
+      { sql: 'fl.listed_on', descending: true, type: 'date' },
+      { sql: 'o.upvotes', descending: true, type: 'int' },
+      { sql: 'o.id', descending: false, type: 'text' },
+    ],
+  },
+  stars: {
+    from: (relation: string) =>
+      `repos r join repo_refs f on f.repo_id = r.id join paper_repos pr on pr.ref = f.ref join ${relation} o on o.id = pr.paper_id`,
+    where: `r.status = 'ok' and f.status = 'resolved'
+            and not exists (select 1 from paper_repos pe join repo_refs fe on fe.ref = pe.ref
+                            where pe.paper_id = pr.paper_id and fe.repo_id = r.id and pe.ref < pr.ref)
+            and exists (select 1 from paper_overview v where v.id = o.id and v.repo = r.full_name)`,
+    key: [
+      { sql: 'r.stars', descending: true, type: 'int' },
+      { sql: 'o.id', descending: false, type: 'text' },
+    ],
+  },
+} as const satisfies Record<
+  Exclude<PaperSort, 'relevance'>,
+  { from: (relation: string) => string; where: string; key: readonly KeyColumn[] }
+>;
+
+/**
+ * Papers matching the filters (`q` as a match, unranked), in `sort` order,
+ * one keyset page at a time. The page is chosen from `papers` (and
+ * `listings`) first and the overview joined for its rows only, unless a
+ * repository filter needs the overview to choose.
  */
 export async function listPapers(
   db: PgQueryable,
   filters: PaperFilters,
-  page: { limit: number; after?: PaperCursor },
+  sort: Exclude<PaperSort, 'relevance'>,
+  page: PaperPage,
 ): Promise<PaperRow[]> {
   const params: unknown[] = [];
   const param = parameterIn(params);
+  const order = LIST_ORDERS[sort];
+  const { direction, cursor } = pageEdge(page);
   // A date filter starts from that day's listings (materialized, so the planner cannot
   // turn it into a walk down every paper by upvotes probing for listings).
   const listed = hasListingFilter(filters)
     ? `listed as materialized (select distinct l.paper_id from listings l where ${listingConditions(filters, param)}),`
     : '';
-  const where = filterClause(filters, params, { listingsJoined: true });
-  const [upvotes, id, limit] = [page.after?.upvotes ?? null, page.after?.id ?? null, page.limit].map(param);
   const relation = relationToFilter(filters);
+  const matching =
+    filters.q === undefined
+      ? 'true'
+      : `${relation === 'papers' ? 'o.search' : '(select s.search from papers s where s.id = o.id)'} @@ websearch_to_tsquery('english', ${param(filters.q)})`;
+  const where = filterClause(filters, params, { listingsJoined: true });
+  const keyset = keysetCondition(order.key, cursor?.key, direction, param);
+  const keyColumns = order.key.map((column, i) => `${column.sql} as k${i}`).join(', ');
+  const chosenKey: KeyColumn[] = order.key.map((column, i) => ({ ...column, sql: `c.k${i}` }));
   const { rows } = await db.query<PaperRow>(
     `with ${listed} chosen as (
-       select o.id, o.upvotes
-       from ${relation} o ${listed ? 'join listed on listed.paper_id = o.id' : ''}
-       where ${where}
-         and (${upvotes}::int is null or o.upvotes < ${upvotes}::int or (o.upvotes = ${upvotes}::int and o.id > ${id}::text))
-       order by o.upvotes desc, o.id
-       limit ${limit})
+       select o.id, ${keyColumns}
+       from ${order.from(relation)} ${listed ? 'join listed on listed.paper_id = o.id' : ''}
+       where ${order.where} and ${where} and ${matching} and ${keyset}
+       order by ${orderOf(order.key, direction)}
+       limit ${param(page.limit)})
      select ${PAPER_ROW_SELECT_LIST}
      from chosen c join paper_overview o on o.id = c.id
-     order by c.upvotes desc, c.id`,
+     order by ${orderOf(chosenKey, direction)}`,
     params,
   );
   return rows;
@@ -156,6 +241,13 @@ export async function listPapers(
  * planner takes the GIN index instead and ranks every match.
  */
 export const SEARCH_CANDIDATES = 100;
+
+/** A search's order: the rank as returned, then upvotes, then the id. */
+const RANKED_KEY: readonly KeyColumn[] = [
+  { sql: 'r.rank', descending: true, type: 'numeric' },
+  { sql: 'r.upvotes', descending: true, type: 'int' },
+  { sql: 'r.id', descending: false, type: 'text' },
+];
 
 /**
  * Full-text search over titles (weight A) and abstracts (weight B) with
@@ -171,18 +263,14 @@ export async function searchPapers(
   db: PgQueryable,
   text: string,
   filters: PaperFilters,
-  page: { limit: number; after?: PaperCursor },
+  page: PaperPage,
 ): Promise<SearchRow[]> {
   const params: unknown[] = [text];
+  const param = parameterIn(params);
   const where = filterClause(filters, params);
-  const { after } = page;
-  const [candidates, rank, upvotes, id, limit] = [
-    SEARCH_CANDIDATES,
-    after?.rank ?? null,
-    after?.upvotes ?? null,
-    after?.id ?? null,
-    page.limit,
-  ].map(parameterIn(params));
+  const { direction, cursor } = pageEdge(page);
+  const keyset = keysetCondition(RANKED_KEY, cursor?.key, direction, param);
+  const hitKey: KeyColumn[] = RANKED_KEY.map((column) => ({ ...column, sql: column.sql.replace('r.', 'h.') }));
   // With no repository filter, `o` is papers itself: no second lookup of each row walked.
   const matches =
     relationToFilter(filters) === 'papers'
@@ -194,21 +282,19 @@ export async function searchPapers(
        from websearch_to_tsquery('english', $1) as q(query) ${matches}
        where ${where}
        order by o.upvotes desc, o.id
-       limit ${candidates}),
+       limit ${param(SEARCH_CANDIDATES)}),
      ranked as (
        select c.id, c.upvotes, round(ts_rank_cd(p.search, c.query)::numeric, 4) as rank
        from candidates c join papers p on p.id = c.id),
      hits as (
        select r.id, r.upvotes, r.rank
        from ranked r
-       where ${rank}::numeric is null
-          or r.rank < ${rank}::numeric
-          or (r.rank = ${rank}::numeric and (r.upvotes < ${upvotes}::int or (r.upvotes = ${upvotes}::int and r.id > ${id}::text)))
-       order by r.rank desc, r.upvotes desc, r.id
-       limit ${limit})
+       where ${keyset}
+       order by ${orderOf(RANKED_KEY, direction)}
+       limit ${param(page.limit)})
      select ${PAPER_ROW_SELECT_LIST}, h.rank::float8 as rank
      from hits h join paper_overview o on o.id = h.id
-     order by h.rank desc, h.upvotes desc, h.id`,
+     order by ${orderOf(hitKey, direction)}`,
     params,
   );
   return rows;

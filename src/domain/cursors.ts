@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { isCalendarDate } from './digest-key.ts';
 import { hasNul, isPgBigintId, isPgCount, NUL_PROBLEM, PG_INTEGER_MAX } from './input-rules.ts';
-import { QueryParameterError } from './paper-query.ts';
+import { QueryParameterError, type PaperSort } from './paper-query.ts';
 
 /**
  * Keyset cursors: where the previous page stopped, as an opaque base64url
@@ -10,16 +11,16 @@ import { QueryParameterError } from './paper-query.ts';
  */
 
 /**
- * The last row of a page of papers. Lists are ordered by upvotes desc, id
- * asc; a search by its rank (4 decimals, as returned) desc, then upvotes
- * desc, id asc: the id breaks every tie, so pages never repeat or skip a
- * paper whatever ranks are equal.
+ * A page's edge row of papers, as the values of its order's key columns
+ * (src/db/query.repository.ts): `upvotes` [upvotes desc, id asc];
+ * `relevance` [rank (4 decimals, as returned) desc, upvotes desc, id asc];
+ * `listed` [first listing date desc, upvotes desc, id asc]; `stars` [the best
+ * repository's stars desc, id asc]. The id breaks every tie, so pages never
+ * repeat or skip a paper whatever the other values.
  */
 export interface PaperCursor {
-  upvotes: number;
-  id: string;
-  /** A search's rank of that row. */
-  rank?: number;
+  sort: PaperSort;
+  key: ReadonlyArray<string | number>;
 }
 
 /** The last row of a page of rising repositories (growth desc, unknown growth last, stars desc, id asc). */
@@ -42,8 +43,20 @@ const paperId = z
   .max(100)
   .refine((value) => !hasNul(value), NUL_PROBLEM);
 const repoId = z.string().refine(isPgBigintId);
-const listCursor = z.strictObject({ u: count, id: paperId });
-const searchCursor = z.strictObject({ r: z.number().min(0).max(1e6), u: count, id: paperId });
+const listedOn = z.string().refine(isCalendarDate);
+/** Each order's cursor as encoded (short names keep URLs short); each is refused where another order is asked for. */
+const PAPER_CURSORS = {
+  upvotes: { fields: ['u', 'id'], schema: z.strictObject({ u: count, id: paperId }) },
+  relevance: {
+    fields: ['r', 'u', 'id'],
+    schema: z.strictObject({ r: z.number().min(0).max(1e6), u: count, id: paperId }),
+  },
+  listed: { fields: ['l', 'u', 'id'], schema: z.strictObject({ l: listedOn, u: count, id: paperId }) },
+  stars: { fields: ['s', 'id'], schema: z.strictObject({ s: count, id: paperId }) },
+} as const satisfies Record<
+  PaperSort,
+  { fields: readonly string[]; schema: z.ZodType<Record<string, string | number>> }
+>;
 const starsCursor = z.strictObject({ s: count, id: repoId });
 const risingCursor = z.strictObject({
   g: z.number().int().min(-PG_INTEGER_MAX).max(PG_INTEGER_MAX).nullable(),
@@ -68,22 +81,16 @@ function decode<T>(text: string, schema: z.ZodType<T>): T {
 }
 
 export function encodePaperCursor(cursor: PaperCursor): string {
-  return encode(
-    cursor.rank === undefined
-      ? { u: cursor.upvotes, id: cursor.id }
-      : { r: cursor.rank, u: cursor.upvotes, id: cursor.id },
-  );
+  const { fields } = PAPER_CURSORS[cursor.sort];
+  return encode(Object.fromEntries(fields.map((field, i) => [field, cursor.key[i]])));
 }
 
-/** A search's cursor holds a rank, a list's does not: each is refused where the other is expected. */
-export function decodePaperCursor(text: string | undefined, searching: boolean): PaperCursor | undefined {
+/** The cursor of a page in `sort` order; a cursor of another order is refused, naming `cursor`. */
+export function decodePaperCursor(text: string | undefined, sort: PaperSort): PaperCursor | undefined {
   if (text === undefined) return undefined;
-  if (searching) {
-    const { r, u, id } = decode(text, searchCursor);
-    return { rank: r, upvotes: u, id };
-  }
-  const { u, id } = decode(text, listCursor);
-  return { upvotes: u, id };
+  const { fields, schema } = PAPER_CURSORS[sort];
+  const decoded = decode<Record<string, string | number>>(text, schema);
+  return { sort, key: fields.map((field) => decoded[field]!) };
 }
 
 export function encodeRepoCursor(cursor: RepoCursor): string {

@@ -27,7 +27,7 @@ import { describeIssues } from './zod-issues.ts';
 export const MAX_LOOKBACK_DAYS = 3650;
 
 /** Where a query comes from: its paging bounds and defaults differ, its filters never do. */
-export type QuerySurface = 'api' | 'feed' | 'cli';
+export type QuerySurface = 'api' | 'feed' | 'cli' | 'page';
 /** The growth window of `rising` when none is given. */
 export const DEFAULT_WINDOW_DAYS = 7;
 
@@ -172,6 +172,37 @@ export const PAPER_FILTERS = [
   },
 ] as const satisfies readonly QueryParameter[];
 
+/** The orders papers can be listed in; see PAPER_ORDER. */
+export const PAPER_SORTS = ['upvotes', 'relevance', 'listed', 'stars'] as const;
+export type PaperSort = (typeof PAPER_SORTS)[number];
+
+/**
+ * How papers are ordered: where papers are listed page by page (the API, the
+ * CLI, the dashboard's papers), not in feeds (always newest listing first).
+ */
+export const PAPER_ORDER = [
+  {
+    name: 'sort',
+    description:
+      'the order: upvotes (most first; the default without q), relevance (best match first; the default with q, ' +
+      "only with q), listed (newest first listing first; papers with a listing), stars (the best repository's " +
+      'stars, most first; papers with a repository)',
+    schema: z.enum(PAPER_SORTS),
+    example: 'listed',
+  },
+] as const satisfies readonly QueryParameter[];
+
+/** Everything a paged list of papers takes besides paging: the filters and the order. */
+export const PAPER_QUERY = [...PAPER_FILTERS, ...PAPER_ORDER] as const;
+
+/** The order a query asks for: its `sort`, else best match with a text, else most upvoted. */
+export function sortOf(query: { q?: string; sort?: PaperSort }): PaperSort {
+  const sort = query.sort ?? (query.q === undefined ? 'upvotes' : 'relevance');
+  if (sort === 'relevance' && query.q === undefined)
+    throw new QueryParameterError('sort: relevance orders by how well a text matches; give q (the text) too');
+  return sort;
+}
+
 /** The repository filters. */
 export const REPO_FILTERS = [
   {
@@ -200,6 +231,7 @@ export const PAGE_LIMITS: Readonly<Record<QuerySurface, { max: number; default: 
   api: { max: 100, default: 20 },
   feed: { max: 100, default: 50 },
   cli: { max: 10_000, default: 50 },
+  page: { max: 100, default: 25 },
 };
 
 /** The paging parameters a surface takes; `none`: an endpoint that takes no parameter at all. */
@@ -220,6 +252,16 @@ export function pagingParameters(surface: QuerySurface | 'none'): QueryParameter
     schema: z.string().min(1).max(500),
     example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
   };
+  // The dashboard's pages go back as well as forward.
+  if (surface === 'page') {
+    const before: QueryParameter = {
+      name: 'before',
+      description: "a page's first row, as a cursor: the page before it",
+      schema: z.string().min(1).max(500),
+      example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
+    };
+    return [limit, cursor, before];
+  }
   return [limit, cursor];
 }
 
@@ -229,10 +271,13 @@ type Values<P extends readonly QueryParameter[]> = {
 
 /** The paper filters as read: snake_case names, typed values, absent when not given. */
 export type PaperFilterValues = Values<typeof PAPER_FILTERS>;
+/** The filters and the order. */
+export type PaperQueryValues = Values<typeof PAPER_QUERY>;
 export type RepoFilterValues = Values<typeof REPO_FILTERS>;
 export interface PageValues {
   limit: number;
   cursor?: string;
+  before?: string;
 }
 
 /** A query the caller got wrong: the message names the parameter. */

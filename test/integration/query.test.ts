@@ -11,7 +11,11 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2026_07_31_EARLY, API_2026_07_31_LATER, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { clientFor } from '../support/upstream-server.ts';
-import { cliName, PAPER_FILTERS, pagingParameters } from '../../src/domain/paper-query.ts';
+import { cliName, PAPER_QUERY, pagingParameters } from '../../src/domain/paper-query.ts';
+import { encodePaperCursor } from '../../src/domain/cursors.ts';
+import { cursorOf, findPapers, type PaperQuery, type PaperRow, type SearchRow } from '../../src/db/query.repository.ts';
+import type { PaperCursor } from '../../src/domain/cursors.ts';
+import type { PaperSort } from '../../src/domain/paper-query.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const T = (iso: string) => new Date(iso);
@@ -236,7 +240,7 @@ describe('querying the database', () => {
     /** The filters as command-line options, named by the same definitions the API reads them with. */
     function cliArgs(params: Record<string, string>): string[] {
       return Object.entries(params).flatMap(([name, value]) => {
-        const definition = [...PAPER_FILTERS, ...pagingParameters('cli')].find((entry) => entry.name === name)!;
+        const definition = [...PAPER_QUERY, ...pagingParameters('cli')].find((entry) => entry.name === name)!;
         const flag = cliName(definition);
         return 'flag' in definition && definition.flag && value === 'true' ? [flag] : [flag, value];
       });
@@ -269,6 +273,10 @@ describe('querying the database', () => {
       { q: 'reasoning', has_code: 'true' },
       { q: '"large language" -vision', since: '2025-01-01' },
       { q: 'model', saved_search: 'reasoning', min_upvotes: '1' },
+      { sort: 'listed' },
+      { sort: 'stars', min_upvotes: '2' },
+      { sort: 'upvotes', q: 'language models' },
+      { sort: 'listed', q: 'reasoning', since: '2025-01-01' },
     ];
     it.each(combinations)('%o', async (params) => {
       const cli = await runCli(['query', 'papers', ...cliArgs(params), '--limit', '1000', '--json'], env());
@@ -289,6 +297,102 @@ describe('querying the database', () => {
         status: 400,
         body: { error: expect.stringMatching(/^min_upvotes: must be a whole number/) },
       });
+    });
+  });
+
+  describe('orders, paged forward and back', () => {
+    /** What each order means, said plainly over the overview: the pages must add up to it. */
+    const REFERENCE = {
+      upvotes: 'true order by upvotes desc, id',
+      listed: 'first_listed_on is not null order by first_listed_on desc, upvotes desc, id',
+      stars: 'repo_stars is not null order by repo_stars desc, id',
+    } as const;
+
+    /** Every page forward from the first, then every page back from the last one's first row, four papers a page. */
+    async function walk(query: PaperQuery, sort: PaperSort) {
+      const forward: Array<PaperRow | SearchRow> = [];
+      let after: PaperCursor | undefined;
+      for (;;) {
+        const rows = await findPapers(pool, query, { limit: 4, after });
+        forward.push(...rows);
+        if (rows.length < 4) break;
+        after = cursorOf(rows.at(-1)!, sort);
+      }
+      const lastPage = forward.slice(Math.floor((forward.length - 1) / 4) * 4);
+      const backward = [...lastPage];
+      let before: PaperCursor | undefined = cursorOf(lastPage[0]!, sort);
+      for (;;) {
+        const rows = await findPapers(pool, query, { limit: 4, before });
+        backward.unshift(...rows);
+        if (rows.length < 4) break;
+        before = cursorOf(rows[0]!, sort);
+      }
+      return { forward: forward.map((row) => row.id), backward: backward.map((row) => row.id) };
+    }
+
+    it.each([
+      ['upvotes', {}],
+      ['listed', {}],
+      ['stars', {}],
+      ['listed', { since: '2025-01-01', min_upvotes: '3' }],
+      ['stars', { language: 'python' }],
+      ['upvotes', { q: 'language models' }],
+    ] as const)('%s %o', async (sort, filters) => {
+      const { q, ...sqlFilters } = filters as { q?: string; since?: string; min_upvotes?: string; language?: string };
+      const conditions = [
+        sqlFilters.since
+          ? `id in (select paper_id from listings where kind = 'day' and key >= '${sqlFilters.since}')`
+          : 'true',
+        sqlFilters.min_upvotes ? `upvotes >= ${sqlFilters.min_upvotes}` : 'true',
+        sqlFilters.language ? `lower(repo_language) = '${sqlFilters.language}'` : 'true',
+        q ? `id in (select id from papers where search @@ websearch_to_tsquery('english', '${q}'))` : 'true',
+      ].join(' and ');
+      const expected = (
+        await pool.query<{ id: string }>(`select id from paper_overview where ${conditions} and ${REFERENCE[sort]}`)
+      ).rows.map((row) => row.id);
+      expect(expected.length).toBeGreaterThan(4);
+      const query = {
+        sort,
+        ...(q ? { q } : {}),
+        ...(sqlFilters.since ? { since: sqlFilters.since } : {}),
+        ...(sqlFilters.min_upvotes ? { min_upvotes: Number(sqlFilters.min_upvotes) } : {}),
+        ...(sqlFilters.language ? { language: sqlFilters.language } : {}),
+      };
+      const { forward, backward } = await walk(query, sort);
+      expect(forward).toEqual(expected);
+      expect(backward).toEqual(expected);
+    });
+
+    it('relevance: the ranked pages forward and back', async () => {
+      const query = { q: 'language models' };
+      const { forward, backward } = await walk(query, 'relevance');
+      const all = await findPapers(pool, query, { limit: 100 });
+      expect(forward).toEqual(all.map((row) => row.id));
+      expect(backward).toEqual(forward);
+      expect(forward.length).toBeGreaterThan(4);
+    });
+
+    it('stars: a paper linked to its repository by two spellings (an old name) is listed once', async () => {
+      const { rows } = await pool.query<{ paper_id: string; repo_id: string; ref: string }>(
+        `select pr.paper_id, f.repo_id, pr.ref from paper_repos pr join repo_refs f on f.ref = pr.ref
+         join paper_overview o on o.id = pr.paper_id and o.repo = (select full_name from repos where id = f.repo_id)
+         order by o.repo_stars desc limit 1`,
+      );
+      const { paper_id: paperId, repo_id: repoId } = rows[0]!;
+      await pool.query(
+        `insert into repo_refs (ref, display, repo_id, status) values ('old-owner/renamed', 'old-owner/renamed', $1, 'resolved')`,
+        [repoId],
+      );
+      await pool.query(`insert into paper_repos (paper_id, ref, source) values ($1, 'old-owner/renamed', 'abstract')`, [
+        paperId,
+      ]);
+      try {
+        const { forward } = await walk({ sort: 'stars' }, 'stars');
+        expect(forward.filter((id) => id === paperId)).toEqual([paperId]);
+      } finally {
+        await pool.query(`delete from paper_repos where ref = 'old-owner/renamed'`);
+        await pool.query(`delete from repo_refs where ref = 'old-owner/renamed'`);
+      }
     });
   });
 
@@ -343,7 +447,10 @@ describe('querying the database', () => {
       [`/api/papers?day=${encodeURIComponent("2024-08-01'; DROP TABLE papers; --")}`, /day: must be a date/],
       [`/api/papers?min_upvotes=${encodeURIComponent('1 OR 1=1')}`, /min_upvotes/],
       ['/api/papers?has_code=yes', /has_code/],
-      ['/api/papers?sort=upvotes', /Unrecognized key/],
+      ['/api/papers?order=upvotes', /Unrecognized key/],
+      ['/api/papers?sort=newest', /sort/],
+      ['/api/papers?sort=relevance', /sort: relevance .* give q/],
+      [`/api/papers?sort=listed&cursor=${encodePaperCursor({ sort: 'upvotes', key: [3, '2407.21783'] })}`, /cursor/],
       ['/api/papers?cursor=not-a-cursor', /cursor/],
       [`/api/papers?cursor=${Buffer.from(JSON.stringify({ u: "1'", id: 'x' })).toString('base64url')}`, /cursor/],
       ['/api/papers?limit=5&limit=6', /more than once/],
