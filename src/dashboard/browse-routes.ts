@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
+import { sendPapersPage } from './papers-routes.ts';
 
 /**
  * The database, browsed: `/papers` (search, filters, sort, keyset pages),
@@ -10,16 +11,21 @@ export interface BrowseRoutes {
   pool: pg.Pool;
   /** Hugging Face's base URL: the papers' links. */
   hfBaseUrl: string;
+  /** The configured saved searches: a filter of the papers. */
+  savedSearches: readonly string[];
 }
 
 /** Handles the request if the path is one of ours; false otherwise. */
-export function handleBrowseRequest(
+export async function handleBrowseRequest(
   request: IncomingMessage,
-  _response: ServerResponse,
+  response: ServerResponse,
   url: URL,
-  _routes: BrowseRoutes,
+  routes: BrowseRoutes,
 ): Promise<boolean> {
-  if (request.method !== 'GET') return Promise.resolve(false);
-  void url;
-  return Promise.resolve(false);
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  if (url.pathname === '/papers') {
+    await sendPapersPage(response, url, routes);
+    return true;
+  }
+  return false;
 }

@@ -81,7 +81,7 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     savedSearches: options.savedSearches,
     tokens: credentials && createFeedTokens({ ...credentials, secret: options.feedSecret }),
   };
-  const browseRoutes: BrowseRoutes = { pool, hfBaseUrl: options.hfBaseUrl };
+  const browseRoutes: BrowseRoutes = { pool, hfBaseUrl: options.hfBaseUrl, savedSearches: options.savedSearches };
   // Every failure is answered inside `route` (a 500 at worst), so nothing is left for Node to reject.
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     let path = request.url ?? '/';
