@@ -13,6 +13,7 @@ import { benchLoad } from './load.bench.ts';
 import { benchParse } from './parse.bench.ts';
 import { benchEndToEnd, benchPoliteness } from './pipeline.bench.ts';
 import { benchQueries } from './query.bench.ts';
+import { benchQueryPages } from './query-pages.bench.ts';
 import { benchRetention } from './retention.bench.ts';
 import { benchRuntime } from './runtime.bench.ts';
 
@@ -89,10 +90,12 @@ try {
   }
   if (runs('enrich')) figures.push(...(await benchEnrich(pool, { count: repos, repeats, logger, log })));
   if (runs('runtime')) figures.push(...(await benchRuntime(pipeline, { days, repeats })));
-  if (runs('query'))
+  if (runs('query')) {
     figures.push(
       ...(await benchQueries(pool, { count: queryPapers, reuse: process.env.PAPERBOY_BENCH_REUSE === '1', log })),
     );
+    figures.push(...(await benchQueryPages(pool, { databaseUrl, redisUrl, count: queryPapers, logger, log })));
+  }
   if (runs('retention')) figures.push(...(await benchRetention(pool, { days: retentionDays, logger, log })));
 
   process.stdout.write(`\n${formatTable(figures)}\n`);

@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../../src/paths.ts';
 import {
   cliName,
   PAPER_FILTERS,
+  PAPER_QUERY,
   pagingParameters,
   parseQuery,
   QueryParameterError,
@@ -96,7 +97,7 @@ describe('the one definition of the query parameters', () => {
       readme.indexOf('| filter | CLI | meaning |'),
       readme.indexOf('Repositories: `language`'),
     );
-    for (const definition of PAPER_FILTERS) {
+    for (const definition of PAPER_QUERY) {
       expect(table).toContain(`\`${definition.name}\``);
       expect(table).toContain(`\`${cliName(definition)}`);
     }
