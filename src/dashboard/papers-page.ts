@@ -161,7 +161,7 @@ details.filters summary{cursor:pointer;color:#3554d1;font-size:.9rem}
 details.filters .fields{display:flex;flex-wrap:wrap;gap:.8rem 1rem;margin-top:.7rem}
 details.filters input,details.filters select{min-width:0;width:9.5rem}
 table.papers{width:100%;border-collapse:collapse;margin-top:1.2rem;background:#fff;border:1px solid #dde1e8;border-radius:8px;overflow:hidden}
-table.papers th{text-align:left;font-size:.8rem;color:#4a5366;font-weight:600;padding:.55rem .7rem;border-bottom:1px solid #dde1e8;background:#fafbfc}
+table.papers th{text-align:left;white-space:nowrap;font-size:.8rem;color:#4a5366;font-weight:600;padding:.55rem .7rem;border-bottom:1px solid #dde1e8;background:#fafbfc}
 table.papers th[aria-sort]::after{content:" ↓"}
 table.papers td{padding:.55rem .7rem;border-bottom:1px solid #eef0f4;vertical-align:top}
 table.papers tr:last-child td{border-bottom:0}
