@@ -9,7 +9,7 @@ import {
 } from '../../src/dashboard/api-schemas.ts';
 import { buildOpenApiDocument } from '../../src/dashboard/openapi-document.ts';
 import type { PaperDetail, PaperRow, RepoRow, RisingRepoRow, SearchRow } from '../../src/db/query.repository.ts';
-import { PAPER_FILTERS, pagingParameters, REPO_FILTERS, type QueryParameter } from '../../src/domain/paper-query.ts';
+import { PAPER_QUERY, pagingParameters, REPO_FILTERS, type QueryParameter } from '../../src/domain/paper-query.ts';
 import type { BackfillStatus } from '../../src/queue/backfill-status.ts';
 import { parameterSchemaCheck, type OpenApiDocument } from '../support/openapi.ts';
 
@@ -22,7 +22,7 @@ const MORE_SAMPLES = ['2w', '7x', 'd', 'true', 'false', 'TRUE', 'yes', 'Python',
 
 describe('the OpenAPI document', () => {
   it.each([
-    ['/api/papers', [...PAPER_FILTERS, ...pagingParameters('api')]],
+    ['/api/papers', [...PAPER_QUERY, ...pagingParameters('api')]],
     ['/api/repos', [...REPO_FILTERS, ...pagingParameters('api')]],
   ] as Array<[string, QueryParameter[]]>)(
     '%s documents every definition, with its description and example, and nothing else',
@@ -46,7 +46,7 @@ describe('the OpenAPI document', () => {
   );
 
   it("documents each parameter's text as the definitions read it: every text they take fits, and the example is taken", () => {
-    const definitions = [...PAPER_FILTERS, ...REPO_FILTERS, ...pagingParameters('api')];
+    const definitions = [...PAPER_QUERY, ...REPO_FILTERS, ...pagingParameters('api')];
     for (const path of ['/api/papers', '/api/repos']) {
       for (const parameter of queryOf(path)) {
         const definition = definitions.find((candidate) => candidate.name === parameter.name)!;
