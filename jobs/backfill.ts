@@ -13,15 +13,6 @@ export async function backfillJob(job: Job, context: JobContext, log: Logger, to
     maxKeys: context.config.service.backfillMaxKeys,
     log,
   });
-  log.info(
-    {
-      loaded: result.loaded.length,
-      empty: result.empty.length,
-      failed: result.failed.length,
-      skipped: result.skipped.length,
-      cancelled: result.cancelled.length,
-    },
-    `backfill ${result.kind} ${result.from}..${result.to} finished`,
-  );
+  // Its counts (and failed keys) are the job's one log line, written by the runner.
   return result;
 }

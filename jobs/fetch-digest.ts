@@ -39,7 +39,8 @@ export async function fetchDigestJob(job: Job, context: JobContext, log: Logger)
     outcome: result.outcome,
     papers: result.paperCount,
     ...result.counts,
-    warnings: result.warnings.length,
+    // The texts, not a count: the job's one log line and Bull Board show them.
+    warnings: result.warnings,
     repoRefs: result.repoRefs.length,
     ms: { fetch: ms(result.timings.fetchMs), parse: ms(result.timings.parseMs), load: ms(result.timings.loadMs) },
   };

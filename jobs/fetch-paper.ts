@@ -10,5 +10,5 @@ export async function fetchPaperJob(job: Job, context: JobContext, log: Logger) 
   const payload = fetchPaperPayload.parse(job.data);
   const options = { force: payload.force, via: payload.via };
   const result = await ingestForJob(job, context, log, digestRef('paper', payload.id), options);
-  return { outcome: result.outcome, ...result.counts, warnings: result.warnings.length };
+  return { outcome: result.outcome, ...result.counts, warnings: result.warnings };
 }

@@ -17,16 +17,7 @@ export async function planScheduleJob(job: Job, context: JobContext, log: Logger
     },
     schedule,
   );
-  if (summary.pruned) {
-    log.info(
-      { schedule, ...summary.pruned },
-      `schedule ${schedule}: pruned ${summary.pruned.bodies} page bodies (${summary.pruned.storedBytes} bytes)`,
-    );
-  } else {
-    log.info(
-      { schedule, enqueued: summary.enqueued.length },
-      `schedule ${schedule}: enqueued ${summary.enqueued.length} job(s)`,
-    );
-  }
+  log.debug({ schedule, enqueued: summary.enqueued }, `schedule ${schedule}: planned`);
+  // What it enqueued or pruned is counted in the job's one log line, written by the runner.
   return summary;
 }

@@ -32,7 +32,13 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-/** Logs go to stderr: pretty on a terminal, one JSON object per line otherwise. */
+/**
+ * Logs go to stderr: pretty on a terminal, one JSON object per line otherwise.
+ * Levels: `info` is one line per job that ends and the service's own events
+ * (start, schedules, dashboard URL, shutdown); `warn` an expected permanent
+ * outcome, a retry or a pause; `error` a failure needing a person (with a
+ * stack only when unexpected); `debug` each step of a job.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const destination = options.destination ?? (usePretty ? process.stderr : pino.destination({ fd: 2, sync: true }));
@@ -42,7 +48,8 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { pid: process.pid },
   };
   if (usePretty) {
-    return pino(base, pretty({ destination, colorize: true, sync: true, ignore: 'pid,hostname' }));
+    // One event, one terminal line: fields inline, not one line each (a job's line would otherwise take fifteen).
+    return pino(base, pretty({ destination, colorize: true, sync: true, singleLine: true, ignore: 'pid,hostname' }));
   }
   return pino(base, destination as pino.DestinationStream);
 }

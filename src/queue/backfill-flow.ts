@@ -159,7 +159,7 @@ async function addFetchChildren(
       });
     } catch (error) {
       if ((error as { code?: number }).code !== ErrorCode.ParentJobCannotBeReplaced) throw error;
-      log.info(
+      log.debug(
         { digest: `${ref.kind}/${ref.key}` },
         'already being fetched by another backfill: waiting for that fetch instead',
       );

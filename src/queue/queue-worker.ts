@@ -3,7 +3,7 @@ import { PermanentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { workerConnection, type RedisOutageLog } from './connection.ts';
 import type { JobContext } from './job-context.ts';
-import { runJob } from './run-job.ts';
+import { isLoggedByRunJob, runJob } from './run-job.ts';
 
 /** `token` is the job's lock token: step jobs need it to move themselves to waiting-children or delayed. */
 export type JobHandler = (job: Job, context: JobContext, log: Logger, token: string | undefined) => Promise<unknown>;
@@ -79,12 +79,15 @@ export function startQueueWorker(options: QueueWorkerOptions): QueueWorker {
   worker.on('closed', () => connection.disconnect());
   options.outages.watch(connection);
   options.outages.listen(worker, { queue: queue.name }, 'worker error');
-  worker.on('failed', (job, error) =>
-    logger.warn(
-      { queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, err: error.message },
-      'job failed',
-    ),
-  );
+  // runJob logs every attempt its handler ends; what is left are failures BullMQ decides on its own (a job
+  // stalled too often, a lost lock), which no handler saw.
+  worker.on('failed', (job, error) => {
+    if (isLoggedByRunJob(error)) return;
+    logger.error(
+      { queue: queue.name, jobId: job?.id, job: job?.name, attemptsMade: job?.attemptsMade, error: error.message },
+      `job failed: ${error.message}`,
+    );
+  });
   const whenIdle = (ms: number) => {
     if (inFlight === 0) return Promise.resolve(true);
     let timer: NodeJS.Timeout | undefined;

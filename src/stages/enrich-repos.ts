@@ -88,7 +88,7 @@ export async function enrichRepos(
     });
     await Promise.all(workers);
   }
-  deps.logger.info({ ...summary }, `checked ${summary.checked} repository references`);
+  deps.logger.debug({ ...summary }, `checked ${summary.checked} repository references`);
   return summary;
 }
 

@@ -126,7 +126,7 @@ export async function ingestDigest(
     };
 
     if (fetched.outcome === 'redirected') {
-      logger.info(
+      logger.debug(
         { url: fetched.url, status: fetched.status, location: fetched.location },
         'no list for this digest (redirected): recorded as empty',
       );
@@ -138,7 +138,7 @@ export async function ingestDigest(
         error: null,
         durationMs: elapsed(),
       });
-      logger.info(
+      logger.debug(
         { url: fetched.url, known },
         `404: no such paper on Hugging Face${known ? ': detail marked not_found' : ''}`,
       );
@@ -146,13 +146,13 @@ export async function ingestDigest(
     }
     audit = { ...audit, etag: fetched.etag, lastModified: fetched.lastModified };
     if (fetched.outcome === 'not_modified') {
-      logger.info({ url: fetched.url }, '304 not modified: nothing to load');
+      logger.debug({ url: fetched.url }, '304 not modified: nothing to load');
       return await done('not_modified', previous?.paperCount ?? 0, carriedOver(audit, previous));
     }
     const contentSha256 = createHash('sha256').update(fetched.body).digest('hex');
     audit = { ...audit, contentSha256, parserVersion: PARSER_VERSION };
     if (isSameContent(previous, contentSha256)) {
-      logger.info({ url: fetched.url, contentSha256 }, 'same bytes as the last fetch: nothing to load');
+      logger.debug({ url: fetched.url, contentSha256 }, 'same bytes as the last fetch: nothing to load');
       return await done('not_modified', previous.paperCount);
     }
     await storePageBody(deps.pool, contentSha256, fetched.contentType, fetched.body);
@@ -167,9 +167,10 @@ export async function ingestDigest(
     });
     timings.parseMs = loaded.parseMs;
     timings.loadMs = elapsed() - timings.fetchMs - timings.parseMs;
-    for (const warning of loaded.warnings) logger.warn({ url: fetched.url }, warning);
+    // Kept with the fetch (digest_fetches.warnings); callers report them (the job's line, the CLI's summary).
+    for (const warning of loaded.warnings) logger.debug({ url: fetched.url }, warning);
     const { outcome, paperCount } = loaded;
-    logger.info(
+    logger.debug(
       { url: fetched.url, outcome, papers: paperCount, ...loaded.counts, metrics: loaded.metricsAppended },
       `${outcome} ${paperCount} papers`,
     );
@@ -183,8 +184,8 @@ export async function ingestDigest(
   } catch (error) {
     const excerpt = error instanceof LayoutChangedError ? error.excerpt : null;
     if (error instanceof LayoutChangedError) {
-      // Loud on purpose: nothing will load from this page kind until the parser is fixed.
-      logger.error({ url: audit.url, excerpt }, `LAYOUT CHANGED: ${error.message}`);
+      // The caller says it loudly (the job's error line, the CLI's error); the excerpt is kept with the fetch.
+      logger.debug({ url: audit.url, excerpt }, `LAYOUT CHANGED: ${error.message}`);
     }
     await recordFetch(deps.pool, {
       ...audit,

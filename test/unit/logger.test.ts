@@ -47,3 +47,13 @@ describe('redactUrl', () => {
     expect(redactUrl('not a url')).toBe('[unparseable url]');
   });
 });
+
+describe('createLogger on a terminal', () => {
+  it('writes one line per event, its fields inline', () => {
+    const { lines, destination } = captureLines();
+    const logger = createLogger({ level: 'info', pretty: true, destination });
+    logger.info({ jobId: 'digest-hf-day-2024-08-01', outcome: 'loaded', stageMs: { fetch: 40, load: 12 } }, 'loaded');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/INFO.*loaded.*digest-hf-day-2024-08-01.*"fetch":40/);
+  });
+});
