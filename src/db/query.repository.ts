@@ -174,10 +174,15 @@ const LIST_ORDERS = {
   stars: {
     from: (relation: string) =>
       `repos r join repo_refs f on f.repo_id = r.id join paper_repos pr on pr.ref = f.ref join ${relation} o on o.id = pr.paper_id`,
+    // The link to the paper's best repository, by paper_overview's rule (its own githubRepo
+    // first, then the most starred, then the lowest id), one link of several spellings.
     where: `r.status = 'ok' and f.status = 'resolved'
-            and not exists (select 1 from paper_repos pe join repo_refs fe on fe.ref = pe.ref
-                            where pe.paper_id = pr.paper_id and fe.repo_id = r.id and pe.ref < pr.ref)
-            and exists (select 1 from paper_overview v where v.id = o.id and v.repo = r.full_name)`,
+            and pr.ref = (select be.ref from paper_repos be
+                          join repo_refs bf on bf.ref = be.ref and bf.status = 'resolved'
+                          join repos br on br.id = bf.repo_id and br.status = 'ok'
+                          where be.paper_id = pr.paper_id
+                          order by (be.source = 'github_repo') desc, br.stars desc, br.id, be.ref
+                          limit 1)`,
     key: [
       { sql: 'r.stars', descending: true, type: 'int' },
       { sql: 'o.id', descending: false, type: 'text' },
