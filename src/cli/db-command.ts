@@ -48,7 +48,8 @@ export function dbCommand(context: () => { config: Config; logger: Logger }): Co
     .allowUnknownOption()
     .action(async (psqlArguments: string[]) => {
       const { config, logger } = context();
-      const database = await resolveConfiguredDatabase(config, logger);
+      // Out of the terminal's process group: Ctrl-C in psql cancels a query, it must not stop the server too.
+      const database = await resolveConfiguredDatabase(config, logger, { ownProcessGroup: true });
       try {
         // So that the views the README's SQL reads exist, even in a database no other command has used yet.
         await migrateUp(database.url, logger);

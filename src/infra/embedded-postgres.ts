@@ -58,7 +58,16 @@ const DATABASE = 'paperboy';
 export async function startEmbeddedPostgres(
   dataDir: string,
   logger: Logger,
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    /**
+     * Started in a process group of its own, out of reach of the terminal's
+     * Ctrl-C: for `paperboy db psql`, where Ctrl-C cancels a query in psql and
+     * must not stop the server under it. Otherwise it shares this process's
+     * group, so a Ctrl-C that kills a one-shot command stops it too.
+     */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<EmbeddedPostgres> {
   const { clusterDir, logFile, ownerFile, credentialsFile } = pathsOf(dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -83,9 +92,7 @@ export async function startEmbeddedPostgres(
   const service: SpawnedService = spawnService(
     postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    // Its own process group: a Ctrl-C at the terminal (in `paperboy start`, or in the psql of `paperboy db psql`)
-    // must not stop it under work still in flight; this process stops it when that work is done.
-    { logFile, ownerFile, ...owner, stopSignal: 'SIGINT', ownProcessGroup: true },
+    { logFile, ownerFile, ...owner, stopSignal: 'SIGINT', ownProcessGroup: options.ownProcessGroup },
   );
   await waitUntilReady('embedded Postgres', service, logFile, () => canConnect(credentials, port, 'postgres'));
   const databaseUrl = await ensureDatabase(credentials, port);

@@ -19,18 +19,25 @@ export async function resolveDatabase(
   url: string | undefined,
   dataDir: string,
   logger: Logger,
-  options: { variable?: string; port?: number } = {},
+  options: { variable?: string; port?: number; ownProcessGroup?: boolean } = {},
 ): Promise<ServiceHandle> {
-  const variable = options.variable ?? 'DATABASE_URL';
+  const { variable = 'DATABASE_URL', ...embeddedOptions } = options;
   return configuredOr(url, { variable, field: 'databaseUrl' }, logger, async () => {
-    const embedded = await startEmbeddedPostgres(dataDir, logger, { port: options.port });
+    const embedded = await startEmbeddedPostgres(dataDir, logger, embeddedOptions);
     return { url: embedded.databaseUrl, close: embedded.stop };
   });
 }
 
-/** The database the configuration names: DATABASE_URL, else the embedded Postgres on its configured port. */
-export async function resolveConfiguredDatabase(config: Config, logger: Logger): Promise<ServiceHandle> {
-  return resolveDatabase(config.databaseUrl, config.dataDir, logger, { port: config.embeddedPostgresPort });
+/**
+ * The database the configuration names: DATABASE_URL, else the embedded
+ * Postgres on its configured port (see startEmbeddedPostgres for `ownProcessGroup`).
+ */
+export async function resolveConfiguredDatabase(
+  config: Config,
+  logger: Logger,
+  options: { ownProcessGroup?: boolean } = {},
+): Promise<ServiceHandle> {
+  return resolveDatabase(config.databaseUrl, config.dataDir, logger, { ...options, port: config.embeddedPostgresPort });
 }
 
 /** `url` when set (named `variable` in the debug log); otherwise a redis-server from PATH, its data in `dataDir`. */

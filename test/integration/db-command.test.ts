@@ -1,14 +1,18 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort, isProcessAlive } from '../../src/infra/local-process.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { spawnRole, waitFor } from '../support/service.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/paperboy.js');
 
 /**
  * The database one command away: the embedded Postgres listens on a fixed
@@ -72,7 +76,7 @@ describe('paperboy db url and db psql', () => {
 
   it(
     'started twice, stopped in between: the same URL each time, printed at start and by db url, and it connects',
-    { timeout: 240_000 },
+    { timeout: 480_000 },
     async () => {
       const urls: string[] = [];
       for (const round of [1, 2]) {
@@ -103,7 +107,7 @@ describe('paperboy db url and db psql', () => {
 
   it(
     'db psql runs psql on it: next to a running service, and alone for one session',
-    { timeout: 180_000 },
+    { timeout: 300_000 },
     async () => {
       const worker = startWorker();
       await worker.ready;
@@ -127,9 +131,48 @@ describe('paperboy db url and db psql', () => {
     },
   );
 
+  it('Ctrl-C in db psql cancels the query, and leaves the Postgres of the session running under it', async () => {
+    // A terminal sends Ctrl-C to its whole foreground process group: here the command runs in a group of its own, which the test signals.
+    const session = spawn(process.execPath, [BIN, 'db', 'psql', '--', '-At', '-c', 'select pg_sleep(60)'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    session.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => session.once('exit', (code) => resolve(code)));
+    const url = (await runCli(['db', 'url'], env)).stdout.trimEnd();
+    await waitFor(
+      async () => {
+        const client = new pg.Client({ connectionString: url });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          const { rows } = await client.query(
+            `select 1 from pg_stat_activity where query = 'select pg_sleep(60)' and state = 'active'`,
+          );
+          return rows.length > 0;
+        } catch {
+          return false;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      90_000,
+      "psql's query to run",
+    );
+    process.kill(-session.pid!, 'SIGINT');
+    expect(await exited).not.toBe(0);
+    // psql's cancel, answered by a server still up: not a server shut down under the query.
+    expect(stderr).toContain('canceling statement due to user request');
+    expect(stderr).not.toContain('terminating connection due to administrator command');
+    // The command stopped the Postgres it started once psql was done.
+    expect((await runCli(['db', 'url'], env)).stderr).toContain('the embedded Postgres is not running now');
+  }, 240_000);
+
   it(
     'a Postgres left running on another port by a paperboy killed with -9 moves to the configured port',
-    { timeout: 180_000 },
+    { timeout: 300_000 },
     async () => {
       const otherPort = await findFreePort();
       const killed = startWorker({ PAPERBOY_EMBEDDED_PG_PORT: String(otherPort) });
