@@ -99,9 +99,10 @@ function describeOwnPage(id: string, page: PaperDetail['page']): string {
 
 /** What `query papers` returns with and without a listing day: its --help says it, so nobody has to guess. */
 const PAPERS_HELP = `
-Without --day, --since or --until: every paper in the database (whatever listed it: a
-daily page, a week, a month, trending, a saved search), most upvoted first, ${PAGE_LIMITS.cli.default} at a
-time (--limit); a full page prints the next page's --cursor on stderr.
+Without --day, --since or --until: every paper in the database, whatever page brought
+it in (a daily, weekly or monthly page, trending, a saved search, its own page), most
+upvoted first (best match first with --text), ${PAGE_LIMITS.cli.default} at a time (--limit); a full page
+prints the next page's --cursor on stderr.
 With them: only papers listed on Hugging Face's daily pages of those days (--day one
 day, --since/--until a range). A --day never fetched is said on stderr, with the
 command that fetches it, rather than shown as an empty table.`;
