@@ -59,7 +59,9 @@ await chmod(dataDir, 0o755);
 const stops: Array<() => Promise<void>> = [];
 try {
   const { PAPERBOY_BENCH_DATABASE_URL, PAPERBOY_BENCH_REDIS_URL } = process.env;
-  const database = await resolveDatabase(PAPERBOY_BENCH_DATABASE_URL, dataDir, logger, 'PAPERBOY_BENCH_DATABASE_URL');
+  const database = await resolveDatabase(PAPERBOY_BENCH_DATABASE_URL, dataDir, logger, {
+    variable: 'PAPERBOY_BENCH_DATABASE_URL',
+  });
   stops.push(database.close);
   const redis = await resolveRedis(PAPERBOY_BENCH_REDIS_URL, dataDir, logger, 'PAPERBOY_BENCH_REDIS_URL');
   stops.push(redis.close);

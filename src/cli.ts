@@ -9,7 +9,7 @@ import { TRANSPORTS, type Transport } from './domain/digest-key.ts';
 import { parseWholeNumber } from './domain/input-rules.ts';
 import { ConfigError, PermanentError, RateLimitedError, SetupError, TransientError, UsageError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { resolveDatabase } from './infra/resolve-services.ts';
+import { resolveConfiguredDatabase } from './infra/resolve-services.ts';
 import { createUpstreamClient } from './runtime.ts';
 import { ingestDigest, type IngestResult } from './stages/ingest-digest.ts';
 import { reparseDigests } from './stages/reparse-digests.ts';
@@ -18,6 +18,7 @@ import { checkedOption } from './cli/checked-option.ts';
 import { queryCommand } from './cli/query-commands.ts';
 import { backfillCommand } from './cli/backfill-command.ts';
 import { pruneCommand } from './cli/prune-command.ts';
+import { dbCommand } from './cli/db-command.ts';
 import { runUntilSignalled, startService, type Role } from './service/run-service.ts';
 
 /** Exit codes: 1 = the work failed, 2 = the command or configuration is wrong. */
@@ -31,7 +32,7 @@ interface CommandContext {
 
 /** Opens the database (migrated) for one command and closes everything after it, whatever happens. */
 async function withDatabase<T>(context: CommandContext, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const database = await resolveDatabase(context.config.databaseUrl, context.config.dataDir, context.logger);
+  const database = await resolveConfiguredDatabase(context.config, context.logger);
   const pool = createPool(database.url, context.logger);
   try {
     await migrateUp(database.url, context.logger);
@@ -133,7 +134,7 @@ function buildProgram(context: () => CommandContext): Command {
     .description('apply pending database migrations (safe to run concurrently and repeatedly)')
     .action(async () => {
       const { config, logger } = context();
-      const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
+      const database = await resolveConfiguredDatabase(config, logger);
       try {
         const applied = await migrateUp(database.url, logger);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
@@ -297,6 +298,7 @@ function buildProgram(context: () => CommandContext): Command {
     });
 
   program.addCommand(pruneCommand(context, (work) => withDatabase(context(), work)));
+  program.addCommand(dbCommand(context));
 
   return program;
 }

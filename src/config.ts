@@ -16,6 +16,13 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * The embedded Postgres's port when PAPERBOY_EMBEDDED_PG_PORT is unset: fixed,
+ * so a saved connection survives restarts; not 5432, where a system Postgres
+ * usually listens.
+ */
+export const EMBEDDED_POSTGRES_DEFAULT_PORT = 54329;
+
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(
     emptyAsUndefined,
@@ -30,6 +37,15 @@ const envSchema = z.object({
   GITHUB_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   HF_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   PAPERBOY_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.paperboy')),
+  PAPERBOY_EMBEDDED_PG_PORT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: 'must be a TCP port from 1 to 65535' })
+      .int('must be a TCP port from 1 to 65535')
+      .min(1, 'must be a TCP port from 1 to 65535')
+      .max(65_535, 'must be a TCP port from 1 to 65535')
+      .default(EMBEDDED_POSTGRES_DEFAULT_PORT),
+  ),
   PAPERBOY_USER_AGENT_CONTACT: z.preprocess(
     emptyAsUndefined,
     z.string().default('https://github.com/paperboy-etl/paperboy'),
@@ -121,6 +137,8 @@ export type Config = Readonly<{
   /** Undefined means "start a local redis-server in dataDir" (for commands that need Redis). */
   redisUrl: string | undefined;
   dataDir: string;
+  /** The loopback port of the embedded Postgres (when databaseUrl is undefined): the same at every start. */
+  embeddedPostgresPort: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /**
    * Stored page bodies younger than this many days are never pruned (nor the
@@ -202,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     dataDir: path.resolve(e.PAPERBOY_DATA_DIR),
+    embeddedPostgresPort: e.PAPERBOY_EMBEDDED_PG_PORT,
     logLevel: e.LOG_LEVEL,
     pageRetentionDays: e.PAPERBOY_PAGE_RETENTION_DAYS,
     hf: Object.freeze({

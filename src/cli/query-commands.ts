@@ -18,9 +18,12 @@ import {
   encodeRepoCursor,
   encodeRisingCursor,
 } from '../domain/cursors.ts';
+import { findLatestGoodFetch, type PreviousFetch } from '../db/fetches.repository.ts';
+import { digestRef } from '../domain/digest-key.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
 import {
   DEFAULT_WINDOW_DAYS,
+  PAGE_LIMITS,
   PAPER_QUERY,
   sortOf,
   QueryParameterError,
@@ -28,7 +31,7 @@ import {
   type RepoFilterValues,
 } from '../domain/paper-query.ts';
 import { UsageError } from '../errors.ts';
-import { formatRows, type OutputFormat } from './output.ts';
+import { formatRows, formatTimestamp, type OutputFormat } from './output.ts';
 import { addQueryOptions, queryValuesOf } from './query-options.ts';
 
 /** The columns `query papers` and `query search` print, in order (stable names: scripts read them). */
@@ -79,9 +82,10 @@ function asUsageError<T>(decode: () => T): T {
 /** What the paper's own page said, in a sentence or two (a count no fetched form carried shows as "?"). */
 function describeOwnPage(id: string, page: PaperDetail['page']): string {
   if (!page) return `own page: not fetched yet (paperboy ingest paper ${id})\n`;
-  const seen = page.observed_at.toISOString();
+  const seen = formatTimestamp(page.observed_at);
   if (page.status === 'not_found') {
-    return `own page: not found on Hugging Face (404) at ${seen}; looked at again after ${page.next_check_at?.toISOString() ?? '-'}\n`;
+    const next = page.next_check_at ? formatTimestamp(page.next_check_at) : '-';
+    return `own page: not found on Hugging Face (404) at ${seen}; looked at again after ${next}\n`;
   }
   const n = (value: number | null) => (value === null ? '?' : String(value));
   const parts = [
@@ -92,6 +96,29 @@ function describeOwnPage(id: string, page: PaperDetail['page']): string {
     page.github_repo_added_by === null ? undefined : `repository added by ${page.github_repo_added_by}`,
   ].filter((part) => part !== undefined);
   return `own page (as of ${seen}): ${parts.join('; ')}\n`;
+}
+
+/** What `query papers` returns with and without a listing day: its --help says it, so nobody has to guess. */
+const PAPERS_HELP = `
+Without --day, --since or --until: every paper in the database, whatever page brought
+it in (a daily, weekly or monthly page, trending, a saved search, its own page), most
+upvoted first (best match first with --text), ${PAGE_LIMITS.cli.default} at a time (--limit); a full page
+prints the next page's --cursor on stderr.
+With them: only papers listed on Hugging Face's daily pages of those days (--day one
+day, --since/--until a range). A --day never fetched is said on stderr, with the
+command that fetches it, rather than shown as an empty table.`;
+
+/** Why `query papers --day DAY` found nothing, when the rows cannot say: the day never fetched, or fetched and empty. */
+function describeEmptyDay(day: string, fetch: PreviousFetch | null): string | undefined {
+  if (fetch === null) {
+    return (
+      `paperboy: no fetch of day ${day} on record: run \`paperboy ingest day ${day}\`, ` +
+      `or a backfill (\`paperboy backfill --kind day --from ${day} --to ${day}\`)`
+    );
+  }
+  // A day with papers, none of them on this page: the filters (or the cursor) left them out, as the rows say.
+  if (fetch.paperCount > 0) return undefined;
+  return `paperboy: day ${day} was fetched, and Hugging Face listed no papers that day`;
 }
 
 /** `paperboy query …`: the common questions, one command each. */
@@ -106,7 +133,8 @@ export function queryCommand(withDatabase: WithDatabase): Command {
     addQueryOptions(
       query
         .command('papers')
-        .description('papers matching the filters: most upvoted first, or best match first with --text'),
+        .description('papers matching the filters: most upvoted first, or best match first with --text')
+        .addHelpText('after', PAPERS_HELP),
       PAPER_QUERY,
     ),
   ).action(async () => {
@@ -132,9 +160,24 @@ export function queryCommand(withDatabase: WithDatabase): Command {
     const { limit, cursor, ...query } = { ...queryValuesOf<PaperQuery>(command, PAPER_QUERY), ...extra };
     const sort = asUsageError(() => sortOf(query));
     const after = asUsageError(() => decodePaperCursor(cursor, sort));
-    const rows = await withDatabase((pool) => findPapers(pool, query, { limit, after }));
+    const { rows, dayFetch } = await withDatabase(async (pool) => {
+      const rows = await findPapers(pool, query, { limit, after });
+      // No rows for a day: was it never fetched, or fetched and empty? Asked only then, it costs nothing otherwise.
+      const dayFetch =
+        rows.length === 0 && query.day !== undefined
+          ? ((await findLatestGoodFetch(pool, digestRef('day', query.day))) ?? null)
+          : undefined;
+      return { rows, dayFetch };
+    });
+    const output = formatOf(format);
+    const why = query.day !== undefined && dayFetch !== undefined ? describeEmptyDay(query.day, dayFetch) : undefined;
+    if (why) {
+      process.stderr.write(`${why}\n`);
+      // A table of nothing would read as "the day had no papers": the line above says what is true instead.
+      if (dayFetch === null && output === 'table') return;
+    }
     const columns = sort === 'relevance' ? ['rank', ...PAPER_OUTPUT_COLUMNS] : PAPER_OUTPUT_COLUMNS;
-    process.stdout.write(formatRows(rows as PaperRow[], columns as Array<keyof PaperRow>, formatOf(format)));
+    process.stdout.write(formatRows(rows as PaperRow[], columns as Array<keyof PaperRow>, output));
     tellNextPage(rows, limit, () => encodePaperCursor(cursorOf(rows.at(-1)!, sort)));
   }
 
@@ -172,9 +215,11 @@ export function queryCommand(withDatabase: WithDatabase): Command {
         `repositories\n${formatRows(detail.repos, ['ref', 'source', 'status', 'full_name', 'stars', 'forks', 'language', 'license_spdx'], 'table')}`,
       );
       for (const repo of detail.repos) {
-        if (repo.star_history.length > 0)
+        // The points come as JSON text from Postgres (json_agg): as Dates, they print like every other timestamp.
+        const history = repo.star_history.map((point) => ({ ...point, observed_at: new Date(point.observed_at) }));
+        if (history.length > 0)
           process.stdout.write(
-            `\nstar history of ${repo.full_name}\n${formatRows(repo.star_history, ['observed_at', 'stars', 'forks'], 'table')}`,
+            `\nstar history of ${repo.full_name}\n${formatRows(history, ['observed_at', 'stars', 'forks'], 'table')}`,
           );
       }
     });

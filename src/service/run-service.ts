@@ -7,7 +7,7 @@ import { assertRedisReachable, producerConnection, RedisOutageLog } from '../que
 import { JOBS, QUEUES, queueNamed, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
-import { resolveDatabase, resolveRedis } from '../infra/resolve-services.ts';
+import { resolveConfiguredDatabase, resolveRedis } from '../infra/resolve-services.ts';
 import { createUpstreamClient } from '../runtime.ts';
 import type { DashboardServer } from '../dashboard/server.ts';
 import { assertSafeBinding } from '../dashboard/security.ts';
@@ -49,7 +49,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
     cleanups.push(redis.close);
     await assertRedisReachable(redis.url);
-    const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
+    const database = await resolveConfiguredDatabase(config, logger);
     cleanups.push(database.close);
     await migrateUp(database.url, logger);
     const pool = createPool(database.url, logger);

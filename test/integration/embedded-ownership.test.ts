@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
 import { startEmbeddedRedis } from '../../src/infra/embedded-redis.ts';
-import { isProcessAlive } from '../../src/infra/local-process.ts';
+import { findFreePort, isProcessAlive } from '../../src/infra/local-process.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runCli } from '../support/cli.ts';
 import { spawnRole, waitFor } from '../support/service.ts';
@@ -20,10 +20,13 @@ const logger = createLogger({ level: 'warn', pretty: false });
  */
 describe('embedded servers left running by a paperboy killed with -9', () => {
   let dataDir: string;
+  // Not the fixed default: other files' Postgres servers run at the same time.
+  let postgresPort: string;
   const serverPids: number[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'paperboy-adopt-'));
+    postgresPort = String(await findFreePort());
     // As root the embedded Postgres runs as the postgres user, which must be able to enter the dir.
     await chmod(dataDir, 0o755);
   });
@@ -42,6 +45,7 @@ describe('embedded servers left running by a paperboy killed with -9', () => {
   function startWorker() {
     const worker = spawnRole('worker', {
       PAPERBOY_DATA_DIR: dataDir,
+      PAPERBOY_EMBEDDED_PG_PORT: postgresPort,
       // No job is queued: the worker never reaches upstream.
       HF_BASE_URL: 'http://127.0.0.1:9',
       LOG_LEVEL: 'info',
@@ -72,7 +76,11 @@ describe('embedded servers left running by a paperboy killed with -9', () => {
     expect(second.output()).not.toContain('started embedded Postgres');
     expect(second.output()).toContain('its starter is gone, so this process stops it when it shuts down');
     // A command run next to it uses the same Postgres and leaves it to its owner.
-    const migrate = await runCli(['migrate'], { PAPERBOY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const migrate = await runCli(['migrate'], {
+      PAPERBOY_DATA_DIR: dataDir,
+      PAPERBOY_EMBEDDED_PG_PORT: postgresPort,
+      LOG_LEVEL: 'warn',
+    });
     expect(migrate).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
     expect(isProcessAlive(pids.postgres)).toBe(true);
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
+import { findFreePort } from '../../src/infra/local-process.ts';
 import { createLogger } from '../../src/logger.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -183,7 +184,13 @@ describe('paperboy ingest day with no DATABASE_URL (embedded Postgres)', () => {
   });
 
   it('starts its own Postgres, loads 13 papers, and a second run changes nothing', async () => {
-    const env = { HF_BASE_URL: hf.baseUrl, PAPERBOY_DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const env = {
+      HF_BASE_URL: hf.baseUrl,
+      PAPERBOY_DATA_DIR: dataDir,
+      // Not the fixed default: other files' Postgres servers run at the same time.
+      PAPERBOY_EMBEDDED_PG_PORT: String(await findFreePort()),
+      LOG_LEVEL: 'info',
+    };
     const first = await runCli(['ingest', 'day', '2024-08-01', '--no-enrich'], env);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain(`started embedded Postgres on 127.0.0.1:`);

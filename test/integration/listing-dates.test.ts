@@ -88,7 +88,9 @@ describe('listing dates (real CLI, real Postgres, local Hugging Face, running da
     const lines = text.stdout.split('\n');
     const listings = lines.indexOf('listings');
     expect(lines[listings + 1]).toMatch(/^kind\s+key\s+listed_on\s+rank\s+upvotes\s+first_seen_at\s+last_seen_at$/);
-    expect(lines[listings + 3]).toMatch(/^day\s+2024-08-01\s+2024-08-01\s+1\s+94\s+(\S+Z)\s+\1$/);
+    expect(lines[listings + 3]).toMatch(
+      /^day\s+2024-08-01\s+2024-08-01\s+1\s+94\s+(\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)\s+\1$/,
+    );
   });
 
   it('a week and a month date their papers by the day they were on the daily page, not by the period or the fetch', async () => {

@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../src/infra/local-process.ts';
 import { apiEntries } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { spawnRole, waitFor } from '../support/service.ts';
@@ -31,6 +32,8 @@ describe('paperboy start with embedded defaults (what `npm start` runs)', () => 
     const service = spawnRole('start', {
       HF_BASE_URL: hf.baseUrl,
       PAPERBOY_DATA_DIR: dataDir,
+      // Not the fixed default: other files' Postgres servers run at the same time.
+      PAPERBOY_EMBEDDED_PG_PORT: String(await findFreePort()),
       DASHBOARD_PORT: '0',
       LOG_LEVEL: 'info',
     });

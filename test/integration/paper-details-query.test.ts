@@ -121,9 +121,9 @@ describe("papers' own pages in queries and the paper-details schedule (real CLI,
     expect(text.stdout).toMatch(
       /own page \(as of [^)]+\): cited by 3 models, 1 datasets, 2 Spaces; in 5 collections; rank 1 on its daily page; submitted for NationalUniversityofSingapore\n/,
     );
-    expect(text.stdout).toMatch(/own page history\n.*citing_models.*\n[- ]+\n\S+ +1 +3 +1 +2 +5\n/);
+    expect(text.stdout).toMatch(/own page history\n.*citing_models.*\n[- ]+\n\d{4}-\S+ \S+ UTC +1 +3 +1 +2 +5\n/);
     // The page agreed with the day's listing on upvotes and comments: no new point in that history.
-    expect(text.stdout).toMatch(/upvote history\n.*\n[- ]+\n\S+ +94 +5\n\(1 rows\)/);
+    expect(text.stdout).toMatch(/upvote history\n.*\n[- ]+\n\d{4}-\S+ \S+ UTC +94 +5\n\(1 row\)/);
     const never = await runCli(['query', 'paper', String(papers[2]!.id)], { DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
     expect(never.stdout).toContain(`own page: not fetched yet (paperboy ingest paper ${String(papers[2]!.id)})`);
   });

@@ -225,6 +225,61 @@ describe('querying the database', () => {
       expect(missing).toMatchObject({ code: 2, stderr: 'paperboy: no paper 9999.99999 in the database\n' });
     });
 
+    it('papers --help says what comes with and without a listing day, and it is so', async () => {
+      const help = await runCli(['query', 'papers', '--help'], env());
+      expect(help.stdout).toContain('Without --day, --since or --until: every paper in the database');
+      expect(help.stdout).toContain("With them: only papers listed on Hugging Face's daily pages of those days");
+      const all = JSON.parse((await runCli(['query', 'papers', '--limit', '10000', '--json'], env())).stdout);
+      const { rows } = await pool.query(`select id from papers order by upvotes desc, id`);
+      // Every paper, the search-only ones too, most upvoted first.
+      expect(all.map((row: { id: string }) => row.id)).toEqual(rows.map((row) => row.id));
+    });
+
+    it('papers --day for a day never fetched says so, rather than an empty table', async () => {
+      const never = await runCli(['query', 'papers', '--day', '2024-05-01'], env());
+      expect(never).toEqual({
+        code: 0,
+        stdout: '',
+        stderr:
+          'paperboy: no fetch of day 2024-05-01 on record: run `paperboy ingest day 2024-05-01`, ' +
+          'or a backfill (`paperboy backfill --kind day --from 2024-05-01 --to 2024-05-01`)\n',
+      });
+      // Scripts still get their empty array on stdout; the note goes to stderr.
+      const json = await runCli(['query', 'papers', '--day', '2024-05-01', '--json'], env());
+      expect(json.stdout).toBe('[]\n');
+      expect(json.stderr).toContain('no fetch of day 2024-05-01 on record');
+    });
+
+    it('papers --day for a day fetched without papers, or whose papers the filters leave out, is (0 rows)', async () => {
+      // Hugging Face's page of that day listed nothing: an empty load, recorded as such.
+      await load('day', '2024-08-03', [], T('2024-08-04T00:00:00Z'));
+      const empty = await runCli(['query', 'papers', '--day', '2024-08-03'], env());
+      expect(empty.code).toBe(0);
+      expect(empty.stdout).toMatch(/\n\(0 rows\)\n$/);
+      expect(empty.stderr).toBe('paperboy: day 2024-08-03 was fetched, and Hugging Face listed no papers that day\n');
+      const filtered = await runCli(['query', 'papers', '--day', '2024-08-01', '--min-upvotes', '100000'], env());
+      expect(filtered).toMatchObject({ code: 0, stderr: '' });
+      expect(filtered.stdout).toMatch(/\n\(0 rows\)\n$/);
+    });
+
+    it('one row is "(1 row)"', async () => {
+      const one = await runCli(['query', 'papers', '--day', '2024-08-01', '--limit', '1'], env());
+      expect(one.stdout).toMatch(/\n\(1 row\)\n$/);
+    });
+
+    it('paper prints every timestamp of its screen in one form, YYYY-MM-DD HH:MM UTC', async () => {
+      const table = (await runCli(['query', 'paper', '2607.28624'], env())).stdout;
+      const timestamps = table.match(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}\S*( UTC)?/g) ?? [];
+      // Listings (first and last seen), upvote history and star history: each has some.
+      expect(timestamps.length).toBeGreaterThanOrEqual(5);
+      for (const timestamp of timestamps) expect(timestamp).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+      expect(table).toMatch(/star history of yaoyao-jpg\/PhiZero\n.*\n[- ]+\n\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC +\d+/);
+      expect(table).toContain('2026-07-31 12:00 UTC');
+      // Scripts keep ISO 8601.
+      const csv = await runCli(['query', 'repos', '--csv', '--limit', '1'], env());
+      expect(csv.stdout.split('\n')[1]).toMatch(/,\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z,/);
+    });
+
     it('repos --rising as an aligned table', async () => {
       const result = await runCli(['query', 'repos', '--rising', '--window', '7d', '--limit', '3'], env());
       const lines = result.stdout.split('\n');

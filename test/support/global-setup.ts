@@ -28,7 +28,9 @@ export default async function setup(project: TestProject) {
   const stops: Array<() => Promise<void>> = [];
 
   const { PAPERBOY_TEST_DATABASE_URL, PAPERBOY_TEST_REDIS_URL } = process.env;
-  const postgres = await resolveDatabase(PAPERBOY_TEST_DATABASE_URL, dataDir, logger, 'PAPERBOY_TEST_DATABASE_URL');
+  const postgres = await resolveDatabase(PAPERBOY_TEST_DATABASE_URL, dataDir, logger, {
+    variable: 'PAPERBOY_TEST_DATABASE_URL',
+  });
   stops.push(postgres.close);
   const redis = await resolveRedis(PAPERBOY_TEST_REDIS_URL, dataDir, logger, 'PAPERBOY_TEST_REDIS_URL');
   stops.push(redis.close);

@@ -121,6 +121,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('gives the embedded Postgres a fixed port, not 5432, and refuses one that is not a port', () => {
+    expect(loadConfig({}).embeddedPostgresPort).toBe(54329);
+    expect(loadConfig({ PAPERBOY_EMBEDDED_PG_PORT: '55432' }).embeddedPostgresPort).toBe(55432);
+    for (const bad of ['0', '65536', 'auto', '5432.5']) {
+      expect(problemsOf({ PAPERBOY_EMBEDDED_PG_PORT: bad })).toEqual([
+        'PAPERBOY_EMBEDDED_PG_PORT: must be a TCP port from 1 to 65535',
+      ]);
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '  ', LOG_LEVEL: '' })).toMatchObject({
       databaseUrl: undefined,
