@@ -179,7 +179,8 @@ a.cancel{font-size:.85rem;color:#b42318;border:1px solid #e4a5a0;border-radius:5
 table.keys{width:100%;border-collapse:collapse;margin:.4rem 0;font-size:.85rem}
 table.keys th,table.keys td{text-align:left;padding:.2rem .5rem;border-bottom:1px solid #eef0f4;vertical-align:top}
 table.keys .number{text-align:right}
+table.keys td:not(.detail){white-space:nowrap}
 table.keys td.detail{overflow-wrap:anywhere}
 table.keys tr.failed td{background:#fdecea}table.keys tr.failed td:first-child{border-left:3px solid #b42318}
-ul.failures li{overflow-wrap:anywhere}
+ul.failures{font-size:.85rem}ul.failures li{overflow-wrap:anywhere}
 `;

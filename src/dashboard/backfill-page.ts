@@ -79,18 +79,20 @@ export function renderCancelConfirmation(input: { backfill: BackfillStatus; csrf
   const dropped =
     backfill.keys.length === 0
       ? `It has not planned its keys yet: all ${backfill.request ? 'of them' : 'its work'} will be dropped.`
-      : `${notFetched} key(s) not yet fetched will be dropped; the ${fetched} already done stay as they are, and fetches running now finish.`;
+      : `${notFetched} key(s) not yet fetched will be dropped${fetched > 0 ? `; the ${fetched} already done stay as they are` : ''}; fetches running now finish.`;
   return renderDashboardPage({
     title: `Cancel backfill #${id}?`,
     path: '/backfills',
     main: `<h1>Cancel backfill #${id}?</h1>
-<p class="notice" role="status"><strong>#${id} ${escapeHtml(describeRequest(backfill))}</strong>: ${escapeHtml(dropped)}</p>
+<p class="warning" role="status"><strong>#${id} ${escapeHtml(describeRequest(backfill))}</strong>: ${escapeHtml(dropped)}</p>
 <form method="post" action="/backfills/${encodeURIComponent(backfill.id)}/cancel" class="new confirm">
   <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
   <button type="submit" class="danger">Cancel backfill #${id}</button>
   <a href="/backfills">Keep it running</a>
 </form>`,
-    styles: 'button.danger{background:#b42318}form.confirm{align-items:center}',
+    styles:
+      'button.danger{background:#b42318}form.confirm{align-items:center}' +
+      '.warning{background:#fdf3dc;border:1px solid #ecd29b;padding:.6rem .9rem;border-radius:6px}',
   });
 }
 

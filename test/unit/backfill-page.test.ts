@@ -164,7 +164,9 @@ describe('the /backfills page', () => {
   it('asks before a cancel, saying what is dropped, with a form carrying the token', () => {
     const page = renderCancelConfirmation({ backfill: running, csrfToken: 'tok"en' });
     expect(page).toContain('<h1>Cancel backfill #7?</h1>');
-    expect(page).toContain('6 key(s) not yet fetched will be dropped; the 4 already done stay as they are');
+    expect(page).toContain(
+      '6 key(s) not yet fetched will be dropped; the 4 already done stay as they are; fetches running now finish.',
+    );
     expect(page).toContain('<form method="post" action="/backfills/7/cancel"');
     expect(page).toContain('<input type="hidden" name="csrf" value="tok&#34;en">');
     expect(page).toContain('<a href="/backfills">Keep it running</a>');
