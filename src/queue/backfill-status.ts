@@ -124,9 +124,9 @@ async function placeInLine(
   statuses: BackfillStatus[],
   buckets: readonly BucketState[] | undefined,
 ): Promise<BackfillStatus[]> {
-  const waiting = statuses.filter((status) => status.phase === 'queued' || status.phase === 'running');
-  if (waiting.length === 0) return statuses;
-  const newest = Math.max(...waiting.map((status) => Number(status.id)));
+  const inLine = statuses.filter((status) => status.phase === 'queued' || status.phase === 'running');
+  if (inLine.length === 0) return statuses;
+  const newest = Math.max(...inLine.map((status) => Number(status.id)));
   const known = new Map(statuses.map((status) => [Number(status.id), status]));
   const aheadIds = (await backfillIds(backfills, UNFINISHED)).filter((id) => id < newest);
   const missing = aheadIds.filter((id) => !known.has(id));

@@ -89,7 +89,8 @@ describe('/backfills in a browser, key by key', () => {
     await page.selectOption('#kind', 'month');
     expect(await page.getAttribute('#to', 'placeholder')).toBe('2024-06');
 
-    hf.delay = (url) => (url.startsWith('/papers/date/') ? 400 : 0);
+    // Slow enough that the first backfill still runs while the browser (on a loaded machine) does the rest.
+    hf.delay = (url) => (url.startsWith('/papers/date/') ? 1_500 : 0);
     try {
       const first = await startBackfill(BACKFILL_FROM, BACKFILL_TO);
       // Days past the fixtures: Hugging Face answers 404, so each fails with its error.
@@ -162,5 +163,6 @@ describe('/backfills in a browser, key by key', () => {
       // Nothing wider than the window: long errors wrap instead of scrolling the page sideways.
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
     }
-  });
+    // The fetches are slowed on purpose (about 20 s in all); a loaded machine adds its share.
+  }, 180_000);
 });
