@@ -160,6 +160,8 @@ async function collectResult(
 ): Promise<BackfillResult> {
   const children = await readChildren(job);
   const { outcomes, failures, papers } = childOutcomes(children, keyRefs(request.kind, state.pending));
+  // A skipped key's count is its latest fetch's; a fetched key's, this fetch's (or the sharing job's).
+  const paperCounts: Record<string, number> = { ...state.skippedPapers };
   const result: BackfillResult = {
     ...request,
     total: state.total,
@@ -169,7 +171,7 @@ async function collectResult(
     not_modified: [],
     failed: [],
     cancelled: [],
-    paper_counts: { ...state.skippedPapers },
+    paper_counts: paperCounts,
   };
   const settle = await sharedSettlement(pool, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
@@ -177,7 +179,7 @@ async function collectResult(
     // A list page never answers not_found (only a paper's page does): it would be a bug, reported as a failure.
     if (outcome && outcome !== 'not_found') {
       result[outcome].push(key);
-      if (paperCount !== undefined) result.paper_counts![key] = paperCount;
+      if (paperCount !== undefined) paperCounts[key] = paperCount;
     } else if (failure !== undefined || outcome) result.failed.push({ key, error: failure ?? `unexpected ${outcome}` });
     else result.cancelled.push(key);
   }
