@@ -151,14 +151,14 @@ describe('backfills followed key by key, on the page and in the API', () => {
     hf.delay = () => 250;
     const first = await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-05' });
     const second = await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, from: '2024-08-06' });
-    // Once the second has planned its keys (its fetches are then in the queue, behind the first's).
+    // Once the second has planned its keys and added their fetches (in the queue, behind the first's).
     const queued = await waitFor(
       async () => {
         const body = (await get(`/api/backfills/${second.id}`)).body as { keys: KeyJson[]; state: string };
-        return body.keys.length > 0 && body;
+        return body.keys.length > 0 && body.keys.every((key) => key.job !== null) && body;
       },
       10_000,
-      'the second backfill to plan its keys',
+      'the second backfill to add its fetches',
     );
     expect(queued).toMatchObject({ state: 'queued', queued_behind: [first.id] });
     expect(queued.keys.every((key) => key.status === 'pending')).toBe(true);
