@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { backfillRequestSchema } from '../domain/backfill-plan.ts';
-import { STATES_SHOWN } from '../queue/backfill-status.ts';
+import { KEY_STATUSES } from '../queue/backfill-keys.ts';
+import { BACKFILL_PHASES, STATES_SHOWN } from '../queue/backfill-status.ts';
 
 /**
  * The JSON API's response bodies, as JSON: what the OpenAPI document
  * (openapi-document.ts) shows and what test/integration/openapi.test.ts
  * checks the running API's answers against, so the two cannot drift apart.
  * The rows are typed in src/db/query.repository.ts and
- * src/queue/backfill-status.ts; here they are as they leave the server:
+ * src/dashboard/backfill-json.ts; here they are as they leave the server:
  * a Date is its ISO text, a field left undefined is absent. Objects are
  * strict, so a column added to a query and not here fails the test.
  */
@@ -165,36 +166,60 @@ export const repoPageSchema = pageOf(z.union([repoRowSchema, risingRepoRowSchema
   description: 'RepoRow items by stars; RisingRepoRow items with rising=true',
 });
 
-export const backfillStatusSchema = z
-  .strictObject({
-    id: z.string(),
-    request: backfillRequestSchema.optional().meta({ description: "absent when the job's data is not a backfill" }),
-    state: z.enum([...STATES_SHOWN, 'unknown' as const]),
-    createdAt: timestamp,
-    finishedAt: timestamp.optional(),
-    done: count,
-    total: count,
-    counts: z.strictObject({
-      skipped: count,
-      loaded: count,
-      empty: count,
-      not_modified: count,
-      failed: count,
-      cancelled: count,
-    }),
-    failed: z.array(z.strictObject({ key: z.string(), error: z.string() })),
-    papers: z
-      .strictObject({ done: count, total: count, notFound: count, failed: count })
-      .optional()
-      .meta({ description: "with details: the listed papers' own pages; absent until planned" }),
-    error: z.string().optional().meta({ description: 'why the backfill itself failed' }),
-    cancelRequested: z.boolean(),
-    secondsLeft: count.optional().meta({ description: 'estimated seconds until the last key is fetched' }),
-  })
-  .meta({ id: 'BackfillStatus' });
+const backfillFields = {
+  id: z.string(),
+  request: backfillRequestSchema.nullable().meta({ description: "null when the job's data is not a backfill" }),
+  state: z.enum(BACKFILL_PHASES).meta({
+    description:
+      'queued (not started, or its fetches wait behind queued_behind), running, cancelling, cancelled, completed, failed',
+  }),
+  job_state: z.enum([...STATES_SHOWN, 'unknown' as const]).meta({ description: "the BullMQ job's own state" }),
+  queued_behind: z
+    .array(z.string())
+    .meta({ description: 'ids of the earlier backfills whose fetches are ahead of this one in the same queue' }),
+  created_at: timestamp,
+  finished_at: timestamp.nullable(),
+  done: count,
+  total: count,
+  counts: z.strictObject({
+    skipped: count,
+    loaded: count,
+    empty: count,
+    not_modified: count,
+    failed: count,
+    cancelled: count,
+  }),
+  failed: z.array(z.strictObject({ key: z.string(), error: z.string() })),
+  papers: z
+    .strictObject({ done: count, total: count, not_found: count, failed: count })
+    .nullable()
+    .meta({ description: "with details: the listed papers' own pages; null until planned" }),
+  error: z.string().nullable().meta({ description: 'why the backfill itself failed' }),
+  cancel_requested: z.boolean(),
+  seconds_left: count.nullable().meta({ description: 'estimated seconds until the last key is fetched' }),
+};
 
-export const backfillListSchema = z
-  .strictObject({ backfills: z.array(backfillStatusSchema) })
-  .meta({ id: 'BackfillList' });
+export const backfillSchema = z.strictObject(backfillFields).meta({ id: 'Backfill' });
+
+export const backfillKeySchema = z
+  .strictObject({
+    key: z.string(),
+    status: z.enum(KEY_STATUSES).meta({
+      description: 'pending: not fetched yet; skipped: already fetched before (papers: as then, 0 when empty)',
+    }),
+    papers: count.nullable().meta({ description: 'papers the key listed; null when not known' }),
+    error: z.string().nullable().meta({ description: 'why its fetch failed' }),
+    job: z
+      .strictObject({ queue: z.string(), id: z.string() })
+      .nullable()
+      .meta({ description: 'its fetch job while queued or running (finished fetch jobs are removed)' }),
+  })
+  .meta({ id: 'BackfillKey' });
+
+export const backfillDetailSchema = z
+  .strictObject({ ...backfillFields, keys: z.array(backfillKeySchema).meta({ description: 'in key order' }) })
+  .meta({ id: 'BackfillDetail' });
+
+export const backfillPageSchema = pageOf(backfillSchema).meta({ id: 'BackfillPage' });
 
 export const errorSchema = z.strictObject({ error: z.string() }).meta({ id: 'Error' });

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { BACKFILLS_SCRIPT, BACKFILLS_SCRIPT_NAME } from './backfills-script.ts';
 
 /**
  * The dashboard's own static files, served under /assets/ from the running
@@ -12,7 +13,11 @@ export interface DashboardAsset {
   body: string;
 }
 
-const ASSETS: Record<string, DashboardAsset> = {};
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+
+const ASSETS: Record<string, DashboardAsset> = {
+  [BACKFILLS_SCRIPT_NAME]: { contentType: JAVASCRIPT, body: BACKFILLS_SCRIPT },
+};
 
 export const ASSETS_PATH = '/assets/';
 

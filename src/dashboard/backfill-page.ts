@@ -1,14 +1,18 @@
-import { BACKFILL_KINDS } from '../domain/backfill-plan.ts';
+import { BACKFILL_KINDS, KEY_FORMS, type BackfillKind } from '../domain/backfill-plan.ts';
 import { escapeHtml } from '../domain/html.ts';
 import { estimateMs, formatDuration, type HfBucket } from '../domain/request-budget.ts';
 import type { BackfillStatus } from '../queue/backfill-status.ts';
 import type { BucketState } from '../queue/request-budget.ts';
+import { BACKFILL_LIST_STYLES, describeRequest, renderBackfillList } from './backfill-list.ts';
+import { BACKFILLS_SCRIPT_NAME } from './backfills-script.ts';
 import { renderDashboardPage } from './page-layout.ts';
 
 /**
- * The /backfills page, server-rendered. Pure: statuses in, HTML out. Every
- * value that reaches the page goes through `escapeHtml`. A small script
- * refreshes the list while a backfill runs; without it the page still works.
+ * The /backfills page and the confirmation before a cancel, server-rendered.
+ * Pure: statuses in, HTML out. Every value that reaches the page goes
+ * through `escapeHtml`. A served script (backfills-script.ts) refreshes the
+ * list while a backfill runs and sets the placeholders to the chosen kind's
+ * keys; without it the page still works.
  */
 
 export interface BackfillPageInput {
@@ -24,12 +28,13 @@ export interface BackfillPageInput {
   error?: string;
 }
 
-const FINISHED = new Set(['completed', 'failed']);
-
 export function renderBackfillsPage(input: BackfillPageInput): string {
   const form = input.form ?? {};
+  const chosen: BackfillKind = BACKFILL_KINDS.includes(form.kind as BackfillKind) ? (form.kind as BackfillKind) : 'day';
+  // Each option carries its kind's key form and example: the script shows the chosen one's as placeholders.
   const kindOptions = BACKFILL_KINDS.map(
-    (kind) => `<option value="${kind}"${form.kind === kind ? ' selected' : ''}>${kind}</option>`,
+    (kind) =>
+      `<option value="${kind}" data-from="${KEY_FORMS[kind].from}" data-to="${KEY_FORMS[kind].to}" data-form="${KEY_FORMS[kind].form}"${form.kind === kind ? ' selected' : ''}>${kind}</option>`,
   ).join('');
   const viaOptions = VIAS.map(
     ([via, label]) => `<option value="${via}"${(form.via ?? 'api') === via ? ' selected' : ''}>${label}</option>`,
@@ -39,10 +44,10 @@ export function renderBackfillsPage(input: BackfillPageInput): string {
     : `<form method="post" action="/backfills" class="new" id="new-backfill">
         <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
         <label>Kind <select name="kind" id="kind">${kindOptions}</select></label>
-        <label>From <input name="from" id="from" required placeholder="2024-08-01" value="${escapeHtml(form.from)}"></label>
-        <label>To <input name="to" id="to" required placeholder="2024-08-10" value="${escapeHtml(form.to)}"></label>
+        <label>From <input name="from" id="from" required placeholder="${KEY_FORMS[chosen].from}" value="${escapeHtml(form.from)}"></label>
+        <label>To <input name="to" id="to" required placeholder="${KEY_FORMS[chosen].to}" value="${escapeHtml(form.to)}"></label>
         <label>Via <select name="via" id="via">${viaOptions}</select></label>
-        <label class="check"><input type="checkbox" name="force" id="force"${form.force ? ' checked' : ''}> re-fetch keys already loaded</label>
+        <label class="check"><input type="checkbox" name="force" id="force"${form.force ? ' checked' : ''}> re-fetch keys already fetched</label>
         <label class="check"><input type="checkbox" name="details" id="details"${form.details ? ' checked' : ''}> then each listed paper's own page (pages budget)</label>
         <button type="submit">Start backfill</button>
         <p class="hint">Keys: day YYYY-MM-DD, week YYYY-Www, month YYYY-MM; both ends included; at most ${input.maxKeys} keys.</p>
@@ -56,8 +61,38 @@ ${input.notice ? `<p class="notice" role="status">${escapeHtml(input.notice)}</p
 ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` : ''}
 ${formSection}
 <h2>Recent backfills</h2>
-<div id="backfill-list">${renderBackfillList(input.backfills, input)}</div>`,
-    script: REFRESH_SCRIPT,
+<div id="backfill-list">${renderBackfillList({ backfills: input.backfills, readOnly: input.readOnly })}</div>`,
+    styles: BACKFILL_LIST_STYLES,
+    scripts: [BACKFILLS_SCRIPT_NAME],
+  });
+}
+
+/**
+ * The step between the Cancel link and the cancel itself: what cancelling
+ * drops, and a form (with the token) that does it. Works without JavaScript.
+ */
+export function renderCancelConfirmation(input: { backfill: BackfillStatus; csrfToken: string }): string {
+  const { backfill } = input;
+  const id = escapeHtml(backfill.id);
+  const notFetched = backfill.keys.filter((key) => key.status === 'pending').length;
+  const fetched = backfill.keys.filter((key) => key.status !== 'pending').length;
+  const dropped =
+    backfill.keys.length === 0
+      ? `It has not planned its keys yet: all ${backfill.request ? 'of them' : 'its work'} will be dropped.`
+      : `${notFetched} key(s) not yet fetched will be dropped${fetched > 0 ? `; the ${fetched} already done stay as they are` : ''}; fetches running now finish.`;
+  return renderDashboardPage({
+    title: `Cancel backfill #${id}?`,
+    path: '/backfills',
+    main: `<h1>Cancel backfill #${id}?</h1>
+<p class="warning" role="status"><strong>#${id} ${escapeHtml(describeRequest(backfill))}</strong>: ${escapeHtml(dropped)}</p>
+<form method="post" action="/backfills/${encodeURIComponent(backfill.id)}/cancel" class="new confirm">
+  <input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}">
+  <button type="submit" class="danger">Cancel backfill #${id}</button>
+  <a href="/backfills">Keep it running</a>
+</form>`,
+    styles:
+      'button.danger{background:#b42318}form.confirm{align-items:center}' +
+      '.warning{background:#fdf3dc;border:1px solid #ecd29b;padding:.6rem .9rem;border-radius:6px}',
   });
 }
 
@@ -77,83 +112,3 @@ function budgetHint(budgets: readonly BucketState[] | undefined): string {
   };
   return `<p class="hint" id="budget-hint">Hugging Face budgets, all workers together: ${escapeHtml(line('api', 'API'))}; ${escapeHtml(line('pages', 'HTML pages'))}.</p>`;
 }
-
-/** The list alone: what the page's script swaps in every two seconds. */
-export function renderBackfillList(
-  backfills: readonly BackfillStatus[],
-  input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>,
-): string {
-  if (backfills.length === 0) return '<p class="muted">No backfills yet.</p>';
-  const running = backfills.some((backfill) => !FINISHED.has(backfill.state));
-  return `<ol class="backfills" data-running="${running}">${backfills.map((backfill) => renderBackfill(backfill, input)).join('')}</ol>`;
-}
-
-function renderBackfill(backfill: BackfillStatus, input: Pick<BackfillPageInput, 'csrfToken' | 'readOnly'>): string {
-  const { request, counts } = backfill;
-  const percent =
-    backfill.total === 0
-      ? FINISHED.has(backfill.state)
-        ? 100
-        : 0
-      : Math.floor((100 * backfill.done) / backfill.total);
-  const title = request
-    ? `${request.kind} ${request.from} → ${request.to}${request.via === 'html' ? ' via HTML pages' : ' via API'}${request.force ? ' (force)' : ''}${request.details ? ', with paper pages' : ''}`
-    : 'not a backfill request';
-  const chips = (
-    [
-      ['loaded', counts.loaded],
-      ['empty', counts.empty],
-      ['not modified', counts.not_modified],
-      ['skipped (already loaded)', counts.skipped],
-      ['failed', counts.failed],
-      ['cancelled', counts.cancelled],
-    ] as const
-  )
-    .filter(([, count]) => count > 0)
-    .map(([label, count]) => `<span class="chip ${label.split(' ')[0]}">${escapeHtml(label)} ${count}</span>`)
-    .join('');
-  const cancellable = !input.readOnly && !FINISHED.has(backfill.state) && !backfill.cancelRequested;
-  const failedList =
-    backfill.failed.length === 0
-      ? ''
-      : `<details${backfill.failed.length <= 5 ? ' open' : ''}><summary>${backfill.failed.length} failed key(s)</summary><ul class="failures">${backfill.failed
-          .map((failure) => `<li><code>${escapeHtml(failure.key)}</code> ${escapeHtml(failure.error)}</li>`)
-          .join('')}</ul></details>`;
-  return `<li class="backfill" data-id="${escapeHtml(backfill.id)}" data-state="${escapeHtml(backfill.state)}">
-  <div class="row"><span class="title">#${escapeHtml(backfill.id)} ${escapeHtml(title)}</span>
-  <span class="state ${escapeHtml(backfill.state)}">${escapeHtml(backfill.cancelRequested && !FINISHED.has(backfill.state) ? 'cancelling' : backfill.state)}</span></div>
-  <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${percent}"><div style="width:${percent}%"></div></div>
-  <div class="row"><span class="done">${backfill.done}/${backfill.total} keys done (${percent}%)${
-    backfill.secondsLeft !== undefined
-      ? `, about <span class="eta">${escapeHtml(formatDuration(backfill.secondsLeft * 1000))}</span> left at the budget's pace`
-      : ''
-  }${
-    backfill.papers
-      ? `; paper pages <span class="papers">${backfill.papers.done}/${backfill.papers.total}</span>` +
-        `${backfill.papers.notFound ? `, ${backfill.papers.notFound} not found` : ''}${backfill.papers.failed ? `, ${backfill.papers.failed} failed` : ''}`
-      : ''
-  }</span><span class="chips">${chips}</span></div>
-  ${backfill.error ? `<p class="error">${escapeHtml(backfill.error)}</p>` : ''}
-  ${failedList}
-  <div class="row meta"><span>created ${escapeHtml(backfill.createdAt.toISOString().replace('T', ' ').slice(0, 19))} UTC${
-    backfill.finishedAt
-      ? `, finished ${escapeHtml(backfill.finishedAt.toISOString().replace('T', ' ').slice(11, 19))}`
-      : ''
-  }</span>${
-    cancellable
-      ? `<form method="post" action="/backfills/${encodeURIComponent(backfill.id)}/cancel"><input type="hidden" name="csrf" value="${escapeHtml(input.csrfToken)}"><button class="cancel" type="submit">Cancel</button></form>`
-      : ''
-  }</div>
-</li>`;
-}
-
-const REFRESH_SCRIPT = `
-(function () {
-  var list = document.getElementById('backfill-list');
-  function running() { var ol = list.querySelector('ol'); return ol && ol.getAttribute('data-running') === 'true'; }
-  setInterval(function () {
-    if (!running()) return;
-    fetch('/backfills/list', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html !== null) list.innerHTML = html; }).catch(function () {});
-  }, 1500);
-})();`;

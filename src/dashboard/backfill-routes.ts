@@ -1,19 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Queue } from 'bullmq';
 import { checkBackfillRequest } from '../domain/backfill-plan.ts';
+import { decodeBackfillCursor, encodeBackfillCursor } from '../domain/cursors.ts';
+import { parseQuery, QueryParameterError } from '../domain/paper-query.ts';
 import { cancelBackfill, findBackfill } from '../queue/backfill-flow.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
-import { backfillStatus, enqueueBackfill, listBackfills } from '../queue/backfill-status.ts';
+import { enqueueBackfill, getBackfillStatus, listBackfills } from '../queue/backfill-status.ts';
 import { decodeSegment, refuseParameters } from './api-routes.ts';
-import { renderBackfillList, renderBackfillsPage, type BackfillPageInput } from './backfill-page.ts';
+import { toApiBackfill, toApiBackfillDetail } from './backfill-json.ts';
+import { renderBackfillList } from './backfill-list.ts';
+import { renderBackfillsPage, renderCancelConfirmation, type BackfillPageInput } from './backfill-page.ts';
 
 /**
  * /backfills (the page and its form), /backfills/list (the list, for the
- * page's refresh), POST /backfills/:id/cancel, and /api/backfills[/:id]
- * (JSON). The dashboard server has already authenticated the request and,
- * for a write, checked its origin and read-only mode; the form's CSRF token
- * is checked here.
+ * page's refresh), GET /backfills/:id/cancel (the confirmation) and its POST,
+ * and /api/backfills[/:id] (JSON). The dashboard server has already
+ * authenticated the request and, for a write, checked its origin and
+ * read-only mode; the form's CSRF token is checked here.
  */
 export interface BackfillRoutes {
   backfills: Queue;
@@ -26,6 +30,8 @@ export interface BackfillRoutes {
 }
 
 const MAX_FORM_BYTES = 16 * 1024;
+/** Backfills on the page: the most recent ones. */
+const PAGE_SIZE = 20;
 const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
@@ -48,42 +54,80 @@ export async function handleBackfillRequest(
         : undefined;
     await sendPage(response, 200, routes, { notice });
   } else if (path === '/backfills/list' && method === 'GET') {
-    response.writeHead(200, HTML).end(
-      renderBackfillList(await listBackfills(routes.backfills, 20, await routes.budget.read()), {
-        csrfToken: routes.csrf.token,
-        readOnly: routes.readOnly,
-      }),
-    );
+    const { items } = await listBackfills(routes.backfills, { limit: PAGE_SIZE }, await routes.budget.read());
+    response.writeHead(200, HTML).end(renderBackfillList({ backfills: items, readOnly: routes.readOnly }));
   } else if (path === '/backfills' && method === 'POST') {
     await createFromForm(request, response, routes);
+  } else if (cancelMatch && method === 'GET') {
+    await confirmCancel(response, routes, segmentOf(cancelMatch[1]!));
   } else if (cancelMatch && method === 'POST') {
     const form = await readForm(request);
     if (!routes.csrf.verify(form.get('csrf'))) return (refuseToken(response), true);
-    // Undecodable (`%ZZ`), the segment as given: not the shape of a backfill id either.
-    const id = decodeSegment(cancelMatch[1]!) ?? cancelMatch[1]!;
+    const id = segmentOf(cancelMatch[1]!);
     const outcome = await cancelBackfill(routes.queues, id);
     if (outcome === 'not_found') await sendPage(response, 404, routes, { error: `There is no backfill #${id}.` });
     else response.writeHead(303, { location: `/backfills?cancelled=${encodeURIComponent(id)}` }).end();
   } else if (apiMatch && method === 'GET') {
-    const refused = refuseParameters(url.searchParams);
-    if (refused) {
-      response.writeHead(refused.status, JSON_TYPE).end(JSON.stringify(refused.body));
-    } else if (apiMatch[1] === undefined) {
-      response
-        .writeHead(200, JSON_TYPE)
-        .end(JSON.stringify({ backfills: await listBackfills(routes.backfills, 50, await routes.budget.read()) }));
-    } else {
-      const job = await findBackfill(routes.backfills, decodeSegment(apiMatch[1]) ?? apiMatch[1]);
-      if (!job) response.writeHead(404, JSON_TYPE).end(JSON.stringify({ error: 'no such backfill' }));
-      else
-        response
-          .writeHead(200, JSON_TYPE)
-          .end(JSON.stringify(await backfillStatus(routes.backfills, job, await routes.budget.read())));
-    }
+    const answer = await answerApi(apiMatch[1], url.searchParams, routes);
+    response.writeHead(answer.status, JSON_TYPE).end(JSON.stringify(answer.body));
   } else {
     return false;
   }
   return true;
+}
+
+/** A path segment percent-decoded; undecodable (`%ZZ`), as given: not the shape of a backfill id either. */
+function segmentOf(segment: string): string {
+  return decodeSegment(segment) ?? segment;
+}
+
+/** GET /api/backfills (a page, as /api/papers pages) and /api/backfills/:id (with every key). */
+async function answerApi(
+  segment: string | undefined,
+  params: URLSearchParams,
+  routes: BackfillRoutes,
+): Promise<{ status: number; body: unknown }> {
+  if (segment !== undefined) {
+    const refused = refuseParameters(params);
+    if (refused) return refused;
+    const job = await findBackfill(routes.backfills, segmentOf(segment));
+    if (!job) return { status: 404, body: { error: 'no such backfill' } };
+    return {
+      status: 200,
+      body: toApiBackfillDetail(await getBackfillStatus(routes.backfills, job, await routes.budget.read())),
+    };
+  }
+  try {
+    const { limit, cursor } = parseQuery([], 'api', params);
+    const page = await listBackfills(
+      routes.backfills,
+      { limit, before: decodeBackfillCursor(cursor) },
+      await routes.budget.read(),
+    );
+    return {
+      status: 200,
+      body: { items: page.items.map(toApiBackfill), next_cursor: page.next ? encodeBackfillCursor(page.next) : null },
+    };
+  } catch (error) {
+    if (error instanceof QueryParameterError) return { status: 400, body: { error: error.message } };
+    throw error;
+  }
+}
+
+/** The confirmation before a cancel; a backfill that is gone or finished, or read-only mode, says so instead. */
+async function confirmCancel(response: ServerResponse, routes: BackfillRoutes, id: string): Promise<void> {
+  const job = await findBackfill(routes.backfills, id);
+  if (!job) return sendPage(response, 404, routes, { error: `There is no backfill #${id}.` });
+  if (routes.readOnly)
+    return sendPage(response, 403, routes, { error: 'Read-only mode: backfills cannot be cancelled here.' });
+  const backfill = await getBackfillStatus(routes.backfills, job);
+  if (backfill.phase === 'completed' || backfill.phase === 'cancelled' || backfill.phase === 'failed')
+    return sendPage(response, 409, routes, {
+      error: `Backfill #${id} has finished (${backfill.phase}): nothing to cancel.`,
+    });
+  if (backfill.phase === 'cancelling')
+    return sendPage(response, 409, routes, { error: `Backfill #${id} is being cancelled already.` });
+  response.writeHead(200, HTML).end(renderCancelConfirmation({ backfill, csrfToken: routes.csrf.token }));
 }
 
 async function createFromForm(
@@ -116,7 +160,7 @@ async function sendPage(
   // One read of the budget buckets for the form's estimates and every backfill's time left.
   const budgets = await routes.budget.read();
   const page = renderBackfillsPage({
-    backfills: await listBackfills(routes.backfills, 20, budgets),
+    backfills: (await listBackfills(routes.backfills, { limit: PAGE_SIZE }, budgets)).items,
     budgets,
     csrfToken: routes.csrf.token,
     readOnly: routes.readOnly,

@@ -5,12 +5,12 @@ import { z } from 'zod';
 // @asteasolutions/zod-to-openapi (v8) takes zod 4 too, but describes schemas through a registry of its own.
 // Version 5: version 6 requires Node 22.14, and paperboy supports Node 20.18 too.
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
-import { encodePaperCursor, encodeRepoCursor } from '../domain/cursors.ts';
+import { encodeBackfillCursor, encodePaperCursor, encodeRepoCursor } from '../domain/cursors.ts';
 import { PAPER_QUERY, pagingParameters, REPO_FILTERS, type QueryParameter } from '../domain/paper-query.ts';
 import { PAPERBOY_VERSION } from '../config.ts';
 import {
-  backfillListSchema,
-  backfillStatusSchema,
+  backfillDetailSchema,
+  backfillPageSchema,
   errorSchema,
   paperDetailSchema,
   paperPageSchema,
@@ -104,14 +104,18 @@ export function buildOpenApiDocument() {
         ),
       },
       '/api/backfills': {
-        get: operation('The most recent backfills (50), newest first', json(backfillListSchema, 'the backfills'), {
-          query: NO_QUERY,
-        }),
+        get: operation(
+          'Backfills, newest first (without their key lists)',
+          json(backfillPageSchema, 'a page of backfills'),
+          {
+            query: queryOf(paging, { cursor: encodeBackfillCursor('42') }),
+          },
+        ),
       },
       '/api/backfills/{id}': {
         get: operation(
-          "One backfill's status",
-          json(backfillStatusSchema, 'the backfill'),
+          "One backfill's status and every key's outcome",
+          json(backfillDetailSchema, 'the backfill'),
           { path: z.object({ id: backfillId }), query: NO_QUERY },
           { '404': json(errorSchema, 'no such backfill') },
         ),

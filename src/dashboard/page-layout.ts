@@ -21,7 +21,6 @@ export function renderDashboardPage(page: {
   path: string;
   main: string;
   styles?: string;
-  script?: string;
   /** Scripts served by the dashboard itself (src/dashboard/assets.ts), by name: no inline script is needed. */
   scripts?: readonly string[];
 }): string {
@@ -41,7 +40,7 @@ export function renderDashboardPage(page: {
 <main>
 ${page.main}
 </main>
-${page.script ? `<script>${page.script}</script>\n` : ''}${(page.scripts ?? []).map((name) => `<script src="${assetPath(name)}" defer></script>\n`).join('')}</body>
+${(page.scripts ?? []).map((name) => `<script src="${assetPath(name)}" defer></script>\n`).join('')}</body>
 </html>`;
 }
 

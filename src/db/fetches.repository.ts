@@ -128,42 +128,54 @@ export async function findFetchedDays(
   return new Set(rows.map((row) => row.key));
 }
 
-/** Those of `keys` (of one kind) that have been fetched without failing at least once. */
-export async function findFetchedKeys(
+interface PaperCountRow {
+  key: string;
+  paper_count: number;
+}
+
+/**
+ * Those of `keys` (of one kind) fetched without failing at least once, with
+ * how many papers the latest such fetch listed (0: the key was empty).
+ */
+export async function findFetchedPaperCounts(
   db: PgQueryable,
   source: DigestRef['source'],
   kind: DigestRef['kind'],
   keys: readonly string[],
-): Promise<Set<string>> {
-  const { rows } = await db.query<DigestKeyRow>(
-    `select distinct key from digest_fetches where source = $1 and kind = $2 and key = any($3::text[]) and outcome <> 'failed'`,
+): Promise<Map<string, number>> {
+  const { rows } = await db.query<PaperCountRow>(
+    `select distinct on (key) key, paper_count
+     from digest_fetches
+     where source = $1 and kind = $2 and key = any($3::text[]) and outcome <> 'failed'
+     order by key, fetched_at desc, id desc`,
     [source, kind, keys],
   );
-  return new Set(rows.map((row) => row.key));
+  return new Map(rows.map((row) => [row.key, row.paper_count]));
 }
 
 interface LatestOutcomeRow {
   key: string;
   outcome: FetchOutcome;
   error: string | null;
+  paper_count: number;
 }
 
-/** The latest fetch outcome (and error) of each of `keys` recorded since `since`. */
+/** The latest fetch outcome (error and paper count) of each of `keys` recorded since `since`. */
 export async function findLatestOutcomes(
   db: PgQueryable,
   source: DigestRef['source'],
   kind: DigestRef['kind'],
   keys: readonly string[],
   since: Date,
-): Promise<Map<string, { outcome: FetchOutcome; error: string | null }>> {
+): Promise<Map<string, { outcome: FetchOutcome; error: string | null; paperCount: number }>> {
   const { rows } = await db.query<LatestOutcomeRow>(
-    `select distinct on (key) key, outcome, error
+    `select distinct on (key) key, outcome, error, paper_count
      from digest_fetches
      where source = $1 and kind = $2 and key = any($3::text[]) and fetched_at >= $4 and reparse_of is null
      order by key, fetched_at desc, id desc`,
     [source, kind, keys, since],
   );
-  return new Map(rows.map((row) => [row.key, { outcome: row.outcome, error: row.error }]));
+  return new Map(rows.map((row) => [row.key, { outcome: row.outcome, error: row.error, paperCount: row.paper_count }]));
 }
 
 /** count(*) is a bigint: pg returns it as text. */

@@ -21,7 +21,12 @@ import { describeIssues } from './zod-issues.ts';
 export const BACKFILL_KINDS = ['day', 'week', 'month'] as const satisfies readonly PeriodKind[];
 export type BackfillKind = (typeof BACKFILL_KINDS)[number];
 
-const KEY_FORMS: Record<BackfillKind, string> = { day: 'YYYY-MM-DD', week: 'YYYY-Www', month: 'YYYY-MM' };
+/** Each kind's key form, the pattern of its shape, and a range to show as an example (the form's placeholders). */
+export const KEY_FORMS: Record<BackfillKind, { form: string; shape: RegExp; from: string; to: string }> = {
+  day: { form: 'YYYY-MM-DD', shape: /^\d{4}-\d{2}-\d{2}$/, from: '2024-08-01', to: '2024-08-10' },
+  week: { form: 'YYYY-Www', shape: /^\d{4}-W\d{2}$/, from: '2024-W31', to: '2024-W35' },
+  month: { form: 'YYYY-MM', shape: /^\d{4}-\d{2}$/, from: '2024-01', to: '2024-06' },
+};
 
 /** The shape of a key of any backfill kind; which kind it must be is checked with the range. */
 const backfillKey = z
@@ -88,7 +93,7 @@ function keyStart(kind: BackfillKind, key: string, field: 'from' | 'to'): Date {
     digestRef(kind, key);
   } catch (error) {
     throw new BackfillRangeError(
-      `"${field}": ${(error as Error).message} (a ${kind} backfill takes ${KEY_FORMS[kind]} keys)`,
+      `"${field}": ${(error as Error).message} (a ${kind} backfill takes ${KEY_FORMS[kind].form} keys)`,
     );
   }
   return periodStart(kind, key);
@@ -113,6 +118,8 @@ export function checkBackfillRequest(
   input: unknown,
   options: { today: Date; maxKeys: number; fieldPrefix?: string },
 ): CheckedBackfill {
+  const misshapen = keyShapeProblem(input, options.fieldPrefix ?? '');
+  if (misshapen) return { ok: false, problem: misshapen };
   const parsed = backfillRequestSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problem: describeIssues(parsed.error, { prefix: options.fieldPrefix }) };
   try {
@@ -121,6 +128,37 @@ export function checkBackfillRequest(
     if (error instanceof BackfillRangeError) return { ok: false, problem: error.message };
     throw error;
   }
+}
+
+/**
+ * A key not of the chosen kind's shape, named with that kind's form only
+ * (the schema's own message has to list every kind's, not knowing which was
+ * chosen); undefined when the kind is none of ours or both keys are shaped
+ * right (the schema and the range check the rest).
+ */
+function keyShapeProblem(input: unknown, prefix: string): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const { kind, from, to } = input as Record<string, unknown>;
+  if (!BACKFILL_KINDS.includes(kind as BackfillKind)) return undefined;
+  const { form, shape, from: example } = KEY_FORMS[kind as BackfillKind];
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (typeof value === 'string' && !shape.test(value)) {
+      const what = value === '' ? 'missing' : `"${value}" is not a ${kind} key`;
+      return `${prefix}${field}: ${what}: a ${kind} backfill takes ${form} keys, such as ${example}`;
+    }
+  }
+  return undefined;
+}
+
+/** The days a key covers, first and last (YYYY-MM-DD): where its papers are listed. */
+export function keyDays(kind: BackfillKind, key: string): { since: string; until: string } {
+  const start = periodStart(kind, key);
+  const last = nextStart(kind, start);
+  last.setUTCDate(last.getUTCDate() - 1);
+  return { since: start.toISOString().slice(0, 10), until: last.toISOString().slice(0, 10) };
 }
 
 /**

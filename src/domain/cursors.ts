@@ -58,6 +58,8 @@ const PAPER_CURSORS = {
   { fields: readonly string[]; schema: z.ZodType<Record<string, string | number>> }
 >;
 const starsCursor = z.strictObject({ s: count, id: repoId });
+/** The last backfill of a page (they are listed newest first, by their id: BullMQ's counter). */
+const backfillCursor = z.strictObject({ b: z.int().min(1).max(Number.MAX_SAFE_INTEGER) });
 const risingCursor = z.strictObject({
   g: z.number().int().min(-PG_INTEGER_MAX).max(PG_INTEGER_MAX).nullable(),
   s: count,
@@ -111,4 +113,14 @@ export function decodeRisingCursor(text: string | undefined): RisingCursor | und
   if (text === undefined) return undefined;
   const { g, s, id } = decode(text, risingCursor);
   return { growth: g, stars: s, id };
+}
+
+export function encodeBackfillCursor(lastId: string): string {
+  return encode({ b: Number(lastId) });
+}
+
+/** The id the next page's backfills are below. */
+export function decodeBackfillCursor(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  return decode(text, backfillCursor).b;
 }

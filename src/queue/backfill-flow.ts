@@ -45,6 +45,12 @@ const backfillStateSchema = z.object({
   cursor: z.number().int().min(0),
   /** Keys another backfill was fetching when this one came to add them. */
   shared: z.array(z.string()),
+  /**
+   * The skipped keys' paper counts at their latest fetch (0: it was empty),
+   * so the key list can tell an empty day from a loaded one. Absent in the
+   * states of backfills planned by earlier versions.
+   */
+  skippedPapers: z.record(z.string(), z.number().int().min(0)).optional(),
   /** With `details`: the papers' own pages, planned once the keys are fetched (their listings are then known). */
   papers: z
     .object({
@@ -92,6 +98,12 @@ export interface BackfillResult {
   not_modified: string[];
   failed: Array<{ key: string; error: string }>;
   cancelled: string[];
+  /**
+   * How many papers each key listed: as fetched (loaded, empty, not
+   * modified) or, for a skipped key, at its latest fetch. Absent in the
+   * results of earlier versions.
+   */
+  paper_counts?: Record<string, number>;
   /** With `details` only: what became of the listed papers' own pages. */
   papers?: DetailsResult;
 }
@@ -181,14 +193,15 @@ export async function sharedInFlight(queue: Queue, refs: readonly DigestRef[]): 
 
 /** What a backfill's children left: their return values and the failures ignored, by job key. Read once, sorted by childOutcomes. */
 export interface ChildrenResults {
-  values: Record<string, { outcome?: string } | null | undefined>;
+  /** fetch-digest and fetch-paper return `{outcome, papers, …}`: jobs/fetch-digest.ts. */
+  values: Record<string, { outcome?: string; papers?: number } | null | undefined>;
   failed: Record<string, string>;
 }
 
 /** The children's results, in one round trip (read once, then sorted for keys and for papers). */
 export async function readChildren(job: Job): Promise<ChildrenResults> {
   const [values, failed] = await Promise.all([
-    job.getChildrenValues<{ outcome?: string }>(),
+    job.getChildrenValues<{ outcome?: string; papers?: number }>(),
     job.getIgnoredChildrenFailures(),
   ]);
   return { values, failed };
@@ -196,24 +209,26 @@ export async function readChildren(job: Job): Promise<ChildrenResults> {
 
 /**
  * Each child's outcome (from its return value) or failure reason, by its
- * digest's key, for the children fetching `refs` (of one kind), and how many
- * of those have settled.
+ * digest's key, for the children fetching `refs` (of one kind), how many
+ * papers each listed, and how many of those have settled.
  */
 export function childOutcomes(children: ChildrenResults, refs: readonly DigestRef[]) {
   const keyOfJobId = new Map(refs.map((ref) => [digestJobId(ref), ref.key]));
   const keyOf = (jobKey: string) => keyOfJobId.get(jobKey.slice(jobKey.lastIndexOf(':') + 1));
   const outcomes = new Map<string, ChildOutcome>();
   const failures = new Map<string, string>();
+  const papers = new Map<string, number>();
   for (const [jobKey, value] of Object.entries(children.values)) {
     const key = keyOf(jobKey);
     const outcome = value?.outcome;
     if (key && outcome && CHILD_OUTCOMES.includes(outcome)) outcomes.set(key, outcome as ChildOutcome);
+    if (key && typeof value?.papers === 'number') papers.set(key, value.papers);
   }
   for (const [jobKey, reason] of Object.entries(children.failed)) {
     const key = keyOf(jobKey);
     if (key) failures.set(key, reason);
   }
-  return { outcomes, failures, settled: outcomes.size + failures.size };
+  return { outcomes, failures, papers, settled: outcomes.size + failures.size };
 }
 
 /** The key children's digests. */
@@ -238,6 +253,10 @@ export async function backfillProgress(job: Job, state: BackfillState): Promise<
 /** The ids BullMQ gives jobs added without one (1, 2, 3, …): paperboy never names a backfill. */
 const BACKFILL_ID = /^[1-9][0-9]{0,19}$/;
 
+export function isBackfillId(id: string): boolean {
+  return BACKFILL_ID.test(id);
+}
+
 /**
  * The backfill with this id, or undefined when there is none. An id of
  * another shape would name one of the queue's own keys (`meta`, `id`,
@@ -245,7 +264,7 @@ const BACKFILL_ID = /^[1-9][0-9]{0,19}$/;
  * job of another name on the queue (one added in Bull Board) is not a backfill.
  */
 export async function findBackfill(backfills: Queue, id: string): Promise<Job | undefined> {
-  if (!BACKFILL_ID.test(id)) return undefined;
+  if (!isBackfillId(id)) return undefined;
   const job = await Job.fromId(backfills, id);
   return job?.name === JOBS.backfill ? job : undefined;
 }

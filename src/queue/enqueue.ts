@@ -3,6 +3,7 @@ import { transportFor, type DigestRef, type Transport } from '../domain/digest-k
 import {
   digestJobId,
   JOBS,
+  QUEUES,
   type EnrichReposPayload,
   type FetchDigestPayload,
   type FetchPaperPayload,
@@ -12,6 +13,11 @@ import {
 /** The queue a fetch by this transport runs on: each Hugging Face budget bucket has its own. */
 export function digestQueue(queues: Pick<PaperboyQueues, 'digests' | 'digestsApi'>, transport: Transport): Queue {
   return transport === 'api' ? queues.digestsApi : queues.digests;
+}
+
+/** The name of that queue: where a fetch job is found (Bull Board's links). */
+export function digestQueueName(transport: Transport): string {
+  return transport === 'api' ? QUEUES.digestsApi : QUEUES.digests;
 }
 
 /** The job that fetches a digest: fetch-paper for a paper's own page, fetch-digest for a list. */

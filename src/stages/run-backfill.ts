@@ -1,6 +1,6 @@
 import { DelayedError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import type pg from 'pg';
-import { findFetchedKeys, findLatestOutcomes } from '../db/fetches.repository.ts';
+import { findFetchedPaperCounts, findLatestOutcomes } from '../db/fetches.repository.ts';
 import { findListedPapersForDetail } from '../db/paper-details.repository.ts';
 import { backfillKeys, BackfillRangeError, type BackfillRequest } from '../domain/backfill-plan.ts';
 import { DIGEST_SOURCE_HF, type DigestKind, type DigestRef } from '../domain/digest-key.ts';
@@ -125,17 +125,19 @@ async function plan(request: BackfillRequest, deps: BackfillDeps, now: Date): Pr
     if (error instanceof BackfillRangeError) throw new PermanentError(`bad backfill range: ${error.message}`);
     throw error;
   }
-  const loaded = request.force
-    ? new Set<string>()
-    : await findFetchedKeys(deps.pool, DIGEST_SOURCE_HF, request.kind, keys);
+  const fetched = request.force
+    ? new Map<string, number>()
+    : await findFetchedPaperCounts(deps.pool, DIGEST_SOURCE_HF, request.kind, keys);
+  const skipped = keys.filter((key) => fetched.has(key));
   return {
     step: 'fan-out',
     startedAt: now.toISOString(),
     total: keys.length,
-    skipped: keys.filter((key) => loaded.has(key)),
-    pending: keys.filter((key) => !loaded.has(key)),
+    skipped,
+    pending: keys.filter((key) => !fetched.has(key)),
     cursor: 0,
     shared: [],
+    skippedPapers: Object.fromEntries(skipped.map((key) => [key, fetched.get(key)!])),
   };
 }
 
@@ -157,7 +159,9 @@ async function collectResult(
   pool: pg.Pool,
 ): Promise<BackfillResult> {
   const children = await readChildren(job);
-  const { outcomes, failures } = childOutcomes(children, keyRefs(request.kind, state.pending));
+  const { outcomes, failures, papers } = childOutcomes(children, keyRefs(request.kind, state.pending));
+  // A skipped key's count is its latest fetch's; a fetched key's, this fetch's (or the sharing job's).
+  const paperCounts: Record<string, number> = { ...state.skippedPapers };
   const result: BackfillResult = {
     ...request,
     total: state.total,
@@ -167,13 +171,16 @@ async function collectResult(
     not_modified: [],
     failed: [],
     cancelled: [],
+    paper_counts: paperCounts,
   };
   const settle = await sharedSettlement(pool, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
-    const { outcome, failure } = settle(key, outcomes.get(key), failures.get(key));
+    const { outcome, failure, paperCount } = settle(key, outcomes.get(key), failures.get(key), papers.get(key));
     // A list page never answers not_found (only a paper's page does): it would be a bug, reported as a failure.
-    if (outcome && outcome !== 'not_found') result[outcome].push(key);
-    else if (failure !== undefined || outcome) result.failed.push({ key, error: failure ?? `unexpected ${outcome}` });
+    if (outcome && outcome !== 'not_found') {
+      result[outcome].push(key);
+      if (paperCount !== undefined) paperCounts[key] = paperCount;
+    } else if (failure !== undefined || outcome) result.failed.push({ key, error: failure ?? `unexpected ${outcome}` });
     else result.cancelled.push(key);
   }
   if (state.papers) result.papers = await collectDetails(children, state.papers, pool, new Date(state.startedAt));
@@ -215,10 +222,10 @@ async function collectDetails(
 async function sharedSettlement(pool: pg.Pool, kind: DigestKind, shared: readonly string[], since: Date) {
   const audited: Awaited<ReturnType<typeof findLatestOutcomes>> =
     shared.length === 0 ? new Map() : await findLatestOutcomes(pool, DIGEST_SOURCE_HF, kind, shared, since);
-  return (key: string, outcome: ChildOutcome | undefined, failure: string | undefined) => {
+  return (key: string, outcome: ChildOutcome | undefined, failure: string | undefined, paperCount?: number) => {
     const row = audited.get(key);
-    if (outcome || failure !== undefined || !row) return { outcome, failure };
-    if (row.outcome === 'failed') return { outcome: undefined, failure: row.error ?? 'failed' };
-    return { outcome: row.outcome, failure: undefined };
+    if (outcome || failure !== undefined || !row) return { outcome, failure, paperCount };
+    if (row.outcome === 'failed') return { outcome: undefined, failure: row.error ?? 'failed', paperCount: undefined };
+    return { outcome: row.outcome, failure: undefined, paperCount: row.paperCount };
   };
 }

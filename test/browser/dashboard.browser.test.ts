@@ -118,7 +118,7 @@ describe('the dashboard in a browser', () => {
     expect(await card.locator('.done').textContent()).toBe('10/10 keys done (100%)');
     expect(await card.locator('.chip').allTextContents()).toEqual(['loaded 7', 'empty 2', 'failed 1']);
     expect(await card.locator('ul.failures li code').allTextContents()).toEqual([BROKEN_DAY]);
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'backfills.png'), fullPage: true });
+    // backfills.png: backfills.browser.test.ts, with a key list open.
 
     const { rows } = await db.pool.query<{ key: string; ids: string[] }>(
       `select key, array_agg(paper_id order by paper_id) as ids from listings where kind = 'day' group by key order by key`,

@@ -184,6 +184,14 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
     ['/api/backfills/99999999999999999999999999', 404],
     ['/api/backfills/%00', 404],
     ['/api/backfills?__proto__=1', 400, '__proto__', /Unrecognized key/],
+    // backfill pages: their own cursors only
+    [`/api/backfills?cursor=${cursor({ b: 0 })}`, 400, 'cursor'],
+    [`/api/backfills?cursor=${cursor({ b: 1.5 })}`, 400, 'cursor'],
+    [`/api/backfills?cursor=${cursor({ b: 2 ** 53 })}`, 400, 'cursor'],
+    [`/api/backfills?cursor=${cursor({ u: 1, id: '2407.21783' })}`, 400, 'cursor'],
+    [`/api/backfills?cursor=${cursor({ b: Number.MAX_SAFE_INTEGER })}`, 200],
+    ['/api/backfills?limit=101', 400, 'limit'],
+    ['/api/backfills?limit=1', 200],
   ];
 
   it.each(cases)('GET %s → %i', async (path, status, parameter, message) => {

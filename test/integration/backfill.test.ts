@@ -152,6 +152,14 @@ describe('backfills: one job fanning out a fetch per key', () => {
       // The later one found the common days already in flight and waited for those fetches.
       const shared = [...doneA.data.state.shared, ...doneB.data.state.shared].sort();
       expect(shared).toEqual(['2024-08-06', '2024-08-07', '2024-08-08']);
+      // Each reports how many papers every day listed, the shared ones (read from the audit trail) too.
+      const counts = (days: string[]) => Object.fromEntries(days.map((day) => [day, expected.get(day)!.length]));
+      expect((doneA.returnvalue as BackfillResult).paper_counts).toEqual(
+        counts(['2024-08-06', '2024-08-07', '2024-08-08']),
+      );
+      expect((doneB.returnvalue as BackfillResult).paper_counts).toEqual(
+        counts(['2024-08-06', '2024-08-07', '2024-08-08', '2024-08-09']),
+      );
     } finally {
       hf.delay = undefined;
     }

@@ -154,13 +154,24 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     const [job] = await backfills.queue.getJobs(['waiting', 'active', 'waiting-children']);
     await backfills.settled(job!, 60_000);
 
-    const status = await (await fetch(`${url}/api/backfills/${job!.id}`, { headers: AUTH })).json();
+    const status = (await (await fetch(`${url}/api/backfills/${job!.id}`, { headers: AUTH })).json()) as {
+      keys: Array<{ key: string }>;
+    };
     expect(status).toMatchObject({
       state: 'completed',
+      job_state: 'completed',
       done: 10,
       total: 10,
       counts: { loaded: 7, empty: 2, failed: 1, skipped: 0, cancelled: 0, not_modified: 0 },
       failed: [{ key: BROKEN_DAY }],
+    });
+    expect(status.keys).toHaveLength(10);
+    expect(status.keys.find((key: { key: string }) => key.key === BROKEN_DAY)).toEqual({
+      key: BROKEN_DAY,
+      status: 'failed',
+      papers: null,
+      error: expect.stringMatching(/no DailyPapers data-props blob/),
+      job: null,
     });
     const list = await (await fetch(`${url}/backfills/list`, { headers: AUTH })).text();
     expect(list).toContain('aria-valuenow="100"');

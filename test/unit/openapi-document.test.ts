@@ -1,7 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import {
-  backfillStatusSchema,
+  backfillDetailSchema,
+  backfillSchema,
   paperDetailSchema,
   paperRowSchema,
   repoRowSchema,
@@ -10,7 +11,7 @@ import {
 import { buildOpenApiDocument } from '../../src/dashboard/openapi-document.ts';
 import type { PaperDetail, PaperRow, RepoRow, RisingRepoRow, SearchRow } from '../../src/db/query.repository.ts';
 import { PAPER_QUERY, pagingParameters, REPO_FILTERS, type QueryParameter } from '../../src/domain/paper-query.ts';
-import type { BackfillStatus } from '../../src/queue/backfill-status.ts';
+import type { ApiBackfill, ApiBackfillDetail } from '../../src/dashboard/backfill-json.ts';
 import { parameterSchemaCheck, type OpenApiDocument } from '../support/openapi.ts';
 
 const document = buildOpenApiDocument() as unknown as OpenApiDocument;
@@ -24,6 +25,7 @@ describe('the OpenAPI document', () => {
   it.each([
     ['/api/papers', [...PAPER_QUERY, ...pagingParameters('api')]],
     ['/api/repos', [...REPO_FILTERS, ...pagingParameters('api')]],
+    ['/api/backfills', pagingParameters('api')],
   ] as Array<[string, QueryParameter[]]>)(
     '%s documents every definition, with its description and example, and nothing else',
     (path, definitions) => {
@@ -38,7 +40,7 @@ describe('the OpenAPI document', () => {
     },
   );
 
-  it.each(['/api/papers/{id}', '/api/backfills', '/api/backfills/{id}', '/api/openapi.json'])(
+  it.each(['/api/papers/{id}', '/api/backfills/{id}', '/api/openapi.json'])(
     '%s documents no query parameter',
     (path) => {
       expect(queryOf(path)).toEqual([]);
@@ -47,7 +49,7 @@ describe('the OpenAPI document', () => {
 
   it("documents each parameter's text as the definitions read it: every text they take fits, and the example is taken", () => {
     const definitions = [...PAPER_QUERY, ...REPO_FILTERS, ...pagingParameters('api')];
-    for (const path of ['/api/papers', '/api/repos']) {
+    for (const path of ['/api/papers', '/api/repos', '/api/backfills']) {
       for (const parameter of queryOf(path)) {
         const definition = definitions.find((candidate) => candidate.name === parameter.name)!;
         const fits = parameterSchemaCheck(parameter.schema);
@@ -90,6 +92,7 @@ describe('the response schemas', () => {
     expectTypeOf<Json<PaperRow>>().toExtend<z.output<typeof paperRowSchema>>();
     expectTypeOf<Json<SearchRow>>().toExtend<z.output<typeof paperRowSchema>>();
     expectTypeOf<z.output<typeof paperDetailSchema>>().toEqualTypeOf<Json<PaperDetail>>();
-    expectTypeOf<z.output<typeof backfillStatusSchema>>().toEqualTypeOf<Json<BackfillStatus>>();
+    expectTypeOf<z.output<typeof backfillSchema>>().toEqualTypeOf<Json<ApiBackfill>>();
+    expectTypeOf<z.output<typeof backfillDetailSchema>>().toEqualTypeOf<Json<ApiBackfillDetail>>();
   });
 });

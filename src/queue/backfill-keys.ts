@@ -1,0 +1,88 @@
+import type { BackfillRequest } from '../domain/backfill-plan.ts';
+import {
+  childOutcomes,
+  keyRefs,
+  type BackfillResult,
+  type BackfillState,
+  type ChildrenResults,
+} from './backfill-flow.ts';
+import { digestJobId } from './contracts.ts';
+import { digestQueueName } from './enqueue.ts';
+
+/**
+ * A backfill's keys one by one, as the dashboard and /api/backfills/:id show
+ * them: from the result once the backfill has finished, else from its saved
+ * state and its children's return values so far. Pure: what was read from
+ * Redis is handed in.
+ */
+
+/** `pending`: not fetched yet (queued, running, or not handed out yet). */
+export const KEY_STATUSES = ['failed', 'pending', 'loaded', 'empty', 'not_modified', 'skipped', 'cancelled'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+export interface BackfillKey {
+  key: string;
+  status: KeyStatus;
+  /** Papers the key listed (a skipped key: at its latest fetch, 0 when it was empty); undefined when not known. */
+  papers: number | undefined;
+  /** Why its fetch failed. */
+  error: string | undefined;
+  /** Its fetch job while it waits or runs (finished fetch jobs are removed, their outcome kept by the backfill). */
+  job: { queue: string; id: string } | undefined;
+}
+
+/** The keys of a finished backfill, in key order. */
+export function keysOfResult(result: BackfillResult): BackfillKey[] {
+  const counts = result.paper_counts ?? {};
+  const row = (key: string, status: KeyStatus, error?: string): BackfillKey => ({
+    key,
+    status,
+    papers: status === 'failed' || status === 'cancelled' ? undefined : counts[key],
+    error,
+    job: undefined,
+  });
+  return [
+    ...result.skipped.map((key) => row(key, 'skipped')),
+    ...result.loaded.map((key) => row(key, 'loaded')),
+    ...result.empty.map((key) => row(key, 'empty')),
+    ...result.not_modified.map((key) => row(key, 'not_modified')),
+    ...result.failed.map((failure) => row(failure.key, 'failed', failure.error)),
+    ...result.cancelled.map((key) => row(key, 'cancelled')),
+  ].sort(byKey);
+}
+
+/** The keys of a running backfill: the skipped ones, those its children have settled, and the rest pending. */
+export function keysInProgress(
+  request: BackfillRequest,
+  state: BackfillState,
+  children: ChildrenResults,
+): BackfillKey[] {
+  const refs = keyRefs(request.kind, state.pending);
+  const { outcomes, failures, papers } = childOutcomes(children, refs);
+  const queue = digestQueueName(request.via);
+  const skipped = state.skipped.map((key): BackfillKey => ({
+    key,
+    status: 'skipped',
+    papers: state.skippedPapers?.[key],
+    error: undefined,
+    job: undefined,
+  }));
+  const fetched = state.pending.map((key, index): BackfillKey => {
+    const outcome = outcomes.get(key);
+    const failure = failures.get(key);
+    // A list page never answers not_found (only a paper's page does): the result reports it as a failure too.
+    if (failure !== undefined || outcome === 'not_found')
+      return { key, status: 'failed', papers: undefined, error: failure ?? `unexpected ${outcome}`, job: undefined };
+    if (outcome) return { key, status: outcome, papers: papers.get(key), error: undefined, job: undefined };
+    // Handed out (or fetched by another backfill: the same job id): its job is in the queue.
+    const added = index < state.cursor;
+    const job = added ? { queue, id: digestJobId(refs[index]!) } : undefined;
+    return { key, status: 'pending', papers: undefined, error: undefined, job };
+  });
+  return [...skipped, ...fetched].sort(byKey);
+}
+
+// Day, ISO week and month keys all sort by their text.
+function byKey(a: BackfillKey, b: BackfillKey): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
