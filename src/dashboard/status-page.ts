@@ -98,7 +98,7 @@ function renderPattern(schedule: ScheduleStatus): string {
 
 function renderLastRun(run: ScheduleRun | undefined, now: Date): string {
   if (!run) return '<span class="muted">never</span>';
-  return `${time(run.finishedAt, now)} <span class="state ${run.outcome}">${run.outcome}</span><div class="detail">${escapeHtml(run.detail)}</div>`;
+  return `${time(run.finishedAt, now)}<div class="detail"><span class="state ${run.outcome}">${run.outcome}</span> ${escapeHtml(run.detail)}</div>`;
 }
 
 function renderQueues(queues: readonly QueueStatus[]): string {
@@ -201,12 +201,14 @@ table.status{width:100%;border-collapse:collapse;background:#fff;border:1px soli
 table.status th,table.status td{text-align:left;padding:.45rem .7rem;border-bottom:1px solid #eef0f4;vertical-align:top;overflow-wrap:anywhere}
 table.status th{font-size:.8rem;color:#4a5366;font-weight:600;background:#f9fafb}
 table.status tbody tr:last-child td{border-bottom:0}
-table.status td.name{font-weight:600;overflow-wrap:normal;white-space:nowrap}
+table.status td.name,table.status td.pattern{font-weight:600;overflow-wrap:normal;white-space:nowrap}
+table.status td.pattern{font-weight:normal}
 table.status .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.status td.alert a,table.status td.alert{color:#b42318;font-weight:600}
 .age{color:#6b7385;font-size:.85rem;white-space:nowrap}
-.detail{font-size:.85rem;color:#4a5366;margin-top:.15rem}
+.detail{font-size:.85rem;color:#4a5366;margin-top:.2rem}
 time{white-space:nowrap}
-li.failure .error-text{margin:.4rem 0;font-size:.9rem;overflow-wrap:anywhere}
+ol.failures{gap:.5rem}li.failure{padding:.6rem 1rem}
+li.failure .error-text{margin:.3rem 0;font-size:.9rem;overflow-wrap:anywhere}
 li.failure .url{font-family:ui-monospace,monospace;overflow-wrap:anywhere}
 `;

@@ -106,7 +106,7 @@ describe('the status page and the Content-Security-Policy of every dashboard res
     // daily-recent ran at the start, though not from its scheduler: its run is there; the others never ran.
     const daily = $('tr[data-schedule="daily-recent"] td.last-run');
     expect(daily.find('.state').text()).toBe('completed');
-    expect(daily.find('.detail').text()).toBe(`enqueued ${DAYS} job(s)`);
+    expect(daily.find('.detail').text()).toBe(`completed enqueued ${DAYS} job(s)`);
     expect(daily.find('time').text()).toMatch(UTC_TIME);
     expect(daily.find('.age').text()).toMatch(/^\((just now|\d+ min ago)\)$/);
     expect($('tr[data-schedule="periods"] td.last-run').text()).toBe('never');
