@@ -6,7 +6,8 @@ import type { RequestListener } from 'node:http';
 import { backfillJsonSchema } from '../domain/backfill-plan.ts';
 import { JOBS, queueNamed, type PaperboyQueues } from '../queue/contracts.ts';
 import { upstreamQueues } from '../upstreams/index.ts';
-import { withoutOutsideLinks } from './outside-links.ts';
+import { bullBoardFontStylesheets, bullBoardFontsRouter } from './bull-board-fonts.ts';
+import { withoutOutsideLinks, withStylesheets } from './outside-links.ts';
 
 export const BULL_BOARD_PATH = '/queues';
 
@@ -53,15 +54,19 @@ export function createBullBoardListener(
   });
   const app = express();
   app.disable('x-powered-by');
+  const fontStylesheets = bullBoardFontStylesheets();
   app.use(BULL_BOARD_PATH, (_request, response, next) => {
-    // Bull Board's page links a web font from a font CDN: the page is sent without it (see withoutOutsideLinks).
+    // Bull Board's page links its fonts from a font CDN: it is sent with this origin's copies instead (outside-links.ts).
     const render = response.render.bind(response);
     response.render = (view: string, options?: object) =>
       render(view, options, (error: Error | null, html: string) =>
-        error ? next(error) : void response.type('html').send(withoutOutsideLinks(html)),
+        error
+          ? next(error)
+          : void response.type('html').send(withStylesheets(withoutOutsideLinks(html), fontStylesheets)),
       );
     next();
   });
+  app.use(BULL_BOARD_PATH, bullBoardFontsRouter());
   app.use(BULL_BOARD_PATH, serverAdapter.getRouter());
   return app;
 }

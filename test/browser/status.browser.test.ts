@@ -39,6 +39,7 @@ describe('the status page in a browser, and no request leaving the machine', () 
   /** Every URL the browser asked for, and every refusal it reported, since the context opened. */
   const requested: string[] = [];
   const refusals: string[] = [];
+  const fonts: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -76,7 +77,10 @@ describe('the status page in a browser, and no request leaving the machine', () 
       httpCredentials: { username: USER, password: PASSWORD },
       viewport: { width: 1400, height: 900 },
     });
-    context.on('request', (request) => requested.push(request.url()));
+    context.on('request', (request) => {
+      requested.push(request.url());
+      if (request.url().endsWith('.woff2')) fonts.push(request.url());
+    });
     // Chromium reports each refusal on the console, and fires securitypolicyviolation in the page.
     context.on('console', (message) => {
       if (/Refused to|Content Security Policy/i.test(message.text())) refusals.push(message.text());
@@ -175,6 +179,10 @@ describe('the status page in a browser, and no request leaving the machine', () 
     await page.waitForLoadState('networkidle');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'bull-board-failed.png') });
 
+    // Bull Board's fonts came from this origin, and the browser has them.
+    // (Since the context opened: an earlier test may have brought them into the cache.)
+    expect(fonts.some((url) => url.startsWith(`${origin}/queues/fonts/ibm-plex-sans/files/`))).toBe(true);
+    expect(await page.evaluate(`document.fonts.check('16px "IBM Plex Sans"')`)).toBe(true);
     expect(requested.length).toBeGreaterThan(20);
     expect(requested.filter((url) => new URL(url).origin !== origin)).toEqual([]);
     expect(refusals).toEqual([]);

@@ -1,5 +1,6 @@
 import { load } from 'cheerio';
 import { describe, expect, it } from 'vitest';
+import { bullBoardFontStylesheets } from '../../src/dashboard/bull-board-fonts.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/content-security-policy.ts';
 import { CATCH_UP_DAYS } from '../../src/domain/schedule-plan.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
@@ -53,7 +54,7 @@ describe('the status page and the Content-Security-Policy of every dashboard res
     expect(statuses).toMatchObject({ '/': 200, '/queues': 200, '/no-such-page': 404, '/ without credentials': 401 });
   });
 
-  it("serves Bull Board's page without its link to an outside font host, and its own files still load", async () => {
+  it("serves Bull Board's page without its link to an outside font host, with its fonts from this origin", async () => {
     const service = await suite.startService(['dashboard'], envFor());
     const url = service.dashboardUrl!;
     const html = await (await fetch(`${url}/queues`, { headers: AUTH })).text();
@@ -66,6 +67,22 @@ describe('the status page and the Content-Security-Policy of every dashboard res
       expect((await fetch(new URL(ref, `${url}/queues/`), { headers: AUTH })).status, ref).toBe(200);
     }
     expect(html).not.toContain('fonts.googleapis');
+    // Its fonts from this origin: each weight's stylesheet, and the files it names.
+    const fontSheets = $('link[href^="fonts/"]')
+      .map((_, link) => $(link).attr('href'))
+      .get();
+    expect(fontSheets).toEqual(bullBoardFontStylesheets());
+    const sheet = await (await fetch(new URL(fontSheets[0]!, `${url}/queues/`), { headers: AUTH })).text();
+    const latin = /url\((\.\/files\/[a-z-]+-latin-400-normal\.woff2)\)/.exec(sheet)?.[1];
+    expect(latin).toBeDefined();
+    const font = await fetch(new URL(latin!, new URL(fontSheets[0]!, `${url}/queues/`)), { headers: AUTH });
+    expect(font.status).toBe(200);
+    expect(
+      Buffer.from(await font.arrayBuffer())
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('wOF2');
+    expect((await fetch(`${url}/queues/fonts/ibm-plex-sans/no-such-file.css`, { headers: AUTH })).status).toBe(404);
     // Its config still reaches the UI, with the links back to our pages.
     const uiConfig = JSON.parse($('script#__UI_CONFIG__').text()) as { miscLinks: Array<{ url: string }> };
     expect(uiConfig.miscLinks.map((link) => link.url)).toEqual(['/', '/backfills', '/papers']);

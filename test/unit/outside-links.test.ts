@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withoutOutsideLinks } from '../../src/dashboard/outside-links.ts';
+import { BULL_BOARD_FONTS } from '../../src/dashboard/bull-board-fonts.ts';
+import { withoutOutsideLinks, withStylesheets } from '../../src/dashboard/outside-links.ts';
 
 /** Bull Board's page template as installed: the real thing the dashboard serves. */
 function bullBoardTemplate(): string {
@@ -31,6 +32,19 @@ describe("Bull Board's page without links to other origins", () => {
     ].join('\n');
     expect(withoutOutsideLinks(html)).toBe(
       '<link rel="stylesheet" href="static/css/main.css">\n<link rel="icon" href="/queues/static/favicon.ico">',
+    );
+  });
+
+  it('asks the CDN for exactly the fonts served locally instead (a Bull Board upgrade that changes them fails here)', () => {
+    const href = /<link href="(https:\/\/fonts\.googleapis\.com\/[^"]+)"/.exec(bullBoardTemplate())?.[1];
+    expect(href).toBeDefined();
+    const families = new URL(href!).searchParams.getAll('family');
+    expect(families).toEqual(BULL_BOARD_FONTS.map((font) => `${font.family}:wght@${font.weights.join(';')}`));
+  });
+
+  it("adds this origin's stylesheets at the end of the head", () => {
+    expect(withStylesheets('<html><head><title>x</title></head><body></body></html>', ['fonts/a/400.css'])).toBe(
+      '<html><head><title>x</title><link href="fonts/a/400.css" rel="stylesheet">\n</head><body></body></html>',
     );
   });
 });
