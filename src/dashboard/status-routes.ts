@@ -40,7 +40,7 @@ export async function handleStatusRequest(
  * reads. A source that fails (Redis or Postgres down) is said in its own
  * section; the others still show.
  */
-export async function readStatus(routes: StatusRoutes, now: Date): Promise<StatusView> {
+async function readStatus(routes: StatusRoutes, now: Date): Promise<StatusView> {
   const { pool, queues, budget } = routes;
   const [schedules, queueCounts, budgets, lastGood, failures] = await Promise.all([
     settle(readSchedules(queues)),
