@@ -2,7 +2,7 @@ import type { PgQueryable } from './queryable.ts';
 
 /**
  * What the dashboard's status page reads from the fetch audit trail. Each
- * query is one short scan of a partial index (migration 0010), so the page
+ * query is one short scan of a partial index (migration 0011), so the page
  * stays fast however many fetches the trail holds.
  */
 
