@@ -6,6 +6,8 @@ import type { RequestListener } from 'node:http';
 import { backfillJsonSchema } from '../domain/backfill-plan.ts';
 import { JOBS, queueNamed, type PaperboyQueues } from '../queue/contracts.ts';
 import { upstreamQueues } from '../upstreams/index.ts';
+import { bullBoardFontStylesheets, bullBoardFontsRouter } from './bull-board-fonts.ts';
+import { withoutOutsideLinks, withStylesheets } from './outside-links.ts';
 
 export const BULL_BOARD_PATH = '/queues';
 
@@ -41,12 +43,30 @@ export function createBullBoardListener(
       uiConfig: {
         boardTitle: 'paperboy',
         hideDocsLink: true,
-        miscLinks: [{ text: 'Backfills', url: '/backfills' }],
+        // Back to the dashboard's own pages (Bull Board's links open in the same tab).
+        miscLinks: [
+          { text: 'Status', url: '/' },
+          { text: 'Backfills', url: '/backfills' },
+          { text: 'Papers', url: '/papers' },
+        ],
       },
     },
   });
   const app = express();
   app.disable('x-powered-by');
+  const fontStylesheets = bullBoardFontStylesheets();
+  app.use(BULL_BOARD_PATH, (_request, response, next) => {
+    // Bull Board's page links its fonts from a font CDN: it is sent with this origin's copies instead (outside-links.ts).
+    const render = response.render.bind(response);
+    response.render = (view: string, options?: object) =>
+      render(view, options, (error: Error | null, html: string) =>
+        error
+          ? next(error)
+          : void response.type('html').send(withStylesheets(withoutOutsideLinks(html), fontStylesheets)),
+      );
+    next();
+  });
+  app.use(BULL_BOARD_PATH, bullBoardFontsRouter());
   app.use(BULL_BOARD_PATH, serverAdapter.getRouter());
   return app;
 }

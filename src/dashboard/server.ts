@@ -15,7 +15,8 @@ import { BULL_BOARD_PATH, createBullBoardListener } from './bull-board.ts';
 import { handleFeedRequest, tokenOpens, type FeedRoutes } from './feed-routes.ts';
 import { createFeedTokens } from './feed-tokens.ts';
 import { checkHealth } from './health-checks.ts';
-import { handleStatusRequest } from './status-routes.ts';
+import { CONTENT_SECURITY_POLICY } from './content-security-policy.ts';
+import { handleStatusRequest, type StatusRoutes } from './status-routes.ts';
 import {
   assertSafeBinding,
   checkCredentials,
@@ -53,7 +54,7 @@ export interface DashboardOptions {
 /**
  * The dashboard's HTTP server. Open to all: `/healthz` (Redis and Postgres
  * both answer: 200, else 503 naming what is down) and `/metrics`
- * (Prometheus). Behind credentials: `/backfills` (our page), `/queues`
+ * (Prometheus). Behind credentials: `/` (the status page), `/backfills`, `/queues`
  * (Bull Board), the JSON API under `/api/` and `/feeds`; a feed under
  * `/feeds/` opens with the credentials or with its own token. Every write
  * must come from this dashboard's own pages and is refused in read-only mode.
@@ -82,9 +83,12 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
     tokens: credentials && createFeedTokens({ ...credentials, secret: options.feedSecret }),
   };
   const browseRoutes: BrowseRoutes = { pool, hfBaseUrl: options.hfBaseUrl, savedSearches: options.savedSearches };
+  const statusRoutes: StatusRoutes = { pool, queues, budget: options.budget };
   // Every failure is answered inside `route` (a 500 at worst), so nothing is left for Node to reject.
   const route = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     let path = request.url ?? '/';
+    // Every response, ours, Bull Board's and refusals alike: nothing but this origin may be loaded.
+    response.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
     try {
       const requestUrl = new URL(path, 'http://localhost');
       path = requestUrl.pathname;
@@ -107,7 +111,7 @@ export async function startDashboardServer(options: DashboardOptions): Promise<D
           .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers })
           .end(`${refusal.message}\n`);
       }
-      if (handleStatusRequest(request, response, requestUrl)) {
+      if (await handleStatusRequest(request, response, requestUrl, statusRoutes)) {
         // handled
       } else if (!isWrite(request) && handleAssetRequest(path, response)) {
         // handled

@@ -26,3 +26,33 @@ export async function listUpstreamLimits(db: PgQueryable): Promise<UpstreamLimit
   const { rows } = await db.query<UpstreamLimitRow>('select upstream, resource, remaining from upstream_limits');
   return rows;
 }
+
+export interface ReportedLimit {
+  upstream: string;
+  resource: string;
+  remaining: number;
+  resetAt: Date | null;
+  observedAt: Date;
+}
+
+interface ReportedLimitRow {
+  upstream: string;
+  resource: string;
+  remaining: number;
+  reset_at: Date | null;
+  observed_at: Date;
+}
+
+/** The budget each upstream last reported, per resource, with when it resets and when it was seen. */
+export async function listReportedLimits(db: PgQueryable): Promise<ReportedLimit[]> {
+  const { rows } = await db.query<ReportedLimitRow>(
+    'select upstream, resource, remaining, reset_at, observed_at from upstream_limits order by upstream, resource',
+  );
+  return rows.map((row) => ({
+    upstream: row.upstream,
+    resource: row.resource,
+    remaining: row.remaining,
+    resetAt: row.reset_at,
+    observedAt: row.observed_at,
+  }));
+}
