@@ -438,3 +438,36 @@ export async function listRepos(
   );
   return rows;
 }
+
+export interface StarObservationRow {
+  repo_id: string;
+  observed_at: Date;
+  stars: number;
+}
+
+/**
+ * The star history behind each repository's growth over `windowDays`: its
+ * snapshots inside the window and the last one before it (the baseline
+ * repos_rising_over subtracts), for a page of repositories in one query.
+ */
+export async function getStarHistories(
+  db: PgQueryable,
+  repoIds: readonly string[],
+  windowDays: number,
+): Promise<Map<string, StarObservationRow[]>> {
+  const histories = new Map<string, StarObservationRow[]>(repoIds.map((id) => [id, []]));
+  if (repoIds.length === 0) return histories;
+  const { rows } = await db.query<StarObservationRow>(
+    `select s.repo_id::text, s.observed_at, s.stars
+     from repo_snapshots s
+     where s.repo_id = any($1::bigint[])
+       and s.observed_at >= coalesce(
+             (select max(b.observed_at) from repo_snapshots b
+              where b.repo_id = s.repo_id and b.observed_at <= now() - make_interval(days => $2)),
+             '-infinity')
+     order by s.repo_id, s.observed_at`,
+    [repoIds, windowDays],
+  );
+  for (const row of rows) histories.get(row.repo_id)?.push(row);
+  return histories;
+}
