@@ -71,7 +71,11 @@ async function sendPaper(response: ServerResponse, rest: string, routes: BrowseR
 }
 
 function refusedPaper(reason: string): RenderedPage {
-  return { title: 'Not a paper id', main: `<h1>Not a paper id</h1><p class="error">${escapeHtml(reason)}.</p>`, styles: '' };
+  return {
+    title: 'Not a paper id',
+    main: `<h1>Not a paper id</h1><p class="error">${escapeHtml(reason)}.</p>`,
+    styles: '',
+  };
 }
 
 class RefusedView extends Error {}

@@ -167,7 +167,10 @@ function renderPageDetail({ page, pageHistory }: PaperDetail): string {
     ['Rank on its daily page', page.daily_rank],
   ];
   const facts = counts
-    .map(([term, value]) => `<div><dt>${term}</dt><dd>${value === null ? 'unknown' : value.toLocaleString('en')}</dd></div>`)
+    .map(
+      ([term, value]) =>
+        `<div><dt>${term}</dt><dd>${value === null ? 'unknown' : value.toLocaleString('en')}</dd></div>`,
+    )
     .join('');
   const history = pageHistory
     .map(

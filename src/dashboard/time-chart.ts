@@ -44,7 +44,10 @@ export function valueTicks(min: number, max: number): { ticks: number[]; domain:
   const [low, high] = min === max ? [Math.max(0, min - 1), max + 1] : [min, max];
   const rough = (high - low) / TARGET_TICKS;
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = Math.max(1, [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough)!);
+  const step = Math.max(
+    1,
+    [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough)!,
+  );
   const first = Math.floor(low / step) * step;
   const last = Math.ceil(high / step) * step;
   const ticks: number[] = [];
@@ -88,19 +91,26 @@ const MONTH_STEPS = [1, 2, 3, 6, 12, 24, 60];
  */
 export function timeTicks(start: number, end: number): Array<{ at: number; label: string }> {
   if (end <= start) return [{ at: start, label: formatTime(start, end - start < DAY ? MINUTE : DAY) }];
-  const rough = (end - start) / TARGET_TICKS;
-  const fixed = FIXED_STEPS.find((step) => step >= rough);
+  const span = end - start;
+  // The step whose tick count comes nearest the target, if one gives no more than 8 ticks; else months.
+  const fixed = FIXED_STEPS.filter((step) => span / step <= 8).sort(
+    (a, b) => Math.abs(span / a - TARGET_TICKS) - Math.abs(span / b - TARGET_TICKS),
+  )[0];
   if (fixed !== undefined) {
     const ticks: Array<{ at: number; label: string }> = [];
     for (let at = Math.ceil(start / fixed) * fixed; at <= end; at += fixed) ticks.push({ at, label: '' });
     // One label format for the whole axis, from the step: a day-or-longer step shows dates alone.
     return ticks.map((tick) => ({ ...tick, label: formatTime(tick.at, fixed) }));
   }
-  const months = MONTH_STEPS.find((step) => step * 30 * DAY >= rough) ?? MONTH_STEPS.at(-1)!;
+  const months = MONTH_STEPS.find((step) => step * 30 * DAY >= span / TARGET_TICKS) ?? MONTH_STEPS.at(-1)!;
   const ticks: Array<{ at: number; label: string }> = [];
   const first = new Date(start);
   // Months counted from year 0, so a step of 3 or 6 lands on the same months every year.
-  for (let month = Math.ceil((first.getUTCFullYear() * 12 + first.getUTCMonth()) / months) * months; ; month += months) {
+  for (
+    let month = Math.ceil((first.getUTCFullYear() * 12 + first.getUTCMonth()) / months) * months;
+    ;
+    month += months
+  ) {
     const at = Date.UTC(Math.floor(month / 12), month % 12, 1);
     if (at > end) break;
     if (at >= start) ticks.push({ at, label: new Date(at).toISOString().slice(0, months >= 12 ? 4 : 7) });
