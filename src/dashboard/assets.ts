@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { CHART_TOOLTIP_SCRIPT } from './chart-tooltip-script.ts';
 
 /**
  * The dashboard's own static files, served under /assets/ from the running
@@ -12,7 +13,9 @@ export interface DashboardAsset {
   body: string;
 }
 
-const ASSETS: Record<string, DashboardAsset> = {};
+const ASSETS: Record<string, DashboardAsset> = {
+  'chart-tooltip.js': { contentType: 'text/javascript; charset=utf-8', body: CHART_TOOLTIP_SCRIPT },
+};
 
 export const ASSETS_PATH = '/assets/';
 

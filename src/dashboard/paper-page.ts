@@ -15,7 +15,12 @@ export interface RenderedPage {
   title: string;
   main: string;
   styles: string;
+  /** Served scripts (src/dashboard/assets.ts): the charts' tooltip. The page works without them. */
+  scripts?: readonly string[];
 }
+
+/** The served script that shows a chart point's value at once on hover. */
+export const CHART_SCRIPTS = ['chart-tooltip.js'] as const;
 
 /** The dashboard path of a paper's page: an old-style id keeps its slash, anything else is percent-encoded. */
 export function paperPagePath(id: string): string {
@@ -60,7 +65,7 @@ export function renderPaperPage(detail: PaperDetail, options: { hfBaseUrl: strin
     renderPageDetail(detail),
     `</article>`,
   ].join('\n');
-  return { title: escapeHtml(paper.title), main, styles: TIME_CHART_STYLES + PAPER_STYLES };
+  return { title: escapeHtml(paper.title), main, styles: TIME_CHART_STYLES + PAPER_STYLES, scripts: CHART_SCRIPTS };
 }
 
 /** The page for an id no paper has. */

@@ -1,6 +1,6 @@
 import type { RisingRepoRow, StarObservationRow } from '../db/query.repository.ts';
 import { escapeHtml } from '../domain/html.ts';
-import { paperPagePath, type RenderedPage } from './paper-page.ts';
+import { CHART_SCRIPTS, paperPagePath, type RenderedPage } from './paper-page.ts';
 import { renderSparkline, TIME_CHART_STYLES } from './time-chart.ts';
 
 /**
@@ -55,6 +55,7 @@ ${renderForm(view.windowDays, view.language)}
 ${table}
 ${pages.length ? `<nav class="pages">${pages.join('')}</nav>` : ''}`,
     styles: TIME_CHART_STYLES + REPOS_STYLES,
+    scripts: CHART_SCRIPTS,
   };
 }
 

@@ -185,11 +185,17 @@ export function renderTimeChart(points: readonly TimePoint[], options: TimeChart
 <path class="line" d="${path}"/>
 <g class="points">${circles}</g>
 </svg>
-<figcaption>${escapeHtml(options.label)}: ${sorted.length} ${sorted.length === 1 ? 'change' : 'changes'} (times in UTC; hover a point for its value)</figcaption>
+<figcaption>${escapeHtml(options.label)}: ${escapeHtml(spanText(sorted))} (hover a point for its value)</figcaption>
 <details><summary>The ${sorted.length} ${sorted.length === 1 ? 'row' : 'rows'} as a table</summary>
 <table class="history"><thead><tr><th>Observed (UTC)</th><th>${escapeHtml(options.unit)}</th></tr></thead><tbody>${rows}</tbody></table>
 </details>
 </figure>`;
+}
+
+/** What the x axis covers, dates included (the ticks of a short span show times only). */
+function spanText(sorted: readonly TimePoint[]): string {
+  if (sorted.length === 1) return `1 point, at ${formatInstant(sorted[0]!.at)}`;
+  return `${sorted.length} points, from ${formatInstant(sorted[0]!.at)} to ${formatInstant(sorted.at(-1)!.at)}`;
 }
 
 const SPARK = { width: 140, height: 32, pad: 3 };
@@ -236,4 +242,5 @@ svg.sparkline{width:140px;max-width:100%;height:32px;vertical-align:middle}
 table.history{border-collapse:collapse;margin-top:.4rem}
 table.history td,table.history th{padding:.15rem .8rem .15rem 0;text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.chart-tooltip{position:absolute;z-index:10;pointer-events:none;background:#1d2330;color:#fff;font-size:.8rem;padding:.25rem .55rem;border-radius:4px;white-space:nowrap}
 `;

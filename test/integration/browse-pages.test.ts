@@ -211,7 +211,8 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     const repo = page.$('section.repo').filter((_, section) => page.$(section).attr('data-repo') === HOSTILE_REPO);
     expect(repo.find('h3 a').text()).toBe(HOSTILE_REPO);
     expect(page.$('head > title').text()).toBe(`${HOSTILE_TITLE} · paperboy`);
-    expect(page.$('script, img, main p p')).toHaveLength(0);
+    expect(page.$('main script, img, main p p')).toHaveLength(0);
+    expect(page.$('script').toArray().map((script) => page.$(script).attr('src'))).toEqual(['/assets/chart-tooltip.js']);
     expect(page.html).toContain('&#60;script&#62;window.__pwned=1&#60;/script&#62;');
 
     const repos = await get('/repos?window=30');
@@ -220,7 +221,7 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     expect(row.find('td.name').text()).toBe(HOSTILE_REPO);
     expect(row.find('td').eq(3).text()).toBe(INJECTION);
     expect(row.find(`td.papers a[href="/papers/${hostileId}"]`)).toHaveLength(1);
-    expect(repos.$('script, img')).toHaveLength(0);
+    expect(repos.$('main script, img')).toHaveLength(0);
   });
 
   it('lists rising repositories in exactly the order of repos_rising_over, page after page', async () => {

@@ -62,6 +62,9 @@ describe('the time chart', () => {
     expect($('figure.time-chart').attr('data-series')).toBe('upvotes');
     expect($('svg').attr('viewBox')).toBe('0 0 720 240');
     expect($('svg').attr('aria-label')).toBe('Upvotes');
+    expect($('figcaption').text()).toBe(
+      'Upvotes: 4 points, from 2026-11-01 10:00:00 UTC to 2026-11-03 11:05:00 UTC (hover a point for its value)',
+    );
     const xLabels = $('.x-tick text')
       .toArray()
       .map((element) => $(element).text());
