@@ -148,7 +148,7 @@ describe("a paper's history and the rising repositories in a browser", () => {
     // Irregular intervals stay irregular: the gaps between points follow the gaps between observations.
     const xs = await upvotes.evaluateAll((circles) => circles.map((circle) => Number(circle.getAttribute('cx'))));
     const times = await upvotes.evaluateAll((circles) =>
-      circles.map((circle) => Date.parse(circle.getAttribute('data-at')!)),
+      circles.map((circle) => Date.parse(circle.getAttribute('data-at') ?? '')),
     );
     const ratio = (xs[2]! - xs[1]!) / (xs[1]! - xs[0]!);
     expect(ratio).toBeCloseTo((times[2]! - times[1]!) / (times[1]! - times[0]!), 1);
@@ -199,9 +199,9 @@ describe("a paper's history and the rising repositories in a browser", () => {
         ['repos', '/repos?window=7'],
       ]) {
         await page.goto(`${service.dashboardUrl}${url}`);
-        const [scrollWidth, clientWidth] = (await page.evaluate(
+        const [scrollWidth, clientWidth] = await page.evaluate<[number, number]>(
           '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
-        )) as [number, number];
+        );
         expect(scrollWidth, `${name} at ${width}`).toBeLessThanOrEqual(clientWidth);
         // The chart scales with the page: its drawing is as wide as its box.
         if (name === 'paper') {

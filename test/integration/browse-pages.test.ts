@@ -212,7 +212,12 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     expect(repo.find('h3 a').text()).toBe(HOSTILE_REPO);
     expect(page.$('head > title').text()).toBe(`${HOSTILE_TITLE} · paperboy`);
     expect(page.$('main script, img, main p p')).toHaveLength(0);
-    expect(page.$('script').toArray().map((script) => page.$(script).attr('src'))).toEqual(['/assets/chart-tooltip.js']);
+    expect(
+      page
+        .$('script')
+        .toArray()
+        .map((script) => page.$(script).attr('src')),
+    ).toEqual(['/assets/chart-tooltip.js']);
     expect(page.html).toContain('&#60;script&#62;window.__pwned=1&#60;/script&#62;');
 
     const repos = await get('/repos?window=30');
