@@ -137,7 +137,21 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
       expect(page.$('main h1').text()).toBe('No such paper');
       expect(page.$('header nav a')).not.toHaveLength(0);
     }
+    const oldStyle = await get('/papers/hep-th/9901001v2');
+    expect(oldStyle.status).toBe(404);
+    expect(oldStyle.$('p.error code').first().text()).toBe('hep-th/9901001');
     expect((await get('/papers/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('opens a paper without an arXiv id under its stored id, with no arXiv links', async () => {
+    await suite.pool.query(
+      `insert into papers (id, title, upvotes, raw) values ('other:openreview-x1', 'Not on arXiv', 3, '{}')`,
+    );
+    const page = await get(`/papers/${encodeURIComponent('other:openreview-x1')}`);
+    expect(page.status).toBe(200);
+    expect(page.$('main h1').text()).toBe('Not on arXiv');
+    expect(page.$('a[href*="arxiv.org"]')).toHaveLength(0);
+    expect(page.$('[data-series="upvotes"]').text()).toBe('No history yet.');
   });
 
   it('lists every listing of the paper with its rank and upvotes then, and draws one point per history row', async () => {
