@@ -2,6 +2,7 @@ import type { PaperRow, SearchRow } from '../db/query.repository.ts';
 import { escapeHtml } from '../domain/html.ts';
 import { PAPER_QUERY, type PaperSort } from '../domain/paper-query.ts';
 import { renderDashboardPage } from './page-layout.ts';
+import { paperPagePath } from './paper-page.ts';
 
 /**
  * The /papers page, server-rendered: a search box, the shared paper filters
@@ -127,7 +128,7 @@ function renderTable(rows: ReadonlyArray<PaperRow | SearchRow>, sort: PaperSort)
       ? `<a href="https://github.com/${escapeHtml(row.repo)}">${escapeHtml(row.repo)}</a><span class="sub">★ ${row.repo_stars ?? '?'}${row.repo_language ? ` · ${escapeHtml(row.repo_language)}` : ''}</span>`
       : '<span class="sub">no repository</span>';
     return `<tr>
-<td class="paper"><a href="/papers/${escapeHtml(row.id)}">${escapeHtml(row.title)}</a><span class="sub">${escapeHtml(row.id)}${'rank' in row ? ` · match ${row.rank.toFixed(4)}` : ''}</span></td>
+<td class="paper"><a href="${escapeHtml(paperPagePath(row.id))}">${escapeHtml(row.title)}</a><span class="sub">${escapeHtml(row.id)}${'rank' in row ? ` · match ${row.rank.toFixed(4)}` : ''}</span></td>
 <td class="day">${escapeHtml(row.listed_on ?? '–')}</td>
 <td class="num">${row.upvotes}</td>
 <td class="num">${row.num_comments ?? '–'}</td>

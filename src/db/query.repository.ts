@@ -474,16 +474,18 @@ export async function risingRepos(
 ): Promise<RisingRepoRow[]> {
   const after = page.after;
   const { rows } = await db.query<RisingRepoRow>(
-    `select repo_id::text, full_name, stars, growth, language, papers
-     from repos_rising_over(make_interval(days => $1))
-     where ($2::text is null or lower(language) = lower($2))
+    // Qualified names: a bare `repo_id` in ORDER BY is the output column, the id as text, which sorts
+    // 90985260 after 588537390 (not the function's order, and not the cursor's numeric comparison).
+    `select r.repo_id::text as repo_id, r.full_name, r.stars, r.growth, r.language, r.papers
+     from repos_rising_over(make_interval(days => $1)) r
+     where ($2::text is null or lower(r.language) = lower($2))
        and (not $3::boolean
             or (case when $4::int is null
-                     then growth is null and (stars < $5::int or (stars = $5::int and repo_id > $6::bigint))
-                     else growth is null or growth < $4::int
-                          or (growth = $4::int and (stars < $5::int or (stars = $5::int and repo_id > $6::bigint)))
+                     then r.growth is null and (r.stars < $5::int or (r.stars = $5::int and r.repo_id > $6::bigint))
+                     else r.growth is null or r.growth < $4::int
+                          or (r.growth = $4::int and (r.stars < $5::int or (r.stars = $5::int and r.repo_id > $6::bigint)))
                 end))
-     order by growth desc nulls last, stars desc, repo_id
+     order by r.growth desc nulls last, r.stars desc, r.repo_id
      limit $7`,
     [
       filters.windowDays,
@@ -528,4 +530,37 @@ export async function listRepos(
     [filters.language ?? null, page.after?.stars ?? null, page.after?.id ?? null, page.limit],
   );
   return rows;
+}
+
+export interface StarObservationRow {
+  repo_id: string;
+  observed_at: Date;
+  stars: number;
+}
+
+/**
+ * The star history behind each repository's growth over `windowDays`: its
+ * snapshots inside the window and the last one before it (the baseline
+ * repos_rising_over subtracts), for a page of repositories in one query.
+ */
+export async function getStarHistories(
+  db: PgQueryable,
+  repoIds: readonly string[],
+  windowDays: number,
+): Promise<Map<string, StarObservationRow[]>> {
+  const histories = new Map<string, StarObservationRow[]>(repoIds.map((id) => [id, []]));
+  if (repoIds.length === 0) return histories;
+  const { rows } = await db.query<StarObservationRow>(
+    `select s.repo_id::text, s.observed_at, s.stars
+     from repo_snapshots s
+     where s.repo_id = any($1::bigint[])
+       and s.observed_at >= coalesce(
+             (select max(b.observed_at) from repo_snapshots b
+              where b.repo_id = s.repo_id and b.observed_at <= now() - make_interval(days => $2)),
+             '-infinity')
+     order by s.repo_id, s.observed_at`,
+    [repoIds, windowDays],
+  );
+  for (const row of rows) histories.get(row.repo_id)?.push(row);
+  return histories;
 }

@@ -1,0 +1,216 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestRef } from '../../src/domain/digest-key.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startService, type RunningService } from '../../src/service/run-service.ts';
+import { enrichRepos } from '../../src/stages/enrich-repos.ts';
+import { ingestDigest } from '../../src/stages/ingest-digest.ts';
+import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { apiEntries } from '../support/digests.ts';
+import { FakeGithub } from '../support/fake-github.ts';
+import { ingestSuite } from '../support/ingest-suite.ts';
+import { buildListPage } from '../support/page-builder.ts';
+import { configOf, serviceEnv } from '../support/service.ts';
+import { clientFor } from '../support/upstream-server.ts';
+
+/**
+ * A paper's page and the rising repositories in a real browser (Debian's
+ * chromium, headless, driven by playwright-core) against the real dashboard,
+ * on history built by the real stages: one day's page fetched again and again
+ * from a local Hugging Face with the upvotes changed, at irregular intervals,
+ * and repositories refreshed from a local GitHub whose star counts move.
+ * Screenshots go to test-results/screenshots/.
+ */
+
+const CHROMIUM = process.env.PAPERBOY_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+const DAY = '2025-10-08';
+/** Upvotes added to the day's real counts at each fetch, and the wait before the next fetch (irregular on purpose). */
+const FETCHES: Array<{ extra: number; waitMs: number }> = [
+  { extra: 0, waitMs: 400 },
+  { extra: 9, waitMs: 2_200 },
+  { extra: 14, waitMs: 700 },
+  { extra: 31, waitMs: 1_500 },
+  { extra: 33, waitMs: 0 },
+];
+/** Stars added to the first served count at each GitHub refresh after the first, and the wait after: each refresh a change. */
+const REFRESHES: Array<{ extra: number; waitMs: number }> = [
+  { extra: 12, waitMs: 1_300 },
+  { extra: 40, waitMs: 400 },
+  { extra: 95, waitMs: 2_000 },
+  { extra: 180, waitMs: 0 },
+];
+
+describe("a paper's history and the rising repositories in a browser", () => {
+  const suite = ingestSuite();
+  const github = new FakeGithub();
+  let service: RunningService;
+  let browser: Browser;
+  let page: Page;
+  const entries = apiEntries('hf-api-daily_papers-2025-10-08.json');
+  // The day's paper with a repository (NVlabs/Fast-dLLM).
+  const paperId = String(entries[1]!.paper.id);
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`,
+      );
+    }
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await github.start();
+    suite.hf.route('/papers/date/2025-10-03', {
+      body: buildListPage({ entries: apiEntries('hf-api-daily_papers-2025-10-03.json'), date: '2025-10-03' }),
+    });
+    await ingestDigest(suite.deps, digestRef('day', '2025-10-03'));
+    for (const fetch of FETCHES) {
+      const variant = structuredClone(entries);
+      for (const [index, entry] of variant.entries()) entry.paper.upvotes += fetch.extra + (index % 4);
+      suite.hf.route(`/papers/date/${DAY}`, { body: buildListPage({ entries: variant, date: DAY }) });
+      await ingestDigest(suite.deps, digestRef('day', DAY), { force: true });
+      await sleep(fetch.waitMs);
+    }
+
+    const http = clientFor(github);
+    try {
+      const deps = {
+        http,
+        pool: suite.pool,
+        github: { apiUrl: github.baseUrl, token: 'ghp_test' },
+        logger: suite.logger,
+      };
+      await enrichRepos(deps);
+      const { rows } = await suite.pool.query<{ full_name: string; stars: number }>(
+        `select full_name, stars from repos order by id`,
+      );
+      const refs = await suite.pool.query<{ ref: string }>(`select ref from repo_refs where status = 'resolved'`);
+      for (const [step, refresh] of REFRESHES.entries()) {
+        // Every other repository moves too, by its own amount: the rising order is not the stars order.
+        rows.forEach((row, index) => {
+          const moves = index % 2 === 0 || row.full_name === 'NVlabs/Fast-dLLM';
+          // Each its own pace (some fast early, some late), so the sparklines differ as real ones do.
+          const pace = index % 3 === 0 ? step * step * 9 : refresh.extra + step * index;
+          if (moves) github.starsOverride.set(row.full_name.toLowerCase(), row.stars + pace + 1);
+        });
+        await enrichRepos(deps, { refs: refs.rows.map((row) => row.ref) });
+        await sleep(refresh.waitMs);
+      }
+    } finally {
+      await http.close();
+    }
+
+    const env = serviceEnv(suite.db.url, suite.hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
+    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    const context = await browser.newContext({
+      httpCredentials: { username: USER, password: PASSWORD },
+      viewport: { width: 1400, height: 900 },
+    });
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.shutdown('test over');
+    await github.stop();
+  });
+
+  it("draws the paper's upvote history and each repository's stars, one point per row, values on hover", async () => {
+    await page.goto(`${service.dashboardUrl}/papers/${paperId}`);
+    const metrics = await suite.pool.query(`select count(*)::int as n from paper_metrics where paper_id = $1`, [
+      paperId,
+    ]);
+    expect(metrics.rows[0].n).toBe(FETCHES.length);
+    const upvotes = page.locator('figure[data-series="upvotes"] circle.point');
+    expect(await upvotes.count()).toBe(metrics.rows[0].n);
+
+    const repos = await suite.pool.query<{ full_name: string; n: number }>(
+      `select r.full_name, count(s.*)::int as n
+       from paper_repos pr join repo_refs f on f.ref = pr.ref join repos r on r.id = f.repo_id
+       join repo_snapshots s on s.repo_id = r.id
+       where pr.paper_id = $1 group by r.full_name`,
+      [paperId],
+    );
+    expect(repos.rows).toContainEqual({ full_name: 'NVlabs/Fast-dLLM', n: 1 + REFRESHES.length });
+    for (const repo of repos.rows) {
+      const points = page.locator(
+        `section.repo[data-repo="${repo.full_name}"] figure[data-series="stars"] circle.point`,
+      );
+      expect(await points.count()).toBe(repo.n);
+    }
+
+    // Irregular intervals stay irregular: the gaps between points follow the gaps between observations.
+    const xs = await upvotes.evaluateAll((circles) => circles.map((circle) => Number(circle.getAttribute('cx'))));
+    const times = await upvotes.evaluateAll((circles) =>
+      circles.map((circle) => Date.parse(circle.getAttribute('data-at') ?? '')),
+    );
+    const ratio = (xs[2]! - xs[1]!) / (xs[1]! - xs[0]!);
+    expect(ratio).toBeCloseTo((times[2]! - times[1]!) / (times[1]! - times[0]!), 1);
+
+    // Hovering a point shows its time and value.
+    const last = await suite.pool.query<{ upvotes: number }>(
+      `select upvotes from paper_metrics where paper_id = $1 order by observed_at desc limit 1`,
+      [paperId],
+    );
+    await upvotes.last().hover();
+    const tooltip = page.locator('.chart-tooltip');
+    await expect.poll(() => tooltip.textContent()).toMatch(new RegExp(`UTC: ${last.rows[0]!.upvotes} upvotes$`));
+    expect(await upvotes.last().locator('title').textContent()).toBe(await tooltip.textContent());
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'paper.png'), fullPage: true });
+
+    // The table fallback holds the same rows.
+    await page.locator('figure[data-series="upvotes"] details summary').click();
+    expect(await page.locator('figure[data-series="upvotes"] table.history tbody tr').count()).toBe(FETCHES.length);
+  });
+
+  it('lists rising repositories in the order of repos_rising_over, each with a sparkline', async () => {
+    await page.goto(`${service.dashboardUrl}/repos`);
+    const { rows } = await suite.pool.query<{ repo_id: string }>(
+      `select repo_id::text from repos_rising_over(interval '7 days') limit 50`,
+    );
+    expect(rows.length).toBeGreaterThan(5);
+    const shown = await page
+      .locator('tr.repo-row')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-repo-id')));
+    expect(shown).toEqual(rows.map((row) => row.repo_id));
+    const fast = page.locator('tr.repo-row[data-repo="NVlabs/Fast-dLLM"] svg.sparkline circle.point');
+    expect(await fast.count()).toBe(REFRESHES.length + 1);
+    await page.selectOption('select[name="window"]', '30');
+    await page.click('form.new button[type="submit"]');
+    await page.waitForURL(/\/repos\?window=30&language=$/);
+    expect(await page.locator('select[name="window"]').inputValue()).toBe('30');
+    await page.goto(`${service.dashboardUrl}/repos?window=7`);
+    await fast.last().hover();
+    await expect.poll(() => page.locator('.chart-tooltip').textContent()).toMatch(/UTC: [\d,]+ stars$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'repos.png'), fullPage: true });
+  });
+
+  it('fits 1,400 and 800 pixel windows: nothing scrolls sideways', async () => {
+    for (const width of [1400, 800]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const [name, url] of [
+        ['paper', `/papers/${paperId}`],
+        ['repos', '/repos?window=7'],
+      ]) {
+        await page.goto(`${service.dashboardUrl}${url}`);
+        const [scrollWidth, clientWidth] = await page.evaluate<[number, number]>(
+          '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+        );
+        expect(scrollWidth, `${name} at ${width}`).toBeLessThanOrEqual(clientWidth);
+        // The chart scales with the page: its drawing is as wide as its box.
+        if (name === 'paper') {
+          const box = await page.locator('figure[data-series="upvotes"] svg').boundingBox();
+          expect(box!.width).toBeGreaterThan(width / 2);
+          expect(box!.width).toBeLessThanOrEqual(clientWidth);
+        }
+        if (width === 800) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-800.png`), fullPage: true });
+      }
+    }
+  });
+});
