@@ -93,7 +93,7 @@ export function renderPapersPage(input: PapersPageInput): string {
     ['', form.q ? 'best match' : 'most upvoted'],
     ...sorts.filter(([sort]) => sort !== 'relevance' && (sort !== 'upvotes' || form.q)),
   ])}</label>
-<button type="submit">Show papers</button>
+<button type="submit">Show papers</button>${form.limit ? `<input type="hidden" name="limit" value="${escapeHtml(form.limit)}">` : ''}
 <details class="filters"${hasFilter(form) ? ' open' : ''}><summary>Filters</summary><div class="fields">${filters}</div></details>
 <p class="hint">Search takes <code>"a phrase"</code>, <code>-word</code> and <code>or</code>. Days are Hugging Face's daily pages. Newest listing orders papers by their first listing; most starred lists papers with a repository only.</p>
 </form>`;

@@ -169,6 +169,62 @@ describe("a paper's history and the rising repositories in a browser", () => {
     expect(await page.locator('figure[data-series="upvotes"] table.history tbody tr').count()).toBe(FETCHES.length);
   });
 
+  it('finds the paper from /papers: searches, filters, pages forward and back, and opens it', async () => {
+    const ids = () =>
+      page.locator('table.papers tbody td.paper > a').evaluateAll((links) => links.map((link) => link.textContent));
+    await page.goto(`${service.dashboardUrl}/papers?limit=4`);
+    await page.getByLabel('Search titles and abstracts').fill('model');
+    await page.getByRole('button', { name: 'Show papers' }).click();
+    await page.waitForURL(/q=model/);
+    expect(new URL(page.url()).searchParams.get('limit')).toBe('4');
+    const searched = await ids();
+    expect(searched).toHaveLength(4);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'papers.png'), fullPage: true });
+
+    // A filter: the URL holds it, and every row meets it.
+    await page.locator('details.filters summary').click();
+    await page.getByLabel('Min upvotes').fill('5');
+    await page.getByRole('button', { name: 'Show papers' }).click();
+    await page.waitForURL(/min_upvotes=5/);
+    const upvotes = await page.locator('table.papers tbody td.num:nth-child(3)').allTextContents();
+    expect(upvotes.length).toBeGreaterThan(0);
+    expect(upvotes.every((value) => Number(value) >= 5)).toBe(true);
+    const first = await ids();
+
+    // Forward twice and back twice: the same pages, and none repeats another.
+    await page.getByRole('link', { name: 'Next →' }).click();
+    const second = await ids();
+    await page.getByRole('link', { name: 'Next →' }).click();
+    const third = await ids();
+    expect(new Set([...first, ...second, ...third]).size).toBe(first.length + second.length + third.length);
+    await page.getByRole('link', { name: '← Previous' }).click();
+    expect(await ids()).toEqual(second);
+    await page.getByRole('link', { name: '← Previous' }).click();
+    expect(await ids()).toEqual(first);
+    expect(await page.getByRole('link', { name: '← Previous' }).count()).toBe(0);
+
+    // Then the paper itself, with code, opened from the list.
+    const { rows } = await suite.pool.query<{ title: string }>(`select title from papers where id = $1`, [paperId]);
+    await page.goto(`${service.dashboardUrl}/papers`);
+    await page.getByLabel('Search titles and abstracts').fill('"block diffusion"');
+    await page.locator('details.filters summary').click();
+    await page.locator('select[name=has_code]').selectOption('true');
+    await page.getByRole('button', { name: 'Show papers' }).click();
+    await page.waitForURL(/has_code=true/);
+    await page.getByRole('link', { name: rows[0]!.title }).click();
+    await page.waitForURL(new RegExp(`/papers/${paperId.replace('.', '\\.')}$`));
+    const history = await suite.pool.query(`select count(*)::int as n from paper_metrics where paper_id = $1`, [
+      paperId,
+    ]);
+    expect(await page.locator('figure[data-series="upvotes"] circle.point').count()).toBe(history.rows[0].n);
+    const stars = await suite.pool.query(
+      `select count(*)::int as n from repo_snapshots s join repos r on r.id = s.repo_id where r.full_name = 'NVlabs/Fast-dLLM'`,
+    );
+    expect(
+      await page.locator('section.repo[data-repo="NVlabs/Fast-dLLM"] figure[data-series="stars"] circle.point').count(),
+    ).toBe(stars.rows[0].n);
+  });
+
   it('lists rising repositories in the order of repos_rising_over, each with a sparkline', async () => {
     await page.goto(`${service.dashboardUrl}/repos`);
     const { rows } = await suite.pool.query<{ repo_id: string }>(
@@ -195,6 +251,7 @@ describe("a paper's history and the rising repositories in a browser", () => {
     for (const width of [1400, 800]) {
       await page.setViewportSize({ width, height: 900 });
       for (const [name, url] of [
+        ['papers', '/papers?q=model&has_code=true&min_upvotes=1'],
         ['paper', `/papers/${paperId}`],
         ['repos', '/repos?window=7'],
       ]) {
