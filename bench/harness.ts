@@ -101,3 +101,21 @@ export async function emptyDatabase(pool: pg.Pool): Promise<void> {
     'truncate papers, listings, paper_metrics, digest_fetches, page_bodies, repos, repo_refs, paper_repos, repo_snapshots cascade',
   );
 }
+
+/** `samples` timings (ms) of `run` after a warm-up of 5 runs; `run` gets the sample's index. */
+export async function sampleTimes(samples: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 5; i += 1) await run(i);
+  const times: number[] = [];
+  for (let i = 0; i < samples; i += 1) {
+    const start = performance.now();
+    await run(i);
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/** The value at quantile `q` (0 to 1) of `values`, nearest rank. */
+export function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}

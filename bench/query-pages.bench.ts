@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import type { Logger } from '../src/logger.ts';
 import { startService } from '../src/service/run-service.ts';
-import { median, type Figure } from './harness.ts';
+import { median, percentile, sampleTimes, type Figure } from './harness.ts';
 
 const SAMPLES = 60;
 const TARGET_MS = 100;
@@ -71,10 +71,10 @@ export async function benchQueryPages(
       ],
       ['/papers/<id> (one paper, its charts)', (i) => `/papers/${ids[i % ids.length]}`],
     ];
-    const baseline = await sample(() => get('/healthz'));
+    const baseline = await sampleTimes(SAMPLES, () => get('/healthz'));
     const figures: Figure[] = [];
     for (const [name, path] of cases) {
-      const times = await sample((i) => get(path(i)));
+      const times = await sampleTimes(SAMPLES, (i) => get(path(i)));
       options.log(
         `query: HTTP ${name}: median ${median(times).toFixed(1)} ms (/healthz ${median(baseline).toFixed(1)} ms)`,
       );
@@ -124,20 +124,4 @@ async function addHistory(pool: pg.Pool): Promise<void> {
      from repos r cross join generate_series(0, 29) d`,
   );
   await pool.query('analyze paper_metrics, repo_snapshots');
-}
-
-async function sample(run: (i: number) => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 5; i += 1) await run(i); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < SAMPLES; i += 1) {
-    const start = performance.now();
-    await run(i);
-    times.push(performance.now() - start);
-  }
-  return times;
-}
-
-function percentile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

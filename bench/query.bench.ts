@@ -2,7 +2,7 @@ import pg from 'pg';
 import { getPaperDetail, listPapers, searchPapers } from '../src/db/query.repository.ts';
 import { countPapers, upsertPapers } from '../src/db/papers.repository.ts';
 import { withTransaction } from '../src/db/pool.ts';
-import { emptyDatabase, median, type Figure } from './harness.ts';
+import { emptyDatabase, median, percentile, sampleTimes, type Figure } from './harness.ts';
 import { syntheticPapers } from './synthetic-papers.ts';
 
 const SAMPLES = 60;
@@ -49,12 +49,16 @@ export async function benchQueries(
     'multimodal tokenizer',
   ];
 
-  const baseline = await sample((i) =>
+  const baseline = await sampleTimes(SAMPLES, (i) =>
     pool.query('select id, title, upvotes from papers where id = $1', [ids[i % ids.length]]),
   );
-  const search = await sample((i) => searchPapers(pool, searches[i % searches.length]!, {}, { limit: 20 }));
-  const dayTop = await sample((i) => listPapers(pool, { day: days[i % days.length] }, 'upvotes', { limit: 20 }));
-  const onePaper = await sample((i) => getPaperDetail(pool, ids[i % ids.length]!));
+  const search = await sampleTimes(SAMPLES, (i) =>
+    searchPapers(pool, searches[i % searches.length]!, {}, { limit: 20 }),
+  );
+  const dayTop = await sampleTimes(SAMPLES, (i) =>
+    listPapers(pool, { day: days[i % days.length] }, 'upvotes', { limit: 20 }),
+  );
+  const onePaper = await sampleTimes(SAMPLES, (i) => getPaperDetail(pool, ids[i % ids.length]!));
 
   const figure = (name: string, values: number[], quantile: 'median' | 'p95'): Figure => {
     const value = quantile === 'median' ? median(values) : percentile(values, 0.95);
@@ -82,22 +86,6 @@ export async function benchQueries(
     figure('paper_overview + history, one paper', onePaper, 'median'),
     figure('paper_overview + history, one paper', onePaper, 'p95'),
   ];
-}
-
-async function sample(run: (i: number) => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 5; i += 1) await run(i); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < SAMPLES; i += 1) {
-    const start = performance.now();
-    await run(i);
-    times.push(performance.now() - start);
-  }
-  return times;
-}
-
-function percentile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** Real rows first (through the project's own upsert), then re-keyed copies made by the server. */

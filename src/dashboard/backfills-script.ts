@@ -10,12 +10,15 @@ export const BACKFILLS_SCRIPT_NAME = 'backfills.js';
 
 export const BACKFILLS_SCRIPT = `(function () {
   var kind = document.getElementById('kind');
+  function followKind() {
+    var option = kind.options[kind.selectedIndex];
+    document.getElementById('from').placeholder = option.getAttribute('data-from');
+    document.getElementById('to').placeholder = option.getAttribute('data-to');
+  }
   if (kind) {
-    kind.addEventListener('change', function () {
-      var option = kind.options[kind.selectedIndex];
-      document.getElementById('from').placeholder = option.getAttribute('data-from');
-      document.getElementById('to').placeholder = option.getAttribute('data-to');
-    });
+    kind.addEventListener('change', followKind);
+    // A kind chosen before this (deferred) script ran, or restored by the browser on Back.
+    followKind();
   }
   var list = document.getElementById('backfill-list');
   if (!list) return;

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
@@ -26,9 +26,6 @@ import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
  * go to test-results/screenshots/.
  */
 
-const CHROMIUM = process.env.PAPERBOY_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test-results/screenshots');
-
 describe('the dashboard in a browser', () => {
   const hf = new UpstreamServer();
   let db: TestDatabase;
@@ -40,12 +37,6 @@ describe('the dashboard in a browser', () => {
   let expected: Map<string, string[]>;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`,
-      );
-    }
-    mkdirSync(SCREENSHOTS, { recursive: true });
     await hf.start();
     expected = routeBackfillDays(hf);
     db = await createTestDatabase();
@@ -60,14 +51,8 @@ describe('the dashboard in a browser', () => {
       configOf(env),
       createLogger({ level: 'silent', pretty: false }),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    context = await browser.newContext({
-      httpCredentials: { username: USER, password: PASSWORD },
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await launchChromium();
+    context = await dashboardContext(browser, { width: 1280, height: 900 });
     page = await context.newPage();
   });
 

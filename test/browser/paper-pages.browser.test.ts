@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -25,8 +25,6 @@ import { clientFor } from '../support/upstream-server.ts';
  * Screenshots go to test-results/screenshots/.
  */
 
-const CHROMIUM = process.env.PAPERBOY_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 const DAY = '2025-10-08';
 /** Upvotes added to the day's real counts at each fetch, and the wait before the next fetch (irregular on purpose). */
 const FETCHES: Array<{ extra: number; waitMs: number }> = [
@@ -55,12 +53,6 @@ describe("a paper's history and the rising repositories in a browser", () => {
   const paperId = String(entries[1]!.paper.id);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`,
-      );
-    }
-    mkdirSync(SCREENSHOTS, { recursive: true });
     await github.start();
     suite.hf.route('/papers/date/2025-10-03', {
       body: buildListPage({ entries: apiEntries('hf-api-daily_papers-2025-10-03.json'), date: '2025-10-03' }),
@@ -104,14 +96,8 @@ describe("a paper's history and the rising repositories in a browser", () => {
 
     const env = serviceEnv(suite.db.url, suite.hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
     service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const context = await browser.newContext({
-      httpCredentials: { username: USER, password: PASSWORD },
-      viewport: { width: 1400, height: 900 },
-    });
+    browser = await launchChromium();
+    const context = await dashboardContext(browser, { width: 1400, height: 900 });
     page = await context.newPage();
   });
 

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { CATCH_UP_DAYS } from '../../src/domain/schedule-plan.ts';
@@ -22,8 +22,6 @@ import { UpstreamServer } from '../support/upstream-server.ts';
  * Content-Security-Policy may refuse nothing.
  */
 
-const CHROMIUM = process.env.PAPERBOY_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve('test-results/screenshots');
 /** What the daily schedule's start run fetches: today, yesterday and the catch-up days before them. */
 const DAYS = CATCH_UP_DAYS + 1;
 
@@ -42,12 +40,6 @@ describe('the status page in a browser, and no request leaving the machine', () 
   const fonts: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `no chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install -y chromium), or set PAPERBOY_CHROMIUM`,
-      );
-    }
-    mkdirSync(SCREENSHOTS, { recursive: true });
     await hf.start();
     days = routeRecentDays(hf);
     db = await createTestDatabase();
@@ -69,14 +61,8 @@ describe('the status page in a browser, and no request leaving the machine', () 
       30_000,
       'the days of the start run fetched',
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    context = await browser.newContext({
-      httpCredentials: { username: USER, password: PASSWORD },
-      viewport: { width: 1400, height: 900 },
-    });
+    browser = await launchChromium();
+    context = await dashboardContext(browser, { width: 1400, height: 900 });
     context.on('request', (request) => {
       requested.push(request.url());
       if (request.url().endsWith('.woff2')) fonts.push(request.url());
