@@ -145,7 +145,7 @@ function describeFinished(status: BackfillStatus): string {
   const { counts } = status;
   const lines = [
     `backfill #${status.id} finished: ${counts.loaded} loaded, ${counts.empty} empty, ${counts.not_modified} not modified, ` +
-      `${counts.skipped} skipped (already loaded), ${counts.failed} failed, ${counts.cancelled} cancelled`,
+      `${counts.skipped} skipped (already fetched), ${counts.failed} failed, ${counts.cancelled} cancelled`,
     ...status.failed.map((failure) => `  failed ${failure.key}: ${failure.error}`),
   ];
   if (status.papers) {

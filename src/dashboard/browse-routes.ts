@@ -5,7 +5,7 @@ import { getPaperDetail, getStarHistories, risingRepos } from '../db/query.repos
 import { decodeRisingCursor, encodeRisingCursor, type RisingCursor } from '../domain/cursors.ts';
 import { escapeHtml } from '../domain/html.ts';
 import { hasNul, NUL_PROBLEM } from '../domain/input-rules.ts';
-import { canonicalPaperId, NON_ARXIV_PREFIX } from '../domain/paper-id.ts';
+import { canonicalPaperId } from '../domain/paper-id.ts';
 import { QueryParameterError } from '../domain/paper-query.ts';
 import { decodeSegment } from './api-routes.ts';
 import { renderDashboardPage } from './page-layout.ts';
@@ -66,8 +66,7 @@ async function sendPaper(response: ServerResponse, rest: string, routes: BrowseR
   if (given === undefined || given.trim() === '')
     return sendPage(response, 400, '/papers', refusedPaper('the path is not a paper id (bad percent-encoding)'));
   if (hasNul(given)) return sendPage(response, 400, '/papers', refusedPaper(`the id ${NUL_PROBLEM}`));
-  // A non-arXiv id is stored with its prefix already: canonicalising it again would prefix it twice.
-  const id = given.startsWith(NON_ARXIV_PREFIX) ? given : canonicalPaperId(given);
+  const id = canonicalPaperId(given);
   const detail = await getPaperDetail(routes.pool, id);
   if (!detail) return sendPage(response, 404, '/papers', renderPaperNotFound(id));
   if (id !== given) {

@@ -17,10 +17,13 @@ export const NON_ARXIV_PREFIX = 'other:';
 
 /**
  * @returns the canonical arXiv id (new style lower-cased, version removed; old
- * style kept as written, version removed), or `other:<input>` for anything else.
+ * style kept as written, version removed), or `other:<input>` for anything else
+ * (an `other:` id as it is: canonical ids are fixed points).
  */
 export function canonicalPaperId(input: string): string {
   const raw = input.trim();
+  // Already canonical: an id this function returned reads back as itself (a page or API URL holds one).
+  if (raw.startsWith(NON_ARXIV_PREFIX)) return raw;
   const unwrapped = unwrapArxivReference(raw);
   const newStyle = NEW_STYLE.exec(unwrapped);
   if (newStyle?.[1]) return newStyle[1].toLowerCase();

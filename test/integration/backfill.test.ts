@@ -208,7 +208,7 @@ describe('backfills: one job fanning out a fetch per key', () => {
     );
     expect(result.stdout).toMatch(/^backfill #\d+ queued: day 2024-08-01 to 2024-08-10 via HTML pages, 10 key\(s\)\n/);
     expect(result.stdout).toContain(
-      'finished: 7 loaded, 2 empty, 0 not modified, 0 skipped (already loaded), 1 failed, 0 cancelled',
+      'finished: 7 loaded, 2 empty, 0 not modified, 0 skipped (already fetched), 1 failed, 0 cancelled',
     );
     expect(result.stdout).toMatch(new RegExp(`  failed ${BROKEN_DAY}: .*no DailyPapers data-props blob`));
     const bars = result.stderr.trim().split('\n');

@@ -152,6 +152,10 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     expect(page.$('main h1').text()).toBe('Not on arXiv');
     expect(page.$('a[href*="arxiv.org"]')).toHaveLength(0);
     expect(page.$('[data-series="upvotes"]').text()).toBe('No history yet.');
+    // The JSON API opens it under the same id.
+    const api = await get(`/api/papers/${encodeURIComponent('other:openreview-x1')}`);
+    expect(api.status).toBe(200);
+    expect(JSON.parse(api.html)).toMatchObject({ paper: { id: 'other:openreview-x1', title: 'Not on arXiv' } });
   });
 
   it('lists every listing of the paper with its rank and upvotes then, and draws one point per history row', async () => {

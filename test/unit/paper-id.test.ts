@@ -27,6 +27,8 @@ describe('canonicalPaperId', () => {
     (input) => {
       expect(canonicalPaperId(input)).toBe(`other:${input}`);
       expect(isArxivId(canonicalPaperId(input))).toBe(false);
+      // Canonical ids read back as themselves: the API's and the dashboard's paper URLs hold them.
+      expect(canonicalPaperId(canonicalPaperId(input))).toBe(canonicalPaperId(input));
     },
   );
 });
