@@ -177,13 +177,17 @@ function pendingOn(status: BackfillStatus, via: BackfillRequest['via']): number 
 /** One backfill's status; with where the budget buckets stand (read once by the caller), the time its remaining keys will take. */
 export async function backfillStatus(
   backfills: Queue,
-  job: Job,
+  given: Job,
   buckets?: readonly BucketState[],
 ): Promise<BackfillStatus> {
+  const state = await given.getState();
+  // A job read before it finished has no return value yet: read it again, or a backfill that has
+  // just completed would be shown from its last progress (a cancelled one as having fetched every key).
+  const job =
+    state === 'completed' && given.returnvalue == null ? ((await Job.fromId(backfills, given.id!)) ?? given) : given;
   const parsed = backfillJobData.safeParse(job.data);
   const data = parsed.success ? parsed.data : undefined;
   const { state: saved, ...request } = data ?? { state: undefined };
-  const state = await job.getState();
   const status: BackfillStatus = {
     id: job.id!,
     request: data ? (request as BackfillRequest) : undefined,
