@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { BACKFILLS_SCRIPT, BACKFILLS_SCRIPT_NAME } from './backfills-script.ts';
-import { CHART_TOOLTIP_SCRIPT } from './chart-tooltip-script.ts';
+import { CHART_TOOLTIP_SCRIPT, CHART_TOOLTIP_SCRIPT_NAME } from './chart-tooltip-script.ts';
 
 /**
  * The dashboard's own static files, served under /assets/ from the running
@@ -18,7 +18,7 @@ const JAVASCRIPT = 'text/javascript; charset=utf-8';
 
 const ASSETS: Record<string, DashboardAsset> = {
   [BACKFILLS_SCRIPT_NAME]: { contentType: JAVASCRIPT, body: BACKFILLS_SCRIPT },
-  'chart-tooltip.js': { contentType: JAVASCRIPT, body: CHART_TOOLTIP_SCRIPT },
+  [CHART_TOOLTIP_SCRIPT_NAME]: { contentType: JAVASCRIPT, body: CHART_TOOLTIP_SCRIPT },
 };
 
 export const ASSETS_PATH = '/assets/';

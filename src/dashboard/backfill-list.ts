@@ -2,9 +2,10 @@ import { keyDays, type BackfillKind } from '../domain/backfill-plan.ts';
 import { escapeHtml } from '../domain/html.ts';
 import { formatDuration } from '../domain/request-budget.ts';
 import type { BackfillKey, KeyStatus } from '../queue/backfill-keys.ts';
-import type { BackfillPhase, BackfillStatus } from '../queue/backfill-status.ts';
+import { FINISHED_PHASES, type BackfillStatus } from '../queue/backfill-status.ts';
 import { QUEUES } from '../queue/contracts.ts';
 import { BULL_BOARD_PATH } from './bull-board.ts';
+import { formatUtc } from './time-format.ts';
 
 /**
  * The list of backfills on /backfills (and /backfills/list, what the page's
@@ -19,11 +20,9 @@ export interface BackfillListInput {
   readOnly: boolean;
 }
 
-const FINISHED: ReadonlySet<BackfillPhase> = new Set(['completed', 'cancelled', 'failed']);
-
 export function renderBackfillList(input: BackfillListInput): string {
   if (input.backfills.length === 0) return '<p class="muted">No backfills yet.</p>';
-  const running = input.backfills.some((backfill) => !FINISHED.has(backfill.phase));
+  const running = input.backfills.some((backfill) => !FINISHED_PHASES.has(backfill.phase));
   return `<ol class="backfills" data-running="${running}">${input.backfills.map((backfill) => renderBackfill(backfill, input.readOnly)).join('')}</ol>`;
 }
 
@@ -46,7 +45,7 @@ export function describeRequest(backfill: BackfillStatus): string {
 function renderBackfill(backfill: BackfillStatus, readOnly: boolean): string {
   const { counts, phase } = backfill;
   const percent =
-    backfill.total === 0 ? (FINISHED.has(phase) ? 100 : 0) : Math.floor((100 * backfill.done) / backfill.total);
+    backfill.total === 0 ? (FINISHED_PHASES.has(phase) ? 100 : 0) : Math.floor((100 * backfill.done) / backfill.total);
   const chips = (
     [
       ['loaded', counts.loaded],
@@ -60,7 +59,7 @@ function renderBackfill(backfill: BackfillStatus, readOnly: boolean): string {
     .filter(([, count]) => count > 0)
     .map(([label, count]) => `<span class="chip ${label.split(' ')[0]}">${escapeHtml(label)} ${count}</span>`)
     .join('');
-  const cancellable = !readOnly && !FINISHED.has(phase) && phase !== 'cancelling';
+  const cancellable = !readOnly && !FINISHED_PHASES.has(phase) && phase !== 'cancelling';
   const id = encodeURIComponent(backfill.id);
   return `<li class="backfill" data-id="${escapeHtml(backfill.id)}" data-state="${escapeHtml(phase)}">
   <div class="row"><span class="title">#${escapeHtml(backfill.id)} ${escapeHtml(describeRequest(backfill))}</span>
@@ -70,10 +69,8 @@ function renderBackfill(backfill: BackfillStatus, readOnly: boolean): string {
   ${backfill.error ? `<p class="error">${escapeHtml(backfill.error)}</p>` : ''}
   ${renderFailures(backfill)}
   ${renderKeys(backfill)}
-  <div class="row meta"><span>created ${escapeHtml(backfill.createdAt.toISOString().replace('T', ' ').slice(0, 19))} UTC${
-    backfill.finishedAt
-      ? `, finished ${escapeHtml(backfill.finishedAt.toISOString().replace('T', ' ').slice(11, 19))}`
-      : ''
+  <div class="row meta"><span>created ${escapeHtml(formatUtc(backfill.createdAt))}${
+    backfill.finishedAt ? `, finished ${escapeHtml(formatUtc(backfill.finishedAt).slice(11, 19))}` : ''
   } · <a href="${BULL_BOARD_PATH}/queue/${QUEUES.backfills}/${id}">job in Bull Board</a></span>${
     cancellable ? `<a class="cancel" href="/backfills/${id}/cancel">Cancel…</a>` : ''
   }</div>

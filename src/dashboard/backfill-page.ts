@@ -50,7 +50,7 @@ export function renderBackfillsPage(input: BackfillPageInput): string {
         <label class="check"><input type="checkbox" name="force" id="force"${form.force ? ' checked' : ''}> re-fetch keys already fetched</label>
         <label class="check"><input type="checkbox" name="details" id="details"${form.details ? ' checked' : ''}> then each listed paper's own page (pages budget)</label>
         <button type="submit">Start backfill</button>
-        <p class="hint">Keys: day YYYY-MM-DD, week YYYY-Www, month YYYY-MM; both ends included; at most ${input.maxKeys} keys.</p>
+        <p class="hint">Keys: ${BACKFILL_KINDS.map((kind) => `${kind} ${KEY_FORMS[kind].form}`).join(', ')}; both ends included; at most ${input.maxKeys} keys.</p>
         ${budgetHint(input.budgets)}
       </form>`;
   return renderDashboardPage({

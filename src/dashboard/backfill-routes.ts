@@ -6,7 +6,7 @@ import { parseQuery, QueryParameterError } from '../domain/paper-query.ts';
 import { cancelBackfill, findBackfill } from '../queue/backfill-flow.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
-import { enqueueBackfill, getBackfillStatus, listBackfills } from '../queue/backfill-status.ts';
+import { enqueueBackfill, FINISHED_PHASES, getBackfillStatus, listBackfills } from '../queue/backfill-status.ts';
 import { decodeSegment, refuseParameters } from './api-routes.ts';
 import { toApiBackfill, toApiBackfillDetail } from './backfill-json.ts';
 import { renderBackfillList } from './backfill-list.ts';
@@ -121,7 +121,7 @@ async function confirmCancel(response: ServerResponse, routes: BackfillRoutes, i
   if (routes.readOnly)
     return sendPage(response, 403, routes, { error: 'Read-only mode: backfills cannot be cancelled here.' });
   const backfill = await getBackfillStatus(routes.backfills, job);
-  if (backfill.phase === 'completed' || backfill.phase === 'cancelled' || backfill.phase === 'failed')
+  if (FINISHED_PHASES.has(backfill.phase))
     return sendPage(response, 409, routes, {
       error: `Backfill #${id} has finished (${backfill.phase}): nothing to cancel.`,
     });

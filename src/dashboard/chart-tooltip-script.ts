@@ -4,6 +4,8 @@
  * point at once. Without it the browser's own title tooltip still shows the
  * same text, after its delay; the charts need no script to be read.
  */
+export const CHART_TOOLTIP_SCRIPT_NAME = 'chart-tooltip.js';
+
 export const CHART_TOOLTIP_SCRIPT = `(() => {
   const tip = document.createElement('div');
   tip.className = 'chart-tooltip';

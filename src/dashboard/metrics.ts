@@ -5,10 +5,11 @@ import { Gauge as PromGauge, Registry, type GaugeConfiguration } from 'prom-clie
 import {
   countFailedFetchesByClass,
   countFetchesByOutcome,
-  findLastSuccessfulFetchTimes,
   findRecentFetchDurations,
 } from '../db/fetches.repository.ts';
+import { findLastGoodFetchByKind } from '../db/fetch-status.repository.ts';
 import { listUpstreamLimits } from '../db/limits.repository.ts';
+import { DIGEST_KINDS } from '../domain/digest-key.ts';
 import { findPageStoreBytes } from '../db/pages.repository.ts';
 import { countPapers } from '../db/papers.repository.ts';
 import { countRepos } from '../db/repos.repository.ts';
@@ -155,7 +156,9 @@ export function createMetricsRegistry(
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of await findLastSuccessfulFetchTimes(pool)) this.set({ kind: row.kind }, row.epochSeconds);
+      // The status page's query: one probe of the good-fetch index per kind, not a pass over the trail per scrape.
+      for (const fetch of await findLastGoodFetchByKind(pool, DIGEST_KINDS))
+        this.set({ kind: fetch.kind }, fetch.fetchedAt.getTime() / 1000);
     },
   });
   new Gauge({

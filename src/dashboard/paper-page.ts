@@ -1,8 +1,9 @@
 import type { PaperDetail, PaperRepoRow } from '../db/query.repository.ts';
 import { paperLinks } from '../domain/feed-entries.ts';
 import { escapeHtml } from '../domain/html.ts';
-import { isArxivId } from '../domain/paper-id.ts';
-import { formatInstant, renderTimeChart, TIME_CHART_STYLES } from './time-chart.ts';
+import { CHART_TOOLTIP_SCRIPT_NAME } from './chart-tooltip-script.ts';
+import { renderTimeChart, TIME_CHART_STYLES } from './time-chart.ts';
+import { formatUtc } from './time-format.ts';
 
 /**
  * `/papers/<id>`: one paper, everything paperboy knows of it: its text,
@@ -20,7 +21,7 @@ export interface RenderedPage {
 }
 
 /** The served script that shows a chart point's value at once on hover. */
-export const CHART_SCRIPTS = ['chart-tooltip.js'] as const;
+export const CHART_SCRIPTS = [CHART_TOOLTIP_SCRIPT_NAME] as const;
 
 /** The dashboard path of a paper's page: an old-style id keeps its slash, anything else is percent-encoded. */
 export function paperPagePath(id: string): string {
@@ -92,7 +93,7 @@ function renderLinks(detail: PaperDetail, hfBaseUrl: string): string {
   const { paper } = detail;
   const links = paperLinks({ id: paper.id, repo: null }, hfBaseUrl);
   const anchors = [`<a href="${escapeHtml(links.page)}">Hugging Face page</a>`];
-  if (links.arxiv && isArxivId(paper.id)) {
+  if (links.arxiv) {
     anchors.push(`<a href="${escapeHtml(links.arxiv)}">arXiv abstract</a>`);
     anchors.push(`<a href="https://arxiv.org/pdf/${escapeHtml(paper.id)}">PDF</a>`);
   }
@@ -123,7 +124,7 @@ function renderListings({ listings }: PaperDetail): string {
       (listing) =>
         `<tr><td>${escapeHtml(listing.kind)} <code>${escapeHtml(listing.key)}</code></td><td>${escapeHtml(listing.listed_on)}</td>` +
         `<td class="num">${listing.rank}</td><td class="num">${listing.upvotes.toLocaleString('en')}</td>` +
-        `<td>${escapeHtml(formatInstant(listing.first_seen_at))}</td><td>${escapeHtml(formatInstant(listing.last_seen_at))}</td></tr>`,
+        `<td>${escapeHtml(formatUtc(listing.first_seen_at))}</td><td>${escapeHtml(formatUtc(listing.last_seen_at))}</td></tr>`,
     )
     .join('');
   return `<h2>Listings (${listings.length})</h2>
@@ -163,7 +164,7 @@ function renderPageDetail({ page, pageHistory }: PaperDetail): string {
   const heading = `<h2>On its Hugging Face page</h2>`;
   if (!page) return `${heading}<p class="muted">Its own page has not been fetched yet.</p>`;
   if (page.status === 'not_found')
-    return `${heading}<p class="muted">Hugging Face had no page for it (as of ${escapeHtml(formatInstant(page.observed_at))}).</p>`;
+    return `${heading}<p class="muted">Hugging Face had no page for it (as of ${escapeHtml(formatUtc(page.observed_at))}).</p>`;
   const counts: Array<[string, number | null]> = [
     ['Citing models', page.citing_models],
     ['Citing datasets', page.citing_datasets],
@@ -180,7 +181,7 @@ function renderPageDetail({ page, pageHistory }: PaperDetail): string {
   const history = pageHistory
     .map(
       (row) =>
-        `<tr><td>${escapeHtml(formatInstant(row.observed_at))}</td>${[row.citing_models, row.citing_datasets, row.citing_spaces, row.collections, row.daily_rank].map((value) => `<td class="num">${value ?? ''}</td>`).join('')}</tr>`,
+        `<tr><td>${escapeHtml(formatUtc(row.observed_at))}</td>${[row.citing_models, row.citing_datasets, row.citing_spaces, row.collections, row.daily_rank].map((value) => `<td class="num">${value ?? ''}</td>`).join('')}</tr>`,
     )
     .join('');
   const organization = page.submitter_organization
@@ -188,7 +189,7 @@ function renderPageDetail({ page, pageHistory }: PaperDetail): string {
     : '';
   return `${heading}
 <dl class="facts page-detail">${facts}</dl>
-${organization}<p class="hint">as of ${escapeHtml(formatInstant(page.observed_at))}</p>
+${organization}<p class="hint">as of ${escapeHtml(formatUtc(page.observed_at))}</p>
 <details><summary>How these counts changed (${pageHistory.length} ${pageHistory.length === 1 ? 'row' : 'rows'})</summary>
 <div class="wide"><table class="history"><thead><tr><th>Observed (UTC)</th><th class="num">Models</th><th class="num">Datasets</th><th class="num">Spaces</th><th class="num">Collections</th><th class="num">Daily rank</th></tr></thead><tbody>${history}</tbody></table></div>
 </details>`;

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../domain/html.ts';
+import { formatUtc } from './time-format.ts';
 
 /**
  * A history drawn as server-rendered SVG: time on the x axis as it really
@@ -125,11 +126,6 @@ function formatTime(at: number, step: number): string {
   return iso.slice(11, 19);
 }
 
-/** A time as the titles and tables say it: to the second, in UTC. */
-export function formatInstant(at: Date): string {
-  return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
 /**
  * The history as a chart (a <figure> with the SVG and a <details> table), or
  * a "no history yet" note when there are no rows. The line holds each value
@@ -161,20 +157,12 @@ export function renderTimeChart(points: readonly TimePoint[], options: TimeChart
         `<text x="${num(x(tick.at))}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${escapeHtml(tick.label)}</text></g>`,
     )
     .join('');
-  const path = coordinates
-    .map(([px, py], index) => (index === 0 ? `M${num(px)} ${num(py)}` : `H${num(px)} V${num(py)}`))
-    .join(' ');
-  const circles = sorted
-    .map((point, index) => {
-      const [px, py] = coordinates[index]!;
-      const text = `${formatInstant(point.at)}: ${point.value.toLocaleString('en')} ${options.unit}`;
-      return `<circle class="point" cx="${num(px)}" cy="${num(py)}" r="4" data-at="${point.at.toISOString()}" data-value="${point.value}"><title>${escapeHtml(text)}</title></circle>`;
-    })
-    .join('');
+  const path = stepPath(coordinates);
+  const circles = pointMarks(sorted, coordinates, options.unit, 4);
   const rows = sorted
     .map(
       (point) =>
-        `<tr><td>${escapeHtml(formatInstant(point.at))}</td><td class="num">${escapeHtml(point.value.toLocaleString('en'))}</td></tr>`,
+        `<tr><td>${escapeHtml(formatUtc(point.at))}</td><td class="num">${escapeHtml(point.value.toLocaleString('en'))}</td></tr>`,
     )
     .join('');
   return `<figure class="time-chart" data-series="${series}">
@@ -194,8 +182,8 @@ export function renderTimeChart(points: readonly TimePoint[], options: TimeChart
 
 /** What the x axis covers, dates included (the ticks of a short span show times only). */
 function spanText(sorted: readonly TimePoint[]): string {
-  if (sorted.length === 1) return `1 point, at ${formatInstant(sorted[0]!.at)}`;
-  return `${sorted.length} points, from ${formatInstant(sorted[0]!.at)} to ${formatInstant(sorted.at(-1)!.at)}`;
+  if (sorted.length === 1) return `1 point, at ${formatUtc(sorted[0]!.at)}`;
+  return `${sorted.length} points, from ${formatUtc(sorted[0]!.at)} to ${formatUtc(sorted.at(-1)!.at)}`;
 }
 
 const SPARK = { width: 140, height: 32, pad: 3 };
@@ -209,17 +197,29 @@ export function renderSparkline(points: readonly TimePoint[], options: TimeChart
   const x = linearScale(sorted[0]!.at.getTime(), sorted.at(-1)!.at.getTime(), SPARK.pad, SPARK.width - SPARK.pad);
   const y = linearScale(Math.min(...values), Math.max(...values), SPARK.height - SPARK.pad, SPARK.pad);
   const coordinates = sorted.map((point) => [x(point.at.getTime()), y(point.value)] as const);
-  const path = coordinates
+  const path = stepPath(coordinates);
+  const circles = pointMarks(sorted, coordinates, options.unit, 2);
+  return `<svg class="sparkline" data-series="${series}" viewBox="0 0 ${SPARK.width} ${SPARK.height}" role="img" aria-label="${escapeHtml(options.label)}"><path class="line" d="${path}"/>${circles}</svg>`;
+}
+
+type Coordinates = ReadonlyArray<readonly [number, number]>;
+
+/** The line through the points, each value held until the next: the history records changes, not samples. */
+function stepPath(coordinates: Coordinates): string {
+  return coordinates
     .map(([px, py], index) => (index === 0 ? `M${num(px)} ${num(py)}` : `H${num(px)} V${num(py)}`))
     .join(' ');
-  const circles = sorted
+}
+
+/** One circle per history row, its time and value as its title (the hover text, without JavaScript too). */
+function pointMarks(points: readonly TimePoint[], coordinates: Coordinates, unit: string, radius: number): string {
+  return points
     .map((point, index) => {
       const [px, py] = coordinates[index]!;
-      const text = `${formatInstant(point.at)}: ${point.value.toLocaleString('en')} ${options.unit}`;
-      return `<circle class="point" cx="${num(px)}" cy="${num(py)}" r="2" data-at="${point.at.toISOString()}" data-value="${point.value}"><title>${escapeHtml(text)}</title></circle>`;
+      const text = `${formatUtc(point.at)}: ${point.value.toLocaleString('en')} ${unit}`;
+      return `<circle class="point" cx="${num(px)}" cy="${num(py)}" r="${radius}" data-at="${point.at.toISOString()}" data-value="${point.value}"><title>${escapeHtml(text)}</title></circle>`;
     })
     .join('');
-  return `<svg class="sparkline" data-series="${series}" viewBox="0 0 ${SPARK.width} ${SPARK.height}" role="img" aria-label="${escapeHtml(options.label)}"><path class="line" d="${path}"/>${circles}</svg>`;
 }
 
 /** Coordinates to two decimals: enough for any screen, short markup. */

@@ -252,21 +252,6 @@ export async function findRecentFetchDurations(
   return rows.map((row) => ({ kind: row.kind, p50Seconds: Number(row.p50), p95Seconds: Number(row.p95) }));
 }
 
-interface LastFetchTimeRow {
-  kind: string;
-  at: number;
-}
-
-/** When (Unix seconds) each kind was last fetched without failing (re-parses excluded). */
-export async function findLastSuccessfulFetchTimes(
-  db: PgQueryable,
-): Promise<Array<{ kind: string; epochSeconds: number }>> {
-  const { rows } = await db.query<LastFetchTimeRow>(
-    `select kind, extract(epoch from max(fetched_at))::float8 as at from digest_fetches where outcome <> 'failed' and reparse_of is null group by kind`,
-  );
-  return rows.map((row) => ({ kind: row.kind, epochSeconds: Number(row.at) }));
-}
-
 /** The latest fetch of a digest whose page bytes are still kept: what a re-parse reads. */
 export interface KeptFetchRow {
   id: string;

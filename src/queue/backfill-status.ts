@@ -23,6 +23,9 @@ import { JOBS } from './contracts.ts';
 export const BACKFILL_PHASES = ['queued', 'running', 'cancelling', 'cancelled', 'completed', 'failed'] as const;
 export type BackfillPhase = (typeof BACKFILL_PHASES)[number];
 
+/** The phases a backfill ends in: nothing more happens to it (nothing to cancel, nothing to refresh). */
+export const FINISHED_PHASES: ReadonlySet<BackfillPhase> = new Set(['completed', 'cancelled', 'failed']);
+
 /** One backfill as the dashboard and `paperboy backfill --wait` show it. */
 export interface BackfillStatus {
   id: string;

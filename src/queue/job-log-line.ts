@@ -140,21 +140,25 @@ export function retryDelayMs(backoff: JobFacts['backoff'], attempt: number): num
   return backoff.type === 'exponential' ? Math.round(2 ** (attempt - 1) * delay) : delay;
 }
 
-function messageOf(error: unknown): string {
+/** What a failure says: a bad payload's issues, else the error's message. */
+export function messageOf(error: unknown): string {
   if (error instanceof ZodError) return `invalid job payload: ${describeIssues(error)}`;
   return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * Numbers and list lengths, one level of nesting deep (`pruned.bodies`, a
- * backfill's `papers.loaded`); `ms` is the timings, kept apart.
+ * Fields of a result that hold no count: `ms` is the timings, kept apart; a
+ * backfill's `paper_counts` has one entry per key (up to a thousand).
  */
+const NOT_COUNTS = new Set(['ms', 'paper_counts']);
+
+/** Numbers and list lengths, one level of nesting deep (`pruned.bodies`, a backfill's `papers.loaded`). */
 function countsOf(record: Record<string, unknown>, prefix = ''): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const [name, value] of Object.entries(record)) {
     if (typeof value === 'number') counts[prefix + name] = value;
     else if (Array.isArray(value)) counts[prefix + name] = value.length;
-    else if (isRecord(value) && !prefix && name !== 'ms') Object.assign(counts, countsOf(value, `${name}.`));
+    else if (isRecord(value) && !prefix && !NOT_COUNTS.has(name)) Object.assign(counts, countsOf(value, `${name}.`));
   }
   return counts;
 }

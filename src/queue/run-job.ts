@@ -1,9 +1,8 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import { ZodError } from 'zod';
-import { describeIssues } from '../domain/zod-issues.ts';
 import { PermanentError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { completedLine, failedLine, type JobFacts, type JobLogLine } from './job-log-line.ts';
+import { completedLine, failedLine, messageOf, type JobFacts, type JobLogLine } from './job-log-line.ts';
 
 /** Errors whose attempt runJob has logged already: the worker's 'failed' event must not log them twice. */
 const logged = new WeakSet<object>();
@@ -64,8 +63,7 @@ export async function runJob<T>(
     }
     write(log, failedLine(facts, error, performance.now() - started));
     if (error instanceof PermanentError || error instanceof ZodError) {
-      const message = error instanceof ZodError ? `invalid job payload: ${describeIssues(error)}` : error.message;
-      const unrecoverable = new UnrecoverableError(message);
+      const unrecoverable = new UnrecoverableError(messageOf(error));
       logged.add(unrecoverable);
       throw unrecoverable;
     }

@@ -72,6 +72,8 @@ describe('completedLine', () => {
       empty: ['2024-08-03', '2024-08-04'],
       failed: [{ key: '2024-08-05', error: 'layout changed' }],
       skipped: [],
+      // One entry per key: no count of its own, so nothing of it in the line.
+      paper_counts: { '2024-08-01': 12, '2024-08-02': 9, '2024-08-03': 0, '2024-08-04': 0 },
     };
     expect(completedLine(backfill, result, 30)).toMatchObject({
       level: 'warn',
