@@ -119,3 +119,30 @@ export function percentile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
+
+/**
+ * A latency's median and p95 as figures, each against the baseline's same
+ * quantile measured in the same run (lower is better: ratio = baseline /
+ * value); the median is held to `targetMs`.
+ */
+export function latencyFigures(
+  name: string,
+  times: readonly number[],
+  baseline: readonly number[],
+  options: { targetMs: number; note: string },
+): Figure[] {
+  return (['median', 'p95'] as const).map((quantile) => {
+    const pick = (values: readonly number[]) => (quantile === 'median' ? median(values) : percentile(values, 0.95));
+    const [value, base] = [pick(times), pick(baseline)];
+    return {
+      name: `${name}, ${quantile}`,
+      value,
+      unit: 'ms',
+      baseline: base,
+      ratio: base / value,
+      target: quantile === 'median' ? `< ${options.targetMs} ms` : '-',
+      met: quantile === 'median' ? value < options.targetMs : null,
+      note: quantile === 'median' ? options.note : undefined,
+    };
+  });
+}

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import type { Logger } from '../src/logger.ts';
 import { startService } from '../src/service/run-service.ts';
-import { median, percentile, sampleTimes, type Figure } from './harness.ts';
+import { latencyFigures, median, sampleTimes, type Figure } from './harness.ts';
 
 const SAMPLES = 60;
 const TARGET_MS = 100;
@@ -22,7 +22,6 @@ export async function benchQueryPages(
   pool: pg.Pool,
   options: { databaseUrl: string; redisUrl: string; count: number; logger: Logger; log: (line: string) => void },
 ): Promise<Figure[]> {
-  await addHistory(pool);
   const service = await startService(
     new Set(['dashboard']),
     loadConfig({
@@ -46,9 +45,7 @@ export async function benchQueryPages(
   };
   try {
     const ids = (
-      await pool.query<{ paper_id: string }>(
-        `select distinct paper_id from paper_metrics tablesample system (5) limit ${SAMPLES}`,
-      )
+      await pool.query<{ paper_id: string }>(`select distinct paper_id from paper_metrics limit ${SAMPLES}`)
     ).rows.map((row) => row.paper_id);
     const days = (
       await pool.query<{ key: string }>(
@@ -78,20 +75,12 @@ export async function benchQueryPages(
       options.log(
         `query: HTTP ${name}: median ${median(times).toFixed(1)} ms (/healthz ${median(baseline).toFixed(1)} ms)`,
       );
-      for (const quantile of ['median', 'p95'] as const) {
-        const value = quantile === 'median' ? median(times) : percentile(times, 0.95);
-        const base = quantile === 'median' ? median(baseline) : percentile(baseline, 0.95);
-        figures.push({
-          name: `query: HTTP ${name} at ${options.count} papers, ${quantile}`,
-          value,
-          unit: 'ms',
-          baseline: base,
-          ratio: base / value,
-          target: quantile === 'median' ? `< ${TARGET_MS} ms` : '-',
-          met: quantile === 'median' ? value < TARGET_MS : null,
-          note: quantile === 'median' ? 'baseline: GET /healthz over the same connection, same run' : undefined,
-        });
-      }
+      figures.push(
+        ...latencyFigures(`query: HTTP ${name} at ${options.count} papers`, times, baseline, {
+          targetMs: TARGET_MS,
+          note: 'baseline: GET /healthz over the same connection, same run',
+        }),
+      );
     }
     return figures;
   } finally {
@@ -104,24 +93,4 @@ function nextLink(html: string, from: string): string {
   const match = /<a rel="next" href="([^"]+)"/.exec(html);
   if (!match) throw new Error(`${from}: no next page`);
   return match[1]!.replaceAll('&amp;', '&');
-}
-
-/**
- * History for the pages to draw: two weeks of upvote observations at
- * irregular times for 1% of the papers, a month of daily star snapshots for
- * every repository (what months of running leave).
- */
-async function addHistory(pool: pg.Pool): Promise<void> {
-  await pool.query('truncate paper_metrics, repo_snapshots');
-  await pool.query(
-    `insert into paper_metrics (paper_id, observed_at, upvotes, num_comments)
-     select p.id, now() - make_interval(hours => (s * 23 + (hashtext(p.id) & 7))), greatest(0, p.upvotes - s * 3), 0
-     from (select id, upvotes from papers tablesample system (1)) p cross join generate_series(0, 13) s`,
-  );
-  await pool.query(
-    `insert into repo_snapshots (repo_id, observed_at, stars, forks)
-     select r.id, now() - make_interval(days => d), greatest(0, r.stars - d * (r.id % 7)), r.forks
-     from repos r cross join generate_series(0, 29) d`,
-  );
-  await pool.query('analyze paper_metrics, repo_snapshots');
 }

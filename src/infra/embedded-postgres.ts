@@ -83,7 +83,8 @@ export async function startEmbeddedPostgres(
   const { postgres } = await postgresBinaries();
   // A given port lets a restart come back where clients expect it (saved connections; the fault tests restart it mid-load).
   const port = options.port ?? (await findFreePort());
-  if (!(await isPortFree(port))) {
+  // A port just found free needs no second look; a configured one may be another program's.
+  if (options.port !== undefined && !(await isPortFree(port))) {
     throw new SetupError(
       `port ${port} on 127.0.0.1, where the embedded Postgres of ${dataDir} listens, is taken by another program: ` +
         `set PAPERBOY_EMBEDDED_PG_PORT to a free port (or DATABASE_URL to use a Postgres you run)`,

@@ -231,6 +231,20 @@ export function childOutcomes(children: ChildrenResults, refs: readonly DigestRe
   return { outcomes, failures, papers, settled: outcomes.size + failures.size };
 }
 
+/**
+ * What a list key's fetch came to: its outcome, a failure with its error, or
+ * nothing yet (undefined). A list page never answers not_found (only a
+ * paper's page does): that would be a bug, reported as a failure.
+ */
+export function keyOutcome(
+  outcome: ChildOutcome | undefined,
+  failure: string | undefined,
+): { status: KeyOutcome } | { status: 'failed'; error: string } | undefined {
+  if (outcome && outcome !== 'not_found') return { status: outcome };
+  if (failure !== undefined || outcome) return { status: 'failed', error: failure ?? `unexpected ${outcome}` };
+  return undefined;
+}
+
 /** The key children's digests. */
 export function keyRefs(kind: BackfillKind, keys: readonly string[]): DigestRef[] {
   return keys.map((key) => digestRef(kind, key));

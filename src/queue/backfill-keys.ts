@@ -1,6 +1,7 @@
 import type { BackfillRequest } from '../domain/backfill-plan.ts';
 import {
   childOutcomes,
+  keyOutcome,
   keyRefs,
   type BackfillResult,
   type BackfillState,
@@ -37,7 +38,8 @@ export function keysOfResult(result: BackfillResult): BackfillKey[] {
   const row = (key: string, status: KeyStatus, error?: string): BackfillKey => ({
     key,
     status,
-    papers: status === 'failed' || status === 'cancelled' ? undefined : counts[key],
+    // Failed and cancelled keys have no count in the result.
+    papers: counts[key],
     error,
     job: undefined,
   });
@@ -68,12 +70,10 @@ export function keysInProgress(
     job: undefined,
   }));
   const fetched = state.pending.map((key, index): BackfillKey => {
-    const outcome = outcomes.get(key);
-    const failure = failures.get(key);
-    // A list page never answers not_found (only a paper's page does): the result reports it as a failure too.
-    if (failure !== undefined || outcome === 'not_found')
-      return { key, status: 'failed', papers: undefined, error: failure ?? `unexpected ${outcome}`, job: undefined };
-    if (outcome) return { key, status: outcome, papers: papers.get(key), error: undefined, job: undefined };
+    const settled = keyOutcome(outcomes.get(key), failures.get(key));
+    if (settled?.status === 'failed')
+      return { key, status: 'failed', papers: undefined, error: settled.error, job: undefined };
+    if (settled) return { key, status: settled.status, papers: papers.get(key), error: undefined, job: undefined };
     // Handed out (or fetched by another backfill: the same job id): its job is in the queue.
     const added = index < state.cursor;
     const job = added ? { queue, id: digestJobId(refs[index]!) } : undefined;

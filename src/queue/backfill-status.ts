@@ -73,7 +73,7 @@ export const STATES_SHOWN: JobState[] = [
 ];
 
 /** Every unfinished state: where a backfill ahead of another can be. */
-const UNFINISHED: JobState[] = ['active', 'waiting', 'waiting-children', 'delayed', 'prioritized'];
+const UNFINISHED = STATES_SHOWN.filter((state) => state !== 'completed' && state !== 'failed');
 
 /** The ids of the backfills in those states, newest first (ids are BullMQ's counter: 1, 2, 3, …). */
 async function backfillIds(backfills: Queue, states: JobState[]): Promise<number[]> {
@@ -127,7 +127,8 @@ async function placeInLine(
   statuses: BackfillStatus[],
   buckets: readonly BucketState[] | undefined,
 ): Promise<BackfillStatus[]> {
-  const inLine = statuses.filter((status) => status.phase === 'queued' || status.phase === 'running');
+  // Only a backfill none of whose fetches has run can wait behind others: for the rest nothing needs reading.
+  const inLine = statuses.filter(waitsOnOthers);
   if (inLine.length === 0) return statuses;
   const newest = Math.max(...inLine.map((status) => Number(status.id)));
   const known = new Map(statuses.map((status) => [Number(status.id), status]));
@@ -149,10 +150,7 @@ export function queuedBehindOf(
   buckets?: readonly BucketState[],
 ): BackfillStatus {
   const { request } = status;
-  if (!request || (status.phase !== 'queued' && status.phase !== 'running')) return status;
-  const started = status.keys.some((key) => key.status !== 'pending' && key.status !== 'skipped');
-  const toFetch = status.keys.length === 0 || status.keys.some((key) => key.status === 'pending');
-  if (started || !toFetch) return status;
+  if (!request || !waitsOnOthers(status)) return status;
   const ahead = unfinished.filter(
     (other) =>
       Number(other.id) < Number(status.id) &&
@@ -167,6 +165,14 @@ export function queuedBehindOf(
       ? Math.ceil(timeLeftMs(status, request, buckets, aheadKeys) / 1000)
       : status.secondsLeft;
   return { ...status, phase: 'queued', queuedBehind, secondsLeft };
+}
+
+/** A backfill that has fetches to make and none made yet: it can be queued behind earlier ones. */
+function waitsOnOthers(status: BackfillStatus): boolean {
+  if (!status.request || (status.phase !== 'queued' && status.phase !== 'running')) return false;
+  const started = status.keys.some((key) => key.status !== 'pending' && key.status !== 'skipped');
+  const toFetch = status.keys.length === 0 || status.keys.some((key) => key.status === 'pending');
+  return !started && toFetch;
 }
 
 /** How many fetches a backfill still has to make on the queue of `via` (its keys', and its paper pages' on HTML). */

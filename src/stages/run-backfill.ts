@@ -11,6 +11,7 @@ import {
   addPaperChildren,
   backfillProgress,
   childOutcomes,
+  keyOutcome,
   readChildren,
   isCancelRequested,
   keyRefs,
@@ -176,12 +177,13 @@ async function collectResult(
   const settle = await sharedSettlement(pool, request.kind, state.shared, new Date(state.startedAt));
   for (const key of state.pending) {
     const { outcome, failure, paperCount } = settle(key, outcomes.get(key), failures.get(key), papers.get(key));
-    // A list page never answers not_found (only a paper's page does): it would be a bug, reported as a failure.
-    if (outcome && outcome !== 'not_found') {
-      result[outcome].push(key);
+    const settled = keyOutcome(outcome, failure);
+    if (!settled) result.cancelled.push(key);
+    else if (settled.status === 'failed') result.failed.push({ key, error: settled.error });
+    else {
+      result[settled.status].push(key);
       if (paperCount !== undefined) paperCounts[key] = paperCount;
-    } else if (failure !== undefined || outcome) result.failed.push({ key, error: failure ?? `unexpected ${outcome}` });
-    else result.cancelled.push(key);
+    }
   }
   if (state.papers) result.papers = await collectDetails(children, state.papers, pool, new Date(state.startedAt));
   return result;
