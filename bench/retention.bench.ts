@@ -6,7 +6,7 @@ import { planSchedule, type ScheduleName } from '../src/domain/schedule-plan.ts'
 import type { HttpClient } from '../src/http/http-client.ts';
 import type { Logger } from '../src/logger.ts';
 import { ingestDigest } from '../src/stages/ingest-digest.ts';
-import { prunePages } from '../src/stages/prune-pages.ts';
+import { measureKept, prunePages } from '../src/stages/prune-pages.ts';
 import { DigestUpstream } from '../test/support/digest-upstream.ts';
 import { startLocalServer } from '../test/support/local-server.ts';
 import { buildListPage } from '../test/support/page-builder.ts';
@@ -44,11 +44,12 @@ export async function benchRetention(
     }
     const before = await measurePageStore(pool);
     const summary = await prunePages(pool, { retentionDays: RETENTION_DAYS });
+    const kept = await measureKept(pool, summary);
     const perKind = await keptPerKind(pool);
     const seconds = (performance.now() - started) / 1000;
     options.log(
       `retention: ${fetches} fetches over ${options.days} simulated days in ${seconds.toFixed(1)} s; ` +
-        `stored ${before.bodies} bodies (${mb(before.storedBytes)}), pruned ${summary.pruned.bodies}, kept ${summary.kept.bodies} ` +
+        `stored ${before.bodies} bodies (${mb(before.storedBytes)}), pruned ${summary.pruned.bodies}, kept ${kept.bodies} ` +
         `(${Object.entries(perKind)
           .map(([kind, row]) => `${kind}: ${row.digests} digests, ${mb(row.storedBytes)}`)
           .join('; ')})`,

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import type pg from 'pg';
 import type { Config } from '../config.ts';
 import { parseWholeNumber } from '../domain/input-rules.ts';
-import { prunePages, type PruneSummary } from '../stages/prune-pages.ts';
+import type { PageStoreUsage } from '../db/retention.repository.ts';
+import { measureKept, prunePages, type PruneSummary } from '../stages/prune-pages.ts';
 import { checkedOption } from './checked-option.ts';
 
 /**
@@ -30,8 +31,11 @@ export function pruneCommand(
     )
     .action(async (options: { dryRun?: boolean; olderThan?: number }) => {
       const retentionDays = options.olderThan ?? context().config.pageRetentionDays;
-      const summary = await withDatabase((pool) => prunePages(pool, { retentionDays, dryRun: options.dryRun }));
-      process.stdout.write(`${describePrune(summary)}\n`);
+      const line = await withDatabase(async (pool) => {
+        const summary = await prunePages(pool, { retentionDays, dryRun: options.dryRun });
+        return describePrune(summary, await measureKept(pool, summary));
+      });
+      process.stdout.write(`${line}\n`);
     });
 }
 
@@ -41,8 +45,8 @@ function parseDays(value: string): number {
 }
 
 /** One line: "pruned 1,234 page bodies (56.7 MB stored, …); kept 321 (…)". */
-function describePrune(summary: PruneSummary): string {
-  const { pruned, kept } = summary;
+function describePrune(summary: PruneSummary, kept: PageStoreUsage): string {
+  const { pruned } = summary;
   return (
     `${summary.dryRun ? 'would prune' : 'pruned'} ${count(pruned.bodies)} page bodies ` +
     `(${megabytes(pruned.storedBytes)} stored, ${megabytes(pruned.pageBytes)} uncompressed); ` +

@@ -6,11 +6,12 @@ import { decodeRisingCursor, encodeRisingCursor, type RisingCursor } from '../do
 import { escapeHtml } from '../domain/html.ts';
 import { hasNul, NUL_PROBLEM } from '../domain/input-rules.ts';
 import { canonicalPaperId } from '../domain/paper-id.ts';
-import { QueryParameterError } from '../domain/paper-query.ts';
+import { DEFAULT_WINDOW_DAYS, parseQuery, QueryParameterError, RISING_PAGE_QUERY } from '../domain/paper-query.ts';
 import { decodeSegment } from './api-routes.ts';
 import { renderDashboardPage } from './page-layout.ts';
 import { paperPagePath, renderPaperNotFound, renderPaperPage, type RenderedPage } from './paper-page.ts';
-import { DEFAULT_REPO_WINDOW, renderReposPage, renderReposRefused, REPO_WINDOWS } from './repos-page.ts';
+import { withoutEmptyFields } from './form-url.ts';
+import { renderReposPage, renderReposRefused } from './repos-page.ts';
 
 /**
  * The database, browsed: `/papers` (search, filters, sort, keyset pages),
@@ -29,8 +30,6 @@ const HTML = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-
 const PAPER_PREFIX = '/papers/';
 /** Rising repositories per page. */
 const REPOS_PAGE_SIZE = 50;
-const REPOS_PARAMETERS = new Set(['window', 'language', 'cursor']);
-const MAX_LANGUAGE_LENGTH = 100;
 
 /** Handles the request if the path is one of ours; false otherwise. */
 export async function handleBrowseRequest(
@@ -50,7 +49,7 @@ export async function handleBrowseRequest(
     return true;
   }
   if (url.pathname === '/repos') {
-    await sendRepos(response, url.searchParams, routes);
+    await sendRepos(response, url, routes);
     return true;
   }
   return false;
@@ -84,20 +83,23 @@ function refusedPaper(reason: string): RenderedPage {
   };
 }
 
-class RefusedView extends Error {}
-
 /** The rising repositories of the window and language the URL asks for, from its cursor on. */
-async function sendRepos(response: ServerResponse, params: URLSearchParams, routes: BrowseRoutes): Promise<void> {
-  const asked = { window: params.get('window') ?? undefined, language: params.get('language') ?? undefined };
-  let view: ReturnType<typeof readReposView>;
+async function sendRepos(response: ServerResponse, url: URL, routes: BrowseRoutes): Promise<void> {
+  const clean = withoutEmptyFields(url);
+  if (clean !== undefined) {
+    response.writeHead(303, { location: clean }).end();
+    return;
+  }
+  let view: { windowDays: number; language: string | undefined; cursor: string | undefined };
   let after: RisingCursor | undefined;
   try {
-    view = readReposView(params);
-    after = decodeRisingCursor(view.cursor);
+    const { window, language, cursor } = parseQuery(RISING_PAGE_QUERY, 'none', url.searchParams);
+    view = { windowDays: window ?? DEFAULT_WINDOW_DAYS, language, cursor };
+    after = decodeRisingCursor(cursor);
   } catch (error) {
-    if (error instanceof RefusedView || error instanceof QueryParameterError)
-      return sendPage(response, 400, '/repos', renderReposRefused(error.message, asked));
-    throw error;
+    if (!(error instanceof QueryParameterError)) throw error;
+    const asked = { window: url.searchParams.get('window'), language: url.searchParams.get('language') };
+    return sendPage(response, 400, '/repos', renderReposRefused(error.message, asked));
   }
   const rows = await risingRepos(
     routes.pool,
@@ -115,30 +117,6 @@ async function sendRepos(response: ServerResponse, params: URLSearchParams, rout
       ? encodeRisingCursor({ growth: last.growth, stars: last.stars, id: last.repo_id })
       : undefined;
   sendPage(response, 200, '/repos', renderReposPage({ ...view, rows, histories, nextCursor }));
-}
-
-/** @throws RefusedView naming the parameter when one is unknown, repeated or out of range. */
-function readReposView(params: URLSearchParams): {
-  windowDays: number;
-  language: string | undefined;
-  cursor: string | undefined;
-} {
-  for (const name of new Set(params.keys())) {
-    if (!REPOS_PARAMETERS.has(name))
-      throw new RefusedView(`unknown parameter "${name}"; this page takes ${[...REPOS_PARAMETERS].join(', ')}`);
-    if (params.getAll(name).length > 1) throw new RefusedView(`${name}: given more than once`);
-  }
-  const window = params.get('window');
-  const windowDays =
-    window === null ? DEFAULT_REPO_WINDOW : REPO_WINDOWS.find((days) => String(days) === window.trim());
-  if (windowDays === undefined)
-    throw new RefusedView(`window: "${window}" is not one of ${REPO_WINDOWS.join(', ')} (days)`);
-  const language = params.get('language')?.trim() || undefined;
-  if (language !== undefined && hasNul(language)) throw new RefusedView(`language: ${NUL_PROBLEM}`);
-  if (language !== undefined && language.length > MAX_LANGUAGE_LENGTH)
-    throw new RefusedView(`language: longer than ${MAX_LANGUAGE_LENGTH} characters`);
-  const cursor = params.get('cursor') ?? undefined;
-  return { windowDays, language, cursor: cursor === '' ? undefined : cursor };
 }
 
 function sendPage(response: ServerResponse, status: number, path: string, page: RenderedPage): void {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { cursorOf, findPapers, type PaperRow, type SearchRow } from '../db/query.repository.ts';
 import { decodePaperCursor, encodePaperCursor } from '../domain/cursors.ts';
 import { PAPER_QUERY, parseQuery, QueryParameterError, sortOf, type PaperSort } from '../domain/paper-query.ts';
+import { withoutEmptyFields } from './form-url.ts';
 import { queryString, renderPapersPage } from './papers-page.ts';
 
 /**
@@ -19,14 +20,12 @@ export async function sendPapersPage(
   url: URL,
   context: { pool: pg.Pool; savedSearches: readonly string[] },
 ): Promise<void> {
-  // A GET form sends its empty fields too: the page's own URL leaves them out, so it says only what was asked.
-  const given = [...url.searchParams];
-  if (given.some(([, value]) => value === '')) {
-    const kept = new URLSearchParams(given.filter(([, value]) => value !== ''));
-    response.writeHead(303, { location: `/papers${kept.size ? `?${kept}` : ''}` }).end();
+  const clean = withoutEmptyFields(url);
+  if (clean !== undefined) {
+    response.writeHead(303, { location: clean }).end();
     return;
   }
-  const form = Object.fromEntries(given);
+  const form = Object.fromEntries(url.searchParams);
   const render = (status: number, page: Omit<Parameters<typeof renderPapersPage>[0], 'form' | 'savedSearches'>) =>
     void response
       .writeHead(status, HTML)

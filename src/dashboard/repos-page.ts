@@ -1,5 +1,6 @@
 import type { RisingRepoRow, StarObservationRow } from '../db/query.repository.ts';
 import { escapeHtml } from '../domain/html.ts';
+import { DEFAULT_WINDOW_DAYS } from '../domain/paper-query.ts';
 import { CHART_SCRIPTS, paperPagePath, type RenderedPage } from './paper-page.ts';
 import { renderSparkline, TIME_CHART_STYLES } from './time-chart.ts';
 
@@ -11,9 +12,8 @@ import { renderSparkline, TIME_CHART_STYLES } from './time-chart.ts';
  * view can be bookmarked.
  */
 
-/** The windows offered, in days. */
-export const REPO_WINDOWS = [7, 30, 90] as const;
-export const DEFAULT_REPO_WINDOW = 7;
+/** The windows the form offers, in days; the URL takes any the API does (`window=2w`), and the form shows it. */
+export const OFFERED_WINDOWS = [7, 30, 90] as const;
 
 export interface ReposView {
   windowDays: number;
@@ -29,7 +29,7 @@ export interface ReposView {
 
 /** The query string of a view: what its links and bookmarks hold. */
 export function reposHref(view: { windowDays: number; language?: string | undefined; cursor?: string }): string {
-  const params = new URLSearchParams({ window: String(view.windowDays) });
+  const params = new URLSearchParams({ window: windowParameter(view.windowDays) });
   if (view.language !== undefined) params.set('language', view.language);
   if (view.cursor !== undefined) params.set('cursor', view.cursor);
   return `/repos?${params.toString()}`;
@@ -60,21 +60,34 @@ ${pages.length ? `<nav class="pages">${pages.join('')}</nav>` : ''}`,
 }
 
 /** The page for a view that cannot be shown: the form with what was asked, and why not. */
-export function renderReposRefused(message: string, asked: { window?: string; language?: string }): RenderedPage {
-  const windowDays = REPO_WINDOWS.find((days) => String(days) === asked.window) ?? DEFAULT_REPO_WINDOW;
+export function renderReposRefused(
+  message: string,
+  asked: { window: string | null; language: string | null },
+): RenderedPage {
+  const windowDays = OFFERED_WINDOWS.find((days) => windowParameter(days) === asked.window) ?? DEFAULT_WINDOW_DAYS;
   return {
     title: 'Rising repositories',
     main: `<h1>Rising repositories</h1>
-${renderForm(windowDays, asked.language)}
+${renderForm(windowDays, asked.language ?? undefined)}
 <p class="error">Not a view of rising repositories: ${escapeHtml(message)}</p>`,
     styles: REPOS_STYLES,
   };
 }
 
+/** The query language's spelling of a window of whole days: `7d`. */
+const windowParameter = (days: number) => `${days}d`;
+
 function renderForm(windowDays: number, language: string | undefined): string {
-  const options = REPO_WINDOWS.map(
-    (days) => `<option value="${days}"${days === windowDays ? ' selected' : ''}>${days} days</option>`,
-  ).join('');
+  // A window asked for in the URL that the form does not offer (`2w`) is shown as its own option.
+  const windows = (OFFERED_WINDOWS as readonly number[]).includes(windowDays)
+    ? OFFERED_WINDOWS
+    : [...OFFERED_WINDOWS, windowDays].sort((a, b) => a - b);
+  const options = windows
+    .map(
+      (days) =>
+        `<option value="${windowParameter(days)}"${days === windowDays ? ' selected' : ''}>${days} days</option>`,
+    )
+    .join('');
   return `<form class="new" method="get" action="/repos">
 <label>Window<select name="window">${options}</select></label>
 <label>Language<input name="language" value="${escapeHtml(language ?? '')}" placeholder="any, e.g. Python"></label>

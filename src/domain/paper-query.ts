@@ -203,14 +203,23 @@ export function sortOf(query: { q?: string; sort?: PaperSort }): PaperSort {
   return sort;
 }
 
+const REPO_LANGUAGE = {
+  name: 'language',
+  description: 'primary language (case-insensitive)',
+  schema: storableText.min(1).max(50),
+  example: 'Python',
+} as const satisfies QueryParameter;
+
+const GROWTH_WINDOW = {
+  name: 'window',
+  description: 'the growth window with rising: 7d, 2w, … (default 7d)',
+  schema: readBy(windowDays, TEXT_FORMS.window),
+  example: '7d',
+} as const satisfies QueryParameter;
+
 /** The repository filters. */
 export const REPO_FILTERS = [
-  {
-    name: 'language',
-    description: 'primary language (case-insensitive)',
-    schema: storableText.min(1).max(50),
-    example: 'Python',
-  },
+  REPO_LANGUAGE,
   {
     name: 'rising',
     description: 'true: rank by star growth over `window` instead of by stars',
@@ -218,12 +227,7 @@ export const REPO_FILTERS = [
     flag: true,
     example: 'true',
   },
-  {
-    name: 'window',
-    description: 'the growth window with rising: 7d, 2w, … (default 7d)',
-    schema: readBy(windowDays, TEXT_FORMS.window),
-    example: '7d',
-  },
+  GROWTH_WINDOW,
 ] as const satisfies readonly QueryParameter[];
 
 /** Paging: how many, and where the previous page stopped. Bounds and defaults depend on the surface. */
@@ -233,6 +237,14 @@ export const PAGE_LIMITS: Readonly<Record<QuerySurface, { max: number; default: 
   cli: { max: 10_000, default: 50 },
   page: { max: 100, default: 25 },
 };
+
+/** Where the previous page stopped: the page after it. */
+export const CURSOR_PARAMETER = {
+  name: 'cursor',
+  description: "the previous page's next_cursor: the page after it",
+  schema: z.string().min(1).max(500),
+  example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
+} as const satisfies QueryParameter;
 
 /** The paging parameters a surface takes; `none`: an endpoint that takes no parameter at all. */
 export function pagingParameters(surface: QuerySurface | 'none'): QueryParameter[] {
@@ -246,12 +258,6 @@ export function pagingParameters(surface: QuerySurface | 'none'): QueryParameter
   };
   // A feed is always its first page: readers poll it, they do not page.
   if (surface === 'feed') return [limit];
-  const cursor: QueryParameter = {
-    name: 'cursor',
-    description: "the previous page's next_cursor: the page after it",
-    schema: z.string().min(1).max(500),
-    example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
-  };
   // The dashboard's pages go back as well as forward.
   if (surface === 'page') {
     const before: QueryParameter = {
@@ -260,10 +266,20 @@ export function pagingParameters(surface: QuerySurface | 'none'): QueryParameter
       schema: z.string().min(1).max(500),
       example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
     };
-    return [limit, cursor, before];
+    return [limit, CURSOR_PARAMETER, before];
   }
-  return [limit, cursor];
+  return [limit, CURSOR_PARAMETER];
 }
+
+/**
+ * The dashboard's `/repos`, always the rising view: the API's `window` and
+ * `language`, and a cursor to page forward.
+ */
+export const RISING_PAGE_QUERY = [
+  REPO_LANGUAGE,
+  GROWTH_WINDOW,
+  CURSOR_PARAMETER,
+] as const satisfies readonly QueryParameter[];
 
 type Values<P extends readonly QueryParameter[]> = {
   [E in P[number] as E['name']]?: z.output<E['schema']>;

@@ -24,8 +24,6 @@ export interface PruneSummary {
   cutoff: Date;
   /** What was deleted (or, in a dry run, would be). */
   pruned: PageStoreUsage;
-  /** What the page store holds afterwards (in a dry run: would hold). */
-  kept: PageStoreUsage;
 }
 
 /** The oldest store time a body needs to be kept for being recent. */
@@ -45,17 +43,24 @@ function retentionCutoff(now: Date, retentionDays: number): Date {
 export async function prunePages(pool: pg.Pool, options: PruneOptions): Promise<PruneSummary> {
   const cutoff = retentionCutoff(options.now ?? new Date(), options.retentionDays);
   const summary = { dryRun: options.dryRun ?? false, retentionDays: options.retentionDays, cutoff };
-  if (options.dryRun) {
-    const [before, pruned] = await Promise.all([measurePageStore(pool), measurePrunableBodies(pool, cutoff)]);
-    return { ...summary, pruned, kept: subtract(before, pruned) };
-  }
+  if (options.dryRun) return { ...summary, pruned: await measurePrunableBodies(pool, cutoff) };
   let pruned: PageStoreUsage = { bodies: 0, pageBytes: 0, storedBytes: 0 };
   for (;;) {
     const batch = await pruneBodiesBatch(pool, cutoff, options.batchSize ?? PRUNE_BATCH);
     if (batch.bodies === 0) break;
     pruned = add(pruned, batch);
   }
-  return { ...summary, pruned, kept: await measurePageStore(pool) };
+  return { ...summary, pruned };
+}
+
+/**
+ * What the page store keeps after a prune (after a dry run: would keep). A
+ * pass over every stored body, so only for who reads it (`paperboy prune`),
+ * never for the schedule, which runs while fetches store pages.
+ */
+export async function measureKept(pool: pg.Pool, summary: PruneSummary): Promise<PageStoreUsage> {
+  const store = await measurePageStore(pool);
+  return summary.dryRun ? subtract(store, summary.pruned) : store;
 }
 
 const add = (a: PageStoreUsage, b: PageStoreUsage): PageStoreUsage => ({

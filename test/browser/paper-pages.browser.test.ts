@@ -223,11 +223,11 @@ describe("a paper's history and the rising repositories in a browser", () => {
     expect(shown).toEqual(rows.map((row) => row.repo_id));
     const fast = page.locator('tr.repo-row[data-repo="NVlabs/Fast-dLLM"] svg.sparkline circle.point');
     expect(await fast.count()).toBe(REFRESHES.length + 1);
-    await page.selectOption('select[name="window"]', '30');
+    await page.selectOption('select[name="window"]', '30d');
     await page.click('form.new button[type="submit"]');
-    await page.waitForURL(/\/repos\?window=30&language=$/);
-    expect(await page.locator('select[name="window"]').inputValue()).toBe('30');
-    await page.goto(`${service.dashboardUrl}/repos?window=7`);
+    await page.waitForURL(/\/repos\?window=30d$/);
+    expect(await page.locator('select[name="window"]').inputValue()).toBe('30d');
+    await page.goto(`${service.dashboardUrl}/repos?window=7d`);
     await fast.last().hover();
     await expect.poll(() => page.locator('.chart-tooltip').textContent()).toMatch(/UTC: [\d,]+ stars$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'repos.png'), fullPage: true });
@@ -239,7 +239,7 @@ describe("a paper's history and the rising repositories in a browser", () => {
       for (const [name, url] of [
         ['papers', '/papers?q=model&has_code=true&min_upvotes=1'],
         ['paper', `/papers/${paperId}`],
-        ['repos', '/repos?window=7'],
+        ['repos', '/repos?window=7d'],
       ]) {
         await page.goto(`${service.dashboardUrl}${url}`);
         const [scrollWidth, clientWidth] = await page.evaluate<[number, number]>(

@@ -238,7 +238,7 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     ).toEqual(['/assets/chart-tooltip.js']);
     expect(page.html).toContain('&#60;script&#62;window.__pwned=1&#60;/script&#62;');
 
-    const repos = await get('/repos?window=30');
+    const repos = await get('/repos?window=30d');
     const row = repos.$('tr.repo-row').filter((_, tr) => repos.$(tr).attr('data-repo') === HOSTILE_REPO);
     expect(row).toHaveLength(1);
     expect(row.find('td.name').text()).toBe(HOSTILE_REPO);
@@ -249,8 +249,8 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
 
   it('lists rising repositories in exactly the order of repos_rising_over, page after page', async () => {
     for (const [window, interval] of [
-      ['30', '30 days'],
-      ['7', '7 days'],
+      ['30d', '30 days'],
+      ['1w', '7 days'],
     ]) {
       const { rows } = await suite.pool.query<{ repo_id: string }>(
         `select repo_id::text from repos_rising_over($1::interval)`,
@@ -263,7 +263,7 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
       while (path) {
         const page = await get(path);
         expect(page.status).toBe(200);
-        expect(page.$('select[name="window"] option[selected]').attr('value')).toBe(window);
+        expect(page.$('select[name="window"] option[selected]').text()).toBe(interval);
         shown.push(
           ...page
             .$('tr.repo-row')
@@ -286,7 +286,7 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
        from repos_rising_over('30 days') r where lower(r.language) = 'python'`,
     );
     expect(rows.length).toBeGreaterThan(1);
-    const page = await get('/repos?window=30&language=python');
+    const page = await get('/repos?window=30d&language=python');
     const shown = page.$('tr.repo-row').toArray();
     expect(shown.map((row) => page.$(row).attr('data-repo-id'))).toEqual(rows.map((row) => row.repo_id));
     expect(page.$('input[name="language"]').attr('value')).toBe('python');
@@ -296,17 +296,38 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     expect(rows.some((row) => row.snapshots > 1)).toBe(true);
   });
 
+  it('reads window and language as the API does: any window it takes, empty fields dropped', async () => {
+    const api = await fetch(`${service.dashboardUrl}/api/repos?rising=true&window=2w&language=python&limit=100`, {
+      headers: AUTH,
+    });
+    expect(api.status).toBe(200);
+    const expected = ((await api.json()) as { items: Array<{ repo_id: string }> }).items.map((row) => row.repo_id);
+    const page = await get('/repos?window=2w&language=python');
+    expect(page.status).toBe(200);
+    expect(page.$('select[name="window"] option[selected]').text()).toBe('14 days');
+    expect(
+      page
+        .$('tr.repo-row')
+        .toArray()
+        .map((row) => page.$(row).attr('data-repo-id')),
+    ).toEqual(expected);
+    // What the form sends with the language left empty: the page's own URL leaves it out.
+    const form = await get('/repos?window=30d&language=');
+    expect(form.status).toBe(303);
+    expect(form.location).toBe('/repos?window=30d');
+  });
+
   it('refuses an unknown window, parameter or cursor with a 400 page saying what is allowed', async () => {
     const window = await get('/repos?window=14');
     expect(window.status).toBe(400);
     expect(window.$('p.error').text()).toBe(
-      'Not a view of rising repositories: window: "14" is not one of 7, 30, 90 (days)',
+      'Not a view of rising repositories: window: "14" is not a window from 1d to 3650d, such as 7d or 2w',
     );
     expect(window.$('header nav a[aria-current="page"]').text()).toBe('Repositories');
     const unknown = await get('/repos?sort=stars');
     expect(unknown.status).toBe(400);
-    expect(unknown.$('p.error').text()).toContain('unknown parameter "sort"; this page takes window, language, cursor');
-    const cursor = await get('/repos?window=7&cursor=not-ours');
+    expect(unknown.$('p.error').text()).toContain('Unrecognized key: "sort"');
+    const cursor = await get('/repos?window=7d&cursor=not-ours');
     expect(cursor.status).toBe(400);
     expect(cursor.$('p.error').text()).toContain('cursor: not a cursor this API returned');
     const hostileWindow = await get(`/repos?window=${encodeURIComponent(INJECTION)}`);

@@ -267,22 +267,55 @@ describe('the rising repositories page', () => {
         .toArray()
         .map((link) => $(link).attr('href')),
     ).toEqual(['/papers/2509.24002', '/papers/hep-th/9901001']);
-    expect($('select[name="window"] option[selected]').attr('value')).toBe('30');
-    expect($('a[rel="next"]').attr('href')).toBe('/repos?window=30&cursor=abc');
+    expect($('select[name="window"] option[selected]').attr('value')).toBe('30d');
+    expect($('a[rel="next"]').attr('href')).toBe('/repos?window=30d&cursor=abc');
     expect($('script, img')).toHaveLength(0);
     expect($('tr[data-repo-id="12"] td.name').text()).toBe(HOSTILE);
   });
 
   it('keeps the window, the language and the cursor in its links', () => {
     expect(reposHref({ windowDays: 7, language: 'C++', cursor: 'x' })).toBe(
-      '/repos?window=7&language=C%2B%2B&cursor=x',
+      '/repos?window=7d&language=C%2B%2B&cursor=x',
     );
   });
 
+  it('offers 7, 30 and 90 days, and a window the URL asked for besides them', () => {
+    const offered = (windowDays: number) => {
+      const $ = load(
+        renderReposPage({ windowDays, language: undefined, rows, histories, nextCursor: undefined, cursor: undefined })
+          .main,
+      );
+      const options = $('select[name="window"] option').toArray();
+      return {
+        values: options.map((option) => $(option).attr('value')),
+        labels: options.map((option) => $(option).text()),
+        selected: $('select[name="window"] option[selected]').attr('value'),
+      };
+    };
+    expect(offered(30)).toEqual({
+      values: ['7d', '30d', '90d'],
+      labels: ['7 days', '30 days', '90 days'],
+      selected: '30d',
+    });
+    expect(offered(14)).toEqual({
+      values: ['7d', '14d', '30d', '90d'],
+      labels: ['7 days', '14 days', '30 days', '90 days'],
+      selected: '14d',
+    });
+  });
+
   it('shows a refused view with the form and the reason, escaped', () => {
-    const $ = load(renderReposRefused(`window: "${HOSTILE}" is not one of 7, 30, 90 (days)`, { window: HOSTILE }).main);
-    expect($('p.error').text()).toContain('is not one of 7, 30, 90');
+    const $ = load(
+      renderReposRefused(`window: "${HOSTILE}" is not a window from 1d to 3650d`, {
+        window: HOSTILE,
+        language: HOSTILE,
+      }).main,
+    );
+    expect($('p.error').text()).toContain('is not a window from 1d to 3650d');
     expect($('script, img')).toHaveLength(0);
-    expect($('select[name="window"] option[selected]').attr('value')).toBe('7');
+    expect($('select[name="window"] option[selected]').attr('value')).toBe('7d');
+    expect($('input[name="language"]').attr('value')).toBe(HOSTILE);
+    const kept = load(renderReposRefused('cursor: not a cursor', { window: '90d', language: null }).main);
+    expect(kept('select[name="window"] option[selected]').attr('value')).toBe('90d');
   });
 });
