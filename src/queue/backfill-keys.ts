@@ -82,6 +82,30 @@ export function keysInProgress(
   return [...skipped, ...fetched].sort(byKey);
 }
 
+/** How many keys came to each outcome; pending keys are not counted. */
+export type KeyCounts = Record<Exclude<KeyStatus, 'pending'>, number>;
+
+/**
+ * What a backfill's keys add up to, running or finished alike: how many came
+ * to each outcome, the failed ones with their errors (in key order), and how
+ * many are done (skipped, fetched or failed: neither pending nor cancelled).
+ */
+export function tallyKeys(keys: readonly BackfillKey[]): {
+  counts: KeyCounts;
+  failed: Array<{ key: string; error: string }>;
+  done: number;
+} {
+  const counts: KeyCounts = { skipped: 0, loaded: 0, empty: 0, not_modified: 0, failed: 0, cancelled: 0 };
+  const failed: Array<{ key: string; error: string }> = [];
+  let pending = 0;
+  for (const key of keys) {
+    if (key.status === 'pending') pending += 1;
+    else counts[key.status] += 1;
+    if (key.status === 'failed') failed.push({ key: key.key, error: key.error ?? '' });
+  }
+  return { counts, failed, done: keys.length - pending - counts.cancelled };
+}
+
 // Day, ISO week and month keys all sort by their text.
 function byKey(a: BackfillKey, b: BackfillKey): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;

@@ -11,7 +11,7 @@ import {
   paperRefs,
   type BackfillResult,
 } from './backfill-flow.ts';
-import { keysInProgress, keysOfResult, type BackfillKey } from './backfill-keys.ts';
+import { keysInProgress, keysOfResult, tallyKeys, type BackfillKey, type KeyCounts } from './backfill-keys.ts';
 import { JOBS } from './contracts.ts';
 
 /**
@@ -43,7 +43,7 @@ export interface BackfillStatus {
   finishedAt: Date | undefined;
   done: number;
   total: number;
-  counts: { skipped: number; loaded: number; empty: number; not_modified: number; failed: number; cancelled: number };
+  counts: KeyCounts;
   failed: Array<{ key: string; error: string }>;
   /** Every key with its outcome, in key order; empty until the backfill has planned its keys. */
   keys: BackfillKey[];
@@ -207,7 +207,7 @@ export async function backfillStatus(
     finishedAt: job.finishedOn ? new Date(job.finishedOn) : undefined,
     done: 0,
     total: saved?.total ?? 0,
-    counts: { skipped: saved?.skipped.length ?? 0, loaded: 0, empty: 0, not_modified: 0, failed: 0, cancelled: 0 },
+    counts: { skipped: 0, loaded: 0, empty: 0, not_modified: 0, failed: 0, cancelled: 0 },
     failed: [],
     keys: [],
     papers: undefined,
@@ -217,17 +217,7 @@ export async function backfillStatus(
   };
   const result = state === 'completed' ? (job.returnvalue as BackfillResult | null) : null;
   if (result) {
-    Object.assign(status.counts, {
-      skipped: result.skipped.length,
-      loaded: result.loaded.length,
-      empty: result.empty.length,
-      not_modified: result.not_modified.length,
-      failed: result.failed.length,
-      cancelled: result.cancelled.length,
-    });
-    status.failed = result.failed;
     status.keys = keysOfResult(result);
-    status.done = result.total - result.cancelled.length;
     status.total = result.total;
     if (result.papers) {
       const { total, cancelled, not_found, failed } = result.papers;
@@ -236,12 +226,6 @@ export async function backfillStatus(
   } else if (data && saved) {
     const children = await readChildren(job);
     status.keys = keysInProgress(data, saved, children);
-    for (const key of status.keys)
-      if (key.status !== 'pending' && key.status !== 'skipped') status.counts[key.status] += 1;
-    status.failed = status.keys.flatMap((key) =>
-      key.status === 'failed' ? [{ key: key.key, error: key.error! }] : [],
-    );
-    status.done = status.keys.filter((key) => key.status !== 'pending').length;
     if (saved.papers) {
       const papers = childOutcomes(children, paperRefs(saved.papers.pending));
       const notFound = [...papers.outcomes.values()].filter((outcome) => outcome === 'not_found').length;
@@ -249,6 +233,8 @@ export async function backfillStatus(
       status.papers = { done: saved.papers.skipped + papers.settled, total, notFound, failed: papers.failures.size };
     }
   }
+  // One count of the keys, whether they came from the result or from the children so far.
+  Object.assign(status, tallyKeys(status.keys));
   status.phase = phaseOf(state, status.cancelRequested, saved !== undefined);
   if (buckets && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
     status.secondsLeft = Math.ceil(timeLeftMs(status, data, buckets) / 1000);

@@ -3,7 +3,7 @@ import { toApiBackfillDetail } from '../../src/dashboard/backfill-json.ts';
 import { papersHref, phaseLabel } from '../../src/dashboard/backfill-list.ts';
 import { renderBackfillsPage, renderCancelConfirmation } from '../../src/dashboard/backfill-page.ts';
 import { checkBackfillRequest, keyDays } from '../../src/domain/backfill-plan.ts';
-import { keysOfResult } from '../../src/queue/backfill-keys.ts';
+import { keysOfResult, tallyKeys } from '../../src/queue/backfill-keys.ts';
 import { queuedBehindOf, type BackfillStatus } from '../../src/queue/backfill-status.ts';
 
 const request = {
@@ -216,6 +216,34 @@ describe('the key lists', () => {
       ['2024-08-03', 'skipped', 0, undefined],
       ['2024-08-04', 'cancelled', undefined, undefined],
     ]);
+  });
+
+  it('add up the same way running or finished: counts by outcome, the failures in key order, done without pending or cancelled', () => {
+    const finished = keysOfResult({
+      ...request,
+      total: 5,
+      skipped: ['2024-08-03'],
+      loaded: ['2024-08-01', '2024-08-05'],
+      empty: [],
+      not_modified: [],
+      failed: [{ key: '2024-08-02', error: 'HTTP 500' }],
+      cancelled: ['2024-08-04'],
+    });
+    expect(tallyKeys(finished)).toEqual({
+      counts: { skipped: 1, loaded: 2, empty: 0, not_modified: 0, failed: 1, cancelled: 1 },
+      failed: [{ key: '2024-08-02', error: 'HTTP 500' }],
+      done: 4,
+    });
+    const running = finished.map((key) => (key.status === 'cancelled' ? { ...key, status: 'pending' as const } : key));
+    expect(tallyKeys(running)).toMatchObject({
+      counts: { skipped: 1, loaded: 2, failed: 1, cancelled: 0 },
+      done: 4,
+    });
+    expect(tallyKeys([])).toEqual({
+      counts: { skipped: 0, loaded: 0, empty: 0, not_modified: 0, failed: 0, cancelled: 0 },
+      failed: [],
+      done: 0,
+    });
   });
 
   it('leave the API as snake_case with null for none', () => {
