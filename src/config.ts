@@ -23,6 +23,10 @@ const httpUrl = z
  */
 export const EMBEDDED_POSTGRES_DEFAULT_PORT = 54329;
 
+/** A whole number from `min` to `max`; anything else is refused with the one `message` that says what is wanted. */
+const wholeNumberIn = (min: number, max: number, message: string) =>
+  z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(
     emptyAsUndefined,
@@ -39,12 +43,7 @@ const envSchema = z.object({
   PAPERBOY_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./.paperboy')),
   PAPERBOY_EMBEDDED_PG_PORT: z.preprocess(
     emptyAsUndefined,
-    z.coerce
-      .number({ error: 'must be a TCP port from 1 to 65535' })
-      .int('must be a TCP port from 1 to 65535')
-      .min(1, 'must be a TCP port from 1 to 65535')
-      .max(65_535, 'must be a TCP port from 1 to 65535')
-      .default(EMBEDDED_POSTGRES_DEFAULT_PORT),
+    wholeNumberIn(1, 65_535, 'must be a TCP port from 1 to 65535').default(EMBEDDED_POSTGRES_DEFAULT_PORT),
   ),
   PAPERBOY_USER_AGENT_CONTACT: z.preprocess(
     emptyAsUndefined,
@@ -114,12 +113,7 @@ const envSchema = z.object({
   ),
   PAPERBOY_PAGE_RETENTION_DAYS: z.preprocess(
     emptyAsUndefined,
-    z.coerce
-      .number({ error: 'must be a whole number of days from 1 to 3650' })
-      .int('must be a whole number of days from 1 to 3650')
-      .min(1, 'must be a whole number of days from 1 to 3650')
-      .max(3650, 'must be a whole number of days from 1 to 3650')
-      .default(30),
+    wholeNumberIn(1, 3650, 'must be a whole number of days from 1 to 3650').default(30),
   ),
   PAPERBOY_BACKFILL_MAX_KEYS: z.preprocess(
     emptyAsUndefined,
