@@ -4,16 +4,14 @@ import { type Browser, type Page } from 'playwright-core';
 import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestRef } from '../../src/domain/digest-key.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { enrichRepos } from '../../src/stages/enrich-repos.ts';
 import { ingestDigest } from '../../src/stages/ingest-digest.ts';
-import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
 import { apiEntries } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { ingestSuite } from '../support/ingest-suite.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { startSignedInService } from '../support/service.ts';
 import { clientFor } from '../support/upstream-server.ts';
 
 /**
@@ -94,8 +92,7 @@ describe("a paper's history and the rising repositories in a browser", () => {
       await http.close();
     }
 
-    const env = serviceEnv(suite.db.url, suite.hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service } = await startSignedInService(suite.db.url, suite.hf.baseUrl, ['dashboard']));
     browser = await launchChromium();
     const context = await dashboardContext(browser, { width: 1400, height: 900 });
     page = await context.newPage();

@@ -1,17 +1,16 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestRef } from '../../src/domain/digest-key.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { enrichRepos } from '../../src/stages/enrich-repos.ts';
 import { ingestDigest } from '../../src/stages/ingest-digest.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 import { apiEntries } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { ingestSuite } from '../support/ingest-suite.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { PAPER_PAGE_CAPTURE } from '../support/paper-page-builder.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { startSignedInService } from '../support/service.ts';
 import { clientFor, readFixture } from '../support/upstream-server.ts';
 
 const PAGE_ID = '2509.24002';
@@ -97,8 +96,7 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
       [HOSTILE_REPO, INJECTION, hostileId],
     );
 
-    const env = serviceEnv(suite.db.url, suite.hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service } = await startSignedInService(suite.db.url, suite.hf.baseUrl, ['dashboard']));
   });
 
   afterAll(async () => {

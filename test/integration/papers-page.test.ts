@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPapers } from '../../src/db/query.repository.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { HttpClient } from '../../src/http/http-client.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { enrichRepos } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 import { API_2026_07_31_LATER, apiEntries, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { startSignedInService } from '../support/service.ts';
 import { clientFor } from '../support/upstream-server.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
@@ -53,8 +53,7 @@ describe('/papers: search, filters, orders and pages in the dashboard', () => {
     await db.pool.query(`update repos set language = $1 where id = (select min(id) from repos)`, [
       HOSTILE_REPO_LANGUAGE,
     ]);
-    const env = serviceEnv(db.url, 'http://127.0.0.1:9', { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), logger);
+    ({ service } = await startSignedInService(db.url, 'http://127.0.0.1:9', ['dashboard'], { logger }));
     base = service.dashboardUrl!;
   });
 
