@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { listedFromHtml2024 } from '../support/digests.ts';
 import { configOf, openQueue, startSignedInService } from '../support/service.ts';
 import { AUTH } from '../support/dashboard-credentials.ts';
+import { formToken, postForm } from '../support/dashboard-forms.ts';
 
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const rawCursor = (text: string) => Buffer.from(text).toString('base64url');
@@ -216,15 +217,8 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
   });
 
   it('cancels only existing backfills, and writes nothing for any other id', async () => {
-    const page = await (await fetch(`${url}/backfills`, { headers: AUTH })).text();
-    const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
-    const cancel = (id: string) =>
-      fetch(`${url}/backfills/${id}/cancel`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...AUTH, origin: url },
-        body: new URLSearchParams({ csrf: token }).toString(),
-      });
+    const token = await formToken(url);
+    const cancel = (id: string) => postForm(url, `/backfills/${id}/cancel`, { csrf: token }, { ...AUTH, origin: url });
     const keys = async () => (await redis.keys(`${backfills.queue.qualifiedName}:*`)).sort();
     const before = await keys();
     errors.length = 0;
