@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
+import { dashboardContext, launchChromium, SCREENSHOTS, startDayBackfill } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import type { RunningService } from '../../src/service/run-service.ts';
@@ -47,16 +47,7 @@ describe('/backfills in a browser, key by key', () => {
   });
 
   /** Starts a day backfill from the form, as a person would; returns its id. */
-  async function startBackfill(from: string, to: string): Promise<string> {
-    await page.goto(`${service.dashboardUrl}/backfills`);
-    await page.selectOption('#kind', 'day');
-    await page.fill('#from', from);
-    await page.fill('#to', to);
-    await page.selectOption('#via', 'html');
-    await page.click('#new-backfill button[type="submit"]');
-    await page.waitForURL(/\/backfills\?created=\d+$/);
-    return new URL(page.url()).searchParams.get('created')!;
-  }
+  const startBackfill = (from: string, to: string) => startDayBackfill(page, service.dashboardUrl!, from, to);
 
   it('shows a backfill queued behind another, cancels a third after a confirmation, and lists every key with its error', async () => {
     // The placeholders follow the chosen kind (the served script).

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
+import { dashboardContext, launchChromium, SCREENSHOTS, startDayBackfill } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
@@ -75,15 +75,8 @@ describe('the dashboard in a browser', () => {
   });
 
   it('logs in, runs a 10-day backfill from /backfills and watches it reach 100%', async () => {
-    await page.goto(`${service.dashboardUrl}/backfills`);
-    await page.selectOption('#kind', 'day');
-    await page.fill('#from', BACKFILL_FROM);
-    await page.fill('#to', BACKFILL_TO);
     // The test days are HTML pages (a redirecting weekend, a page whose layout is gone).
-    await page.selectOption('#via', 'html');
-    await page.click('button[type="submit"]');
-    await page.waitForURL(/\/backfills\?created=\d+$/);
-    const id = new URL(page.url()).searchParams.get('created')!;
+    const id = await startDayBackfill(page, service.dashboardUrl!, BACKFILL_FROM, BACKFILL_TO);
     await expect
       .poll(() => page.locator('p.notice').textContent(), { timeout: 10_000 })
       .toBe(`Backfill #${id} queued.`);
