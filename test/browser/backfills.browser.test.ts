@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
-import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
+import { dashboardContext, launchChromium, SCREENSHOTS, startDayBackfill } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, routeBackfillDays } from '../support/backfill-days.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { startSignedInService } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
-import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
 
 /**
  * /backfills followed key by key in a real browser (Debian's chromium,
@@ -30,17 +29,11 @@ describe('/backfills in a browser, key by key', () => {
     await hf.start();
     routeBackfillDays(hf);
     db = await createTestDatabase();
-    const env = serviceEnv(db.url, hf.baseUrl, {
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
+    ({ service } = await startSignedInService(db.url, hf.baseUrl, ['worker', 'dashboard'], {
       // One fetch at a time, each slow: the backfills queue up behind each other.
-      PAPERBOY_WORKER_CONCURRENCY: '1',
-    });
-    service = await startService(
-      new Set(['worker', 'dashboard']),
-      configOf(env),
-      createLogger({ level: 'silent', pretty: false }),
-    );
+      extraEnv: { PAPERBOY_WORKER_CONCURRENCY: '1' },
+      logger: createLogger({ level: 'silent', pretty: false }),
+    }));
     browser = await launchChromium();
     const context = await dashboardContext(browser, { width: 1400, height: 900 });
     page = await context.newPage();
@@ -54,16 +47,7 @@ describe('/backfills in a browser, key by key', () => {
   });
 
   /** Starts a day backfill from the form, as a person would; returns its id. */
-  async function startBackfill(from: string, to: string): Promise<string> {
-    await page.goto(`${service.dashboardUrl}/backfills`);
-    await page.selectOption('#kind', 'day');
-    await page.fill('#from', from);
-    await page.fill('#to', to);
-    await page.selectOption('#via', 'html');
-    await page.click('#new-backfill button[type="submit"]');
-    await page.waitForURL(/\/backfills\?created=\d+$/);
-    return new URL(page.url()).searchParams.get('created')!;
-  }
+  const startBackfill = (from: string, to: string) => startDayBackfill(page, service.dashboardUrl!, from, to);
 
   it('shows a backfill queued behind another, cancels a third after a confirmation, and lists every key with its error', async () => {
     // The placeholders follow the chosen kind (the served script).

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
+import { dashboardContext, launchChromium, SCREENSHOTS, startDayBackfill } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import type { BackfillResult } from '../../src/queue/backfill-flow.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import {
   BACKFILL_FROM,
   BACKFILL_TO,
@@ -15,9 +15,9 @@ import {
   routeBackfillDays,
 } from '../support/backfill-days.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { configOf, openQueue, serviceEnv } from '../support/service.ts';
+import { configOf, openQueue, startSignedInService } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
-import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { USER } from '../support/dashboard-credentials.ts';
 
 /**
  * The dashboard in a real browser (Debian's chromium, headless, driven by
@@ -40,17 +40,10 @@ describe('the dashboard in a browser', () => {
     await hf.start();
     expected = routeBackfillDays(hf);
     db = await createTestDatabase();
-    env = serviceEnv(db.url, hf.baseUrl, {
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
-      PAPERBOY_WORKER_CONCURRENCY: '2',
-      PAPERBOY_SAVED_SEARCHES: 'diffusion models',
-    });
-    service = await startService(
-      new Set(['worker', 'dashboard']),
-      configOf(env),
-      createLogger({ level: 'silent', pretty: false }),
-    );
+    ({ service, env } = await startSignedInService(db.url, hf.baseUrl, ['worker', 'dashboard'], {
+      extraEnv: { PAPERBOY_WORKER_CONCURRENCY: '2', PAPERBOY_SAVED_SEARCHES: 'diffusion models' },
+      logger: createLogger({ level: 'silent', pretty: false }),
+    }));
     browser = await launchChromium();
     context = await dashboardContext(browser, { width: 1280, height: 900 });
     page = await context.newPage();
@@ -82,15 +75,8 @@ describe('the dashboard in a browser', () => {
   });
 
   it('logs in, runs a 10-day backfill from /backfills and watches it reach 100%', async () => {
-    await page.goto(`${service.dashboardUrl}/backfills`);
-    await page.selectOption('#kind', 'day');
-    await page.fill('#from', BACKFILL_FROM);
-    await page.fill('#to', BACKFILL_TO);
     // The test days are HTML pages (a redirecting weekend, a page whose layout is gone).
-    await page.selectOption('#via', 'html');
-    await page.click('button[type="submit"]');
-    await page.waitForURL(/\/backfills\?created=\d+$/);
-    const id = new URL(page.url()).searchParams.get('created')!;
+    const id = await startDayBackfill(page, service.dashboardUrl!, BACKFILL_FROM, BACKFILL_TO);
     await expect
       .poll(() => page.locator('p.notice').textContent(), { timeout: 10_000 })
       .toBe(`Backfill #${id} queued.`);

@@ -4,17 +4,14 @@ import { type Browser, type Page } from 'playwright-core';
 import { dashboardContext, launchChromium, SCREENSHOTS } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestRef } from '../../src/domain/digest-key.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
-import { enrichRepos } from '../../src/stages/enrich-repos.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { ingestDigest } from '../../src/stages/ingest-digest.ts';
-import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
 import { apiEntries } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
+import { enrichFromFakeGithub } from '../support/fake-github-enrichment.ts';
 import { ingestSuite } from '../support/ingest-suite.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
-import { clientFor } from '../support/upstream-server.ts';
+import { startSignedInService } from '../support/service.ts';
 
 /**
  * A paper's page and the rising repositories in a real browser (Debian's
@@ -66,36 +63,24 @@ describe("a paper's history and the rising repositories in a browser", () => {
       await sleep(fetch.waitMs);
     }
 
-    const http = clientFor(github);
-    try {
-      const deps = {
-        http,
-        pool: suite.pool,
-        github: { apiUrl: github.baseUrl, token: 'ghp_test' },
-        logger: suite.logger,
-      };
-      await enrichRepos(deps);
-      const { rows } = await suite.pool.query<{ full_name: string; stars: number }>(
-        `select full_name, stars from repos order by id`,
-      );
-      const refs = await suite.pool.query<{ ref: string }>(`select ref from repo_refs where status = 'resolved'`);
-      for (const [step, refresh] of REFRESHES.entries()) {
-        // Every other repository moves too, by its own amount: the rising order is not the stars order.
-        rows.forEach((row, index) => {
-          const moves = index % 2 === 0 || row.full_name === 'NVlabs/Fast-dLLM';
-          // Each its own pace (some fast early, some late), so the sparklines differ as real ones do.
-          const pace = index % 3 === 0 ? step * step * 9 : refresh.extra + step * index;
-          if (moves) github.starsOverride.set(row.full_name.toLowerCase(), row.stars + pace + 1);
-        });
-        await enrichRepos(deps, { refs: refs.rows.map((row) => row.ref) });
-        await sleep(refresh.waitMs);
-      }
-    } finally {
-      await http.close();
+    await enrichFromFakeGithub(suite.pool, github);
+    const { rows } = await suite.pool.query<{ full_name: string; stars: number }>(
+      `select full_name, stars from repos order by id`,
+    );
+    const refs = await suite.pool.query<{ ref: string }>(`select ref from repo_refs where status = 'resolved'`);
+    for (const [step, refresh] of REFRESHES.entries()) {
+      // Every other repository moves too, by its own amount: the rising order is not the stars order.
+      rows.forEach((row, index) => {
+        const moves = index % 2 === 0 || row.full_name === 'NVlabs/Fast-dLLM';
+        // Each its own pace (some fast early, some late), so the sparklines differ as real ones do.
+        const pace = index % 3 === 0 ? step * step * 9 : refresh.extra + step * index;
+        if (moves) github.starsOverride.set(row.full_name.toLowerCase(), row.stars + pace + 1);
+      });
+      await enrichFromFakeGithub(suite.pool, github, { refs: refs.rows.map((row) => row.ref) });
+      await sleep(refresh.waitMs);
     }
 
-    const env = serviceEnv(suite.db.url, suite.hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service } = await startSignedInService(suite.db.url, suite.hf.baseUrl, ['dashboard']));
     browser = await launchChromium();
     const context = await dashboardContext(browser, { width: 1400, height: 900 });
     page = await context.newPage();

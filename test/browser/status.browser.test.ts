@@ -6,11 +6,10 @@ import { createLogger } from '../../src/logger.ts';
 import { CATCH_UP_DAYS } from '../../src/domain/schedule-plan.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
 import { scheduleDefinitions } from '../../src/queue/schedules.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { PASSWORD, USER } from '../support/dashboard-credentials.ts';
 import { routeRecentDays } from '../support/recent-days.ts';
-import { configOf, serviceEnv, waitFor } from '../support/service.ts';
+import { configOf, startSignedInService, waitFor } from '../support/service.ts';
 import { UpstreamServer } from '../support/upstream-server.ts';
 
 /**
@@ -43,17 +42,11 @@ describe('the status page in a browser, and no request leaving the machine', () 
     await hf.start();
     days = routeRecentDays(hf);
     db = await createTestDatabase();
-    env = serviceEnv(db.url, hf.baseUrl, {
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
-      PAPERBOY_WORKER_CONCURRENCY: '2',
-    });
     // All three roles, as `paperboy start`: the schedule role runs daily-recent at once.
-    service = await startService(
-      new Set(['worker', 'schedule', 'dashboard']),
-      configOf(env),
-      createLogger({ level: 'silent', pretty: false }),
-    );
+    ({ service, env } = await startSignedInService(db.url, hf.baseUrl, ['worker', 'schedule', 'dashboard'], {
+      extraEnv: { PAPERBOY_WORKER_CONCURRENCY: '2' },
+      logger: createLogger({ level: 'silent', pretty: false }),
+    }));
     await waitFor(
       async () =>
         (await db.pool.query(`select count(distinct key)::int as n from digest_fetches where kind = 'day'`)).rows[0]

@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
 import { enqueueBackfill } from '../../src/queue/backfill-status.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { listedFromHtml2024 } from '../support/digests.ts';
-import { configOf, openQueue, serviceEnv } from '../support/service.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { configOf, openQueue, startSignedInService } from '../support/service.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
+import { formToken, postForm } from '../support/dashboard-forms.ts';
 
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const rawCursor = (text: string) => Buffer.from(text).toString('base64url');
@@ -42,20 +43,18 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
       observedAt: new Date('2024-08-02T00:00:00Z'),
       fetch: { url: 'test', httpStatus: 200, error: null },
     });
-    const env = serviceEnv(db.url, 'http://127.0.0.1:9', { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
     const destination = new Writable({
       write(chunk, _encoding, done) {
         errors.push(String(chunk));
         done();
       },
     });
-    service = await startService(
-      new Set(['dashboard']),
-      configOf(env),
-      createLogger({ level: 'error', pretty: false, destination }),
-    );
+    const started = await startSignedInService(db.url, 'http://127.0.0.1:9', ['dashboard'], {
+      logger: createLogger({ level: 'error', pretty: false, destination }),
+    });
+    service = started.service;
     url = service.dashboardUrl!;
-    backfills = await openQueue(configOf(env), QUEUES.backfills);
+    backfills = await openQueue(configOf(started.env), QUEUES.backfills);
     // No worker runs: both jobs stay waiting. The second is on the backfills queue but not a backfill.
     backfillId = await enqueueBackfill(backfills.queue, {
       kind: 'day',
@@ -218,15 +217,8 @@ describe('bad input to the API and the CLI: 400, 404 or exit 2, never a 500 or a
   });
 
   it('cancels only existing backfills, and writes nothing for any other id', async () => {
-    const page = await (await fetch(`${url}/backfills`, { headers: AUTH })).text();
-    const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
-    const cancel = (id: string) =>
-      fetch(`${url}/backfills/${id}/cancel`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...AUTH, origin: url },
-        body: new URLSearchParams({ csrf: token }).toString(),
-      });
+    const token = await formToken(url);
+    const cancel = (id: string) => postForm(url, `/backfills/${id}/cancel`, { csrf: token }, { ...AUTH, origin: url });
     const keys = async () => (await redis.keys(`${backfills.queue.qualifiedName}:*`)).sort();
     const before = await keys();
     errors.length = 0;

@@ -3,6 +3,7 @@ import { backfillDetailSchema, backfillPageSchema } from '../../src/dashboard/ap
 import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
 import { BACKFILL_FROM, BACKFILL_TO, BROKEN_DAY, routeBackfillDays } from '../support/backfill-days.ts';
 import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { csrfTokenIn, formToken, postForm } from '../support/dashboard-forms.ts';
 import { configOf, openQueue, serviceEnv, waitFor } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
 
@@ -183,15 +184,10 @@ describe('backfills followed key by key, on the page and in the API', () => {
     const confirm = confirmation.body as string;
     expect(confirm).toContain(`<h1>Cancel backfill #${job.id}?</h1>`);
     expect(confirm).toMatch(/\d+ key\(s\) not yet fetched will be dropped/);
-    const token = /name="csrf" value="([^"]+)"/.exec(confirm)![1]!;
+    const token = csrfTokenIn(confirm);
     // The confirmation itself changed nothing.
     expect(await job.getState()).not.toBe('completed');
-    const posted = await fetch(`${url}/backfills/${job.id}/cancel`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { ...AUTH, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf: token }).toString(),
-    });
+    const posted = await postForm(url, `/backfills/${job.id}/cancel`, { csrf: token }, { ...AUTH, origin: url });
     expect(posted.status).toBe(303);
     await backfills.settled(job, 20_000);
 
@@ -224,8 +220,7 @@ describe('backfills followed key by key, on the page and in the API', () => {
 
   it("answers a form whose key is not of the chosen kind with that kind's form only, and keeps the kind", async () => {
     const { url, backfills } = await start({}, ['dashboard']);
-    const page = await (await fetch(`${url}/backfills`, { headers: AUTH })).text();
-    const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const token = await formToken(url);
     const cases: Array<[Record<string, string>, string, string]> = [
       [
         { kind: 'day', from: '2024-08', to: '2024-08-02' },
@@ -244,11 +239,7 @@ describe('backfills followed key by key, on the page and in the API', () => {
       ],
     ];
     for (const [fields, problem, placeholder] of cases) {
-      const response = await fetch(`${url}/backfills`, {
-        method: 'POST',
-        headers: { ...AUTH, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ csrf: token, ...fields }).toString(),
-      });
+      const response = await postForm(url, '/backfills', { csrf: token, ...fields }, { ...AUTH, origin: url });
       expect(response.status).toBe(400);
       const answer = await response.text();
       expect(answer).toContain(`<p class="error" role="alert">Not started: ${problem}</p>`);

@@ -1,18 +1,17 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestRef } from '../../src/domain/digest-key.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
-import { enrichRepos } from '../../src/stages/enrich-repos.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { ingestDigest } from '../../src/stages/ingest-digest.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 import { apiEntries } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
+import { enrichFromFakeGithub } from '../support/fake-github-enrichment.ts';
 import { ingestSuite } from '../support/ingest-suite.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { PAPER_PAGE_CAPTURE } from '../support/paper-page-builder.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
-import { clientFor, readFixture } from '../support/upstream-server.ts';
+import { startSignedInService } from '../support/service.ts';
+import { readFixture } from '../support/upstream-server.ts';
 
 const PAGE_ID = '2509.24002';
 const DAY = '2025-10-08';
@@ -70,26 +69,15 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     await ingestDigest(suite.deps, digestRef('paper', PAGE_ID));
 
     // Two GitHub refreshes, some repositories gaining stars in between: growth differs from repository to repository.
-    const http = clientFor(github);
-    try {
-      const deps = {
-        http,
-        pool: suite.pool,
-        github: { apiUrl: github.baseUrl, token: 'ghp_test' },
-        logger: suite.logger,
-      };
-      await enrichRepos(deps);
-      const { rows } = await suite.pool.query<{ full_name: string; stars: number }>(
-        `select full_name, stars from repos order by id`,
-      );
-      rows.forEach((row, index) => {
-        if (index % 3 === 0) github.starsOverride.set(row.full_name.toLowerCase(), row.stars + 5 * index + 1);
-      });
-      const refs = await suite.pool.query<{ ref: string }>(`select ref from repo_refs where status = 'resolved'`);
-      await enrichRepos(deps, { refs: refs.rows.map((row) => row.ref) });
-    } finally {
-      await http.close();
-    }
+    await enrichFromFakeGithub(suite.pool, github);
+    const { rows } = await suite.pool.query<{ full_name: string; stars: number }>(
+      `select full_name, stars from repos order by id`,
+    );
+    rows.forEach((row, index) => {
+      if (index % 3 === 0) github.starsOverride.set(row.full_name.toLowerCase(), row.stars + 5 * index + 1);
+    });
+    const refs = await suite.pool.query<{ ref: string }>(`select ref from repo_refs where status = 'resolved'`);
+    await enrichFromFakeGithub(suite.pool, github, { refs: refs.rows.map((row) => row.ref) });
     // A repository row whose name and language are hostile: GitHub's answers are not trusted to be well-formed.
     await suite.pool.query(
       `update repos set full_name = $1, language = $2
@@ -97,8 +85,7 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
       [HOSTILE_REPO, INJECTION, hostileId],
     );
 
-    const env = serviceEnv(suite.db.url, suite.hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service } = await startSignedInService(suite.db.url, suite.hf.baseUrl, ['dashboard']));
   });
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { startLocalServer } from '../support/local-server.ts';
 import { configOf, openQueue, serviceEnv } from '../support/service.ts';
 import { serviceSuite } from '../support/service-suite.ts';
 import { AUTH, basic, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { formToken, postForm } from '../support/dashboard-forms.ts';
 
 describe('the dashboard: Bull Board, /backfills and their guards', () => {
   const suite = serviceSuite();
@@ -26,23 +27,6 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     suite.closeAfterTest(backfills.close);
     const url = service.dashboardUrl!;
     return { url, backfills, origin: url };
-  }
-
-  /** The form token, read from the page as a browser would. */
-  async function formToken(url: string): Promise<string> {
-    const page = await (await fetch(`${url}/backfills`, { headers: AUTH })).text();
-    const token = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
-    expect(token).toBeDefined();
-    return token!;
-  }
-
-  function postForm(url: string, path: string, fields: Record<string, string>, headers: Record<string, string>) {
-    return fetch(`${url}${path}`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(fields).toString(),
-    });
   }
 
   it('asks for credentials everywhere but /healthz and /metrics', async () => {

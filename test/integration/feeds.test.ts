@@ -7,11 +7,11 @@ import { cdataText, paperEntryId, xmlText } from '../../src/domain/feed-entries.
 import { createLogger } from '../../src/logger.ts';
 import { startService, type RunningService } from '../../src/service/run-service.ts';
 import { runCli } from '../support/cli.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2026_07_31_EARLY, API_2026_07_31_LATER, apiEntries } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { configOf, serviceEnv, startSignedInService } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 const SEARCH = 'diffusion';
@@ -77,12 +77,9 @@ describe('feeds: Atom, RSS and JSON Feed of any filter and of each saved search 
     ]) {
       expect(await runCli(['ingest', ...args, '--no-enrich'], cliEnv)).toMatchObject({ code: 0, stderr: '' });
     }
-    const env = serviceEnv(db.url, hf.baseUrl, {
-      DASHBOARD_USER: USER,
-      DASHBOARD_PASSWORD: PASSWORD,
-      PAPERBOY_SAVED_SEARCHES: `${SEARCH}, never ingested`,
-    });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service } = await startSignedInService(db.url, hf.baseUrl, ['dashboard'], {
+      extraEnv: { PAPERBOY_SAVED_SEARCHES: `${SEARCH}, never ingested` },
+    }));
   });
 
   afterAll(async () => {

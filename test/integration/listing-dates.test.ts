@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/domain/digest-key.ts';
-import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
+import { startSignedInService } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 
 /** 2506.19851 and 13 others, all on the daily page of Wednesday 2025-06-25. */
 const JUNE_25 = readFixture('hf-api/hf-api-daily_papers-2025-06-25.json');
@@ -30,8 +29,7 @@ describe('listing dates (real CLI, real Postgres, local Hugging Face, running da
       .route('/api/daily_papers?week=2025-W26&limit=100&p=0', { body: JUNE_25 })
       .route('/api/daily_papers?month=2025-03&limit=100&p=0', { body: MARCH_17 });
     db = await createTestDatabase();
-    const env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service } = await startSignedInService(db.url, hf.baseUrl, ['dashboard']));
   });
 
   afterAll(async () => {

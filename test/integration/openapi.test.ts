@@ -1,16 +1,15 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillRequestSchema } from '../../src/domain/backfill-plan.ts';
-import { createLogger } from '../../src/logger.ts';
 import { enqueueBackfill } from '../../src/queue/backfill-status.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { runCli } from '../support/cli.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { FakeGithub } from '../support/fake-github.ts';
 import { openApiChecker, type OpenApiDocument } from '../support/openapi.ts';
-import { configOf, openQueue, serviceEnv } from '../support/service.ts';
+import { configOf, openQueue, startSignedInService } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
 
 /**
@@ -33,8 +32,8 @@ describe('/api/openapi.json (running dashboard, real CLI ingest, Postgres, Redis
     await github.start();
     hf.route('/papers/date/2024-08-01', { body: readFixture('hf-html/hf-papers-date-2024-08-01.html') });
     db = await createTestDatabase();
-    const env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    const started = await startSignedInService(db.url, hf.baseUrl, ['dashboard']);
+    service = started.service;
     const ingest = await runCli(['ingest', 'day', '2024-08-01'], {
       DATABASE_URL: db.url,
       HF_BASE_URL: hf.baseUrl,
@@ -43,7 +42,7 @@ describe('/api/openapi.json (running dashboard, real CLI ingest, Postgres, Redis
     });
     expect(ingest).toMatchObject({ code: 0, stderr: '' });
     // A backfill waiting (no worker runs here): for /api/backfills and /api/backfills/{id}.
-    const backfills = await openQueue(configOf(env), QUEUES.backfills);
+    const backfills = await openQueue(configOf(started.env), QUEUES.backfills);
     try {
       const request = backfillRequestSchema.parse({ kind: 'day', from: '2024-08-01', to: '2024-08-02' });
       backfillId = await enqueueBackfill(backfills.queue, request);

@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/domain/digest-key.ts';
-import { createLogger } from '../../src/logger.ts';
 import { JOBS, QUEUES } from '../../src/queue/contracts.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { runSchedule } from '../../src/stages/run-schedule.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { apiEntries, listedFromHtml2024 } from '../support/digests.ts';
 import { buildListPage } from '../support/page-builder.ts';
 import { buildPaperPage } from '../support/paper-page-builder.ts';
-import { configOf, openQueue, serviceEnv } from '../support/service.ts';
+import { configOf, openQueue, startSignedInService } from '../support/service.ts';
 import { readFixture, UpstreamServer } from '../support/upstream-server.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 
 const RECENT_CAPTURE = 'hf-api-daily_papers-2025-01-21.json';
 
@@ -43,8 +42,7 @@ describe("papers' own pages in queries and the paper-details schedule (real CLI,
       })
       .route(`/papers/${String(uncited.id)}`, { body: buildPaperPage({ paper: uncited, comments: comments(1) }) });
     db = await createTestDatabase();
-    env = serviceEnv(db.url, hf.baseUrl, { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), createLogger({ level: 'warn', pretty: false }));
+    ({ service, env } = await startSignedInService(db.url, hf.baseUrl, ['dashboard']));
     const cliEnv = { DATABASE_URL: db.url, HF_BASE_URL: hf.baseUrl, LOG_LEVEL: 'warn' };
     for (const args of [
       ['day', '2024-08-01'],

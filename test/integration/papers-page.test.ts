@@ -2,16 +2,14 @@ import * as cheerio from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPapers } from '../../src/db/query.repository.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { HttpClient } from '../../src/http/http-client.ts';
-import { startService, type RunningService } from '../../src/service/run-service.ts';
-import { enrichRepos } from '../../src/stages/enrich-repos.ts';
+import type { RunningService } from '../../src/service/run-service.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { AUTH, PASSWORD, USER } from '../support/dashboard-credentials.ts';
+import { AUTH } from '../support/dashboard-credentials.ts';
 import { API_2026_07_31_LATER, apiEntries, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
-import { configOf, serviceEnv } from '../support/service.ts';
-import { clientFor } from '../support/upstream-server.ts';
+import { enrichFromFakeGithub } from '../support/fake-github-enrichment.ts';
+import { startSignedInService } from '../support/service.ts';
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const HOSTILE_TITLE = `<script>alert("title")</script><img src=x onerror=alert(1)> & "quotes"`;
@@ -26,14 +24,12 @@ const HOSTILE_REPO_LANGUAGE = '<b>Python</b>';
 describe('/papers: search, filters, orders and pages in the dashboard', () => {
   const github = new FakeGithub();
   let db: TestDatabase;
-  let http: HttpClient;
   let service: RunningService;
   let base: string;
 
   beforeAll(async () => {
     await github.start();
     db = await createTestDatabase();
-    http = clientFor(github);
     const entries = apiEntries(API_2026_07_31_LATER);
     entries[0]!.title = HOSTILE_TITLE;
     entries[0]!.paper.title = HOSTILE_TITLE;
@@ -49,18 +45,16 @@ describe('/papers: search, filters, orders and pages in the dashboard', () => {
         observedAt: new Date(`${day}T20:00:00Z`),
         fetch: { url: 'test', httpStatus: 200, error: null },
       });
-    await enrichRepos({ http, pool: db.pool, github: { apiUrl: github.baseUrl, token: 'ghp_test' }, logger });
+    await enrichFromFakeGithub(db.pool, github);
     await db.pool.query(`update repos set language = $1 where id = (select min(id) from repos)`, [
       HOSTILE_REPO_LANGUAGE,
     ]);
-    const env = serviceEnv(db.url, 'http://127.0.0.1:9', { DASHBOARD_USER: USER, DASHBOARD_PASSWORD: PASSWORD });
-    service = await startService(new Set(['dashboard']), configOf(env), logger);
+    ({ service } = await startSignedInService(db.url, 'http://127.0.0.1:9', ['dashboard'], { logger }));
     base = service.dashboardUrl!;
   });
 
   afterAll(async () => {
     await service?.shutdown('test over');
-    await http?.close();
     await db?.drop();
     await github.stop();
   });

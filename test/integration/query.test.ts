@@ -2,15 +2,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/pool.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { HttpClient } from '../../src/http/http-client.ts';
 import { handleApiRequest } from '../../src/dashboard/api-routes.ts';
-import { enrichRepos } from '../../src/stages/enrich-repos.ts';
 import { loadDigest } from '../../src/stages/load-digest.ts';
 import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { API_2026_07_31_EARLY, API_2026_07_31_LATER, listedFromApi, listedFromHtml2024 } from '../support/digests.ts';
 import { FakeGithub } from '../support/fake-github.ts';
-import { clientFor } from '../support/upstream-server.ts';
+import { enrichFromFakeGithub } from '../support/fake-github-enrichment.ts';
 import { cliName, PAPER_QUERY, pagingParameters } from '../../src/domain/paper-query.ts';
 import { encodePaperCursor } from '../../src/domain/cursors.ts';
 import { cursorOf, findPapers, type PaperQuery, type PaperRow, type SearchRow } from '../../src/db/query.repository.ts';
@@ -28,7 +26,6 @@ describe('querying the database', () => {
   const github = new FakeGithub();
   let db: TestDatabase;
   let pool: pg.Pool;
-  let http: HttpClient;
 
   async function load(kind: 'day' | 'search', key: string, listed: ReturnType<typeof listedFromApi>, at: Date) {
     await loadDigest(pool, {
@@ -43,23 +40,20 @@ describe('querying the database', () => {
     await github.start();
     db = await createTestDatabase();
     pool = createPool(db.url, logger);
-    http = clientFor(github);
     await load('day', '2024-08-01', listedFromHtml2024(), T('2024-08-02T00:00:00Z'));
     await load('day', '2025-10-08', listedFromApi('hf-api-daily_papers-2025-10-08.json'), T('2025-10-09T00:00:00Z'));
     await load('day', '2026-07-31', listedFromApi(API_2026_07_31_EARLY), T('2026-07-31T12:00:00Z'));
     await load('day', '2026-07-31', listedFromApi(API_2026_07_31_LATER), T('2026-08-02T12:00:00Z'));
     // A saved search that listed a few of them.
     await load('search', 'reasoning', listedFromApi(API_2026_07_31_LATER).slice(0, 7), T('2026-08-03T03:30:00Z'));
-    const deps = { http, pool, github: { apiUrl: github.baseUrl, token: 'ghp_test' }, logger };
-    await enrichRepos(deps);
+    await enrichFromFakeGithub(pool, github);
     // A week later one repository gained 500 stars.
     github.starsOverride.set('yaoyao-jpg/phizero', github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count + 500);
     await pool.query(`update repo_refs set next_check_at = now()`);
-    await enrichRepos(deps);
+    await enrichFromFakeGithub(pool, github);
   });
 
   afterAll(async () => {
-    await http.close();
     await pool.end();
     await db.drop();
     await github.stop();

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PASSWORD, USER } from './dashboard-credentials.ts';
 
 /**
@@ -32,4 +32,20 @@ export function dashboardContext(
   viewport: { width: number; height: number } = { width: 1280, height: 900 },
 ): Promise<BrowserContext> {
   return browser.newContext({ httpCredentials: { username: USER, password: PASSWORD }, viewport });
+}
+
+/**
+ * Starts a day backfill from the /backfills form, as a person would, fetched
+ * as HTML pages (the days the tests serve are pages); returns its id, read
+ * from the `?created=` the form lands on.
+ */
+export async function startDayBackfill(page: Page, dashboardUrl: string, from: string, to: string): Promise<string> {
+  await page.goto(`${dashboardUrl}/backfills`);
+  await page.selectOption('#kind', 'day');
+  await page.fill('#from', from);
+  await page.fill('#to', to);
+  await page.selectOption('#via', 'html');
+  await page.click('#new-backfill button[type="submit"]');
+  await page.waitForURL(/\/backfills\?created=\d+$/);
+  return new URL(page.url()).searchParams.get('created')!;
 }

@@ -6,7 +6,10 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { QUEUES } from '../../src/queue/contracts.ts';
+import { startService, type Role, type RunningService } from '../../src/service/run-service.ts';
+import { PASSWORD, USER } from './dashboard-credentials.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/paperboy.js');
 
@@ -39,6 +42,29 @@ export function serviceEnv(
 
 export function configOf(env: Record<string, string>): Config {
   return loadConfig(env);
+}
+
+/**
+ * The service started in-process with these roles, its dashboard behind the
+ * test credentials (USER / PASSWORD), as the tests that read its pages start
+ * it; `extraEnv` adds to serviceEnv, and the logger logs warnings unless one
+ * is given. Returns the environment too, for queue handles and config. The
+ * caller shuts the service down.
+ */
+export async function startSignedInService(
+  databaseUrl: string,
+  hfBaseUrl: string,
+  roles: readonly Role[],
+  options: { extraEnv?: Record<string, string>; logger?: Logger } = {},
+): Promise<{ service: RunningService; env: Record<string, string> }> {
+  const env = serviceEnv(databaseUrl, hfBaseUrl, {
+    DASHBOARD_USER: USER,
+    DASHBOARD_PASSWORD: PASSWORD,
+    ...options.extraEnv,
+  });
+  const logger = options.logger ?? createLogger({ level: 'warn', pretty: false });
+  const service = await startService(new Set(roles), configOf(env), logger);
+  return { service, env };
 }
 
 /** A producer-side handle on one of the test's queues (digests unless named), for adding jobs and watching them. */
