@@ -37,11 +37,14 @@ export async function planScheduleJob(job: Job, context: JobContext, log: Logger
     );
     throw error;
   }
+  // The run did its work: a Redis hiccup while recording it must not fail it (and run it again).
   await record(
     'completed',
     summary.pruned
       ? `pruned ${summary.pruned.bodies} page bodies (${summary.pruned.storedBytes} bytes)`
       : `enqueued ${summary.enqueued.length} job(s)`,
+  ).catch((recordError: Error) =>
+    log.warn({ err: recordError }, `could not record the completed run of schedule ${schedule}`),
   );
   log.debug({ schedule, enqueued: summary.enqueued }, `schedule ${schedule}: planned`);
   // What it enqueued or pruned is counted in the job's one log line, written by the runner.

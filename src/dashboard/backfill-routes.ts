@@ -66,6 +66,8 @@ export async function handleBackfillRequest(
     const id = segmentOf(cancelMatch[1]!);
     const outcome = await cancelBackfill(routes.queues, id);
     if (outcome === 'not_found') await sendPage(response, 404, routes, { error: `There is no backfill #${id}.` });
+    // Finished since the confirmation was shown: say so, as the confirmation would now.
+    else if (outcome === 'finished') await confirmCancel(response, routes, id);
     else response.writeHead(303, { location: `/backfills?cancelled=${encodeURIComponent(id)}` }).end();
   } else if (apiMatch && method === 'GET') {
     const answer = await answerApi(apiMatch[1], url.searchParams, routes);

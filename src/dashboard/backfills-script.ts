@@ -1,6 +1,6 @@
 /**
  * The /backfills page's script, served as /assets/backfills.js (assets.ts):
- * while a backfill runs it swaps in the list every 1.5 s, keeping open the
+ * while a backfill runs it swaps in the list 1.5 s after the last refresh, keeping open the
  * key lists the reader opened; and it sets the From and To placeholders to
  * the chosen kind's example keys (each kind's option carries them). The page
  * works without it: the list is current at each load, the placeholders
@@ -33,8 +33,10 @@ export const BACKFILLS_SCRIPT = `(function () {
     });
     return open;
   }
-  setInterval(function () {
-    if (!running()) return;
+  // The next refresh is asked for 1.5 s after the last one answered: never two in flight, never an older
+  // answer over a newer one, however slow the server is.
+  function refresh() {
+    if (!running()) return later();
     fetch('/backfills/list', { credentials: 'same-origin' })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
@@ -45,7 +47,12 @@ export const BACKFILLS_SCRIPT = `(function () {
           if (open.indexOf(details.getAttribute('data-for')) !== -1) details.open = true;
         });
       })
-      .catch(function () {});
-  }, 1500);
+      .catch(function () {})
+      .then(later);
+  }
+  function later() {
+    setTimeout(refresh, 1500);
+  }
+  later();
 })();
 `;

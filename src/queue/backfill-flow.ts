@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { backfillRequestSchema, type BackfillKind, type BackfillRequest } from '../domain/backfill-plan.ts';
 import { digestRef, type DigestRef, type Transport } from '../domain/digest-key.ts';
 import type { Logger } from '../logger.ts';
-import { digestJobId, JOBS, type PaperboyQueues } from './contracts.ts';
+import { BACKFILL_JOB_NAMES, digestJobId, type PaperboyQueues } from './contracts.ts';
 import { fetchJobFor } from './enqueue.ts';
 
 /**
@@ -274,13 +274,14 @@ export function isBackfillId(id: string): boolean {
 /**
  * The backfill with this id, or undefined when there is none. An id of
  * another shape would name one of the queue's own keys (`meta`, `id`,
- * `events`, `stalled-check`), which BullMQ reads as a job or fails on, and a
- * job of another name on the queue (one added in Bull Board) is not a backfill.
+ * `events`, `stalled-check`), which BullMQ reads as a job or fails on; a job
+ * is a backfill under the names the worker runs as one (Bull Board's default
+ * name included), never under another.
  */
 export async function findBackfill(backfills: Queue, id: string): Promise<Job | undefined> {
   if (!isBackfillId(id)) return undefined;
   const job = await Job.fromId(backfills, id);
-  return job?.name === JOBS.backfill ? job : undefined;
+  return job && BACKFILL_JOB_NAMES.has(job.name) ? job : undefined;
 }
 
 /** Brings a backfill job's progress up to date; the digests worker calls it as each child finishes. */
@@ -297,6 +298,13 @@ export async function refreshBackfillProgress(backfills: Queue, backfillId: stri
  * and it goes when the job is removed.
  */
 const CANCEL_FIELD = 'paperboyCancelRequestedAt';
+
+const MARK_CANCEL_COMMAND = 'paperboyMarkCancelUnlessFinished';
+/** KEYS[1]: the job's hash. Sets the cancel field unless the job has finished (BullMQ sets `finishedOn` then). */
+const MARK_CANCEL_UNLESS_FINISHED = `
+if redis.call('HEXISTS', KEYS[1], 'finishedOn') == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
 
 export async function isCancelRequested(backfills: Queue, id: string): Promise<boolean> {
   const client = await backfills.backend.client;
@@ -344,9 +352,15 @@ export async function cancelBackfill(
   const { backfills } = queues;
   const job = await findBackfill(backfills, id);
   if (!job) return 'not_found';
-  if (job.finishedOn) return 'finished';
   const client = await backfills.backend.client;
-  await client.hset(backfills.toKey(id), { [CANCEL_FIELD]: new Date().toISOString() });
+  // Checked and set in one step: a backfill finishing in between is not marked as cancelled.
+  client.defineCommand(MARK_CANCEL_COMMAND, { numberOfKeys: 1, lua: MARK_CANCEL_UNLESS_FINISHED });
+  const marked = await client.runCommand(MARK_CANCEL_COMMAND, [
+    backfills.toKey(id),
+    CANCEL_FIELD,
+    new Date().toISOString(),
+  ]);
+  if (marked !== 1) return 'finished';
   await job.log('cancel requested');
   if (await job.isWaitingChildren()) await removeWaitingChildren(job, queues);
   return 'cancelling';

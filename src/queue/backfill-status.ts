@@ -190,10 +190,11 @@ export async function backfillStatus(
   buckets?: readonly BucketState[],
 ): Promise<BackfillStatus> {
   const state = await given.getState();
-  // A job read before it finished has no return value yet: read it again, or a backfill that has
-  // just completed would be shown from its last progress (a cancelled one as having fetched every key).
-  const job =
-    state === 'completed' && given.returnvalue == null ? ((await Job.fromId(backfills, given.id!)) ?? given) : given;
+  // A job read before it finished has no return value or failure yet: read it again, or a backfill that
+  // has just completed would be shown from its last progress (a cancelled one as having fetched every key),
+  // and one that has just failed without its reason.
+  const stale = (state === 'completed' || state === 'failed') && !given.finishedOn;
+  const job = stale ? ((await Job.fromId(backfills, given.id!)) ?? given) : given;
   const parsed = backfillJobData.safeParse(job.data);
   const data = parsed.success ? parsed.data : undefined;
   const { state: saved, ...request } = data ?? { state: undefined };
@@ -235,7 +236,9 @@ export async function backfillStatus(
   }
   // One count of the keys, whether they came from the result or from the children so far.
   Object.assign(status, tallyKeys(status.keys));
-  status.phase = phaseOf(state, status.cancelRequested, saved !== undefined);
+  // A cancel that came after the last fetch had started cancelled nothing: the backfill completed.
+  const cancelledWork = status.counts.cancelled > 0 || (result?.papers?.cancelled ?? 0) > 0;
+  status.phase = phaseOf(state, status.cancelRequested, saved !== undefined, cancelledWork);
   if (buckets && data && state !== 'completed' && state !== 'failed' && !status.cancelRequested) {
     status.secondsLeft = Math.ceil(timeLeftMs(status, data, buckets) / 1000);
   }
@@ -243,9 +246,14 @@ export async function backfillStatus(
 }
 
 /** The phase a backfill's own job tells (queuedBehindOf adds the backfills ahead of it). */
-function phaseOf(state: JobState | 'unknown', cancelRequested: boolean, planned: boolean): BackfillPhase {
+function phaseOf(
+  state: JobState | 'unknown',
+  cancelRequested: boolean,
+  planned: boolean,
+  cancelledWork: boolean,
+): BackfillPhase {
   if (state === 'failed') return 'failed';
-  if (state === 'completed') return cancelRequested ? 'cancelled' : 'completed';
+  if (state === 'completed') return cancelRequested && cancelledWork ? 'cancelled' : 'completed';
   if (cancelRequested) return 'cancelling';
   return planned || state === 'active' ? 'running' : 'queued';
 }

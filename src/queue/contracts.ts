@@ -39,6 +39,12 @@ export const JOBS = {
   backfill: 'backfill',
 } as const;
 
+/** The name Bull Board's Add-job dialog gives a job unless told otherwise: on the backfills queue, a backfill. */
+export const BULL_BOARD_DEFAULT_NAME = '__default__';
+
+/** The job names the backfills queue runs as backfills. */
+export const BACKFILL_JOB_NAMES: ReadonlySet<string> = new Set([JOBS.backfill, BULL_BOARD_DEFAULT_NAME]);
+
 export const fetchDigestPayload = z.object({
   source: z.literal('hf'),
   kind: z.enum(LIST_KINDS),

@@ -43,7 +43,7 @@ export async function runJob<T>(
     const result = await handler(log);
     write(
       log,
-      completedLine({ ...facts, sinceQueuedMs: Date.now() - job.timestamp }, result, performance.now() - started),
+      completedLine({ ...facts, sinceQueuedMs: Date.now() - dueAt(job) }, result, performance.now() - started),
     );
     return result;
   } catch (error) {
@@ -74,4 +74,15 @@ export async function runJob<T>(
 
 function write(log: Logger, line: JobLogLine): void {
   log[line.level](line.fields, line.msg);
+}
+
+/**
+ * When a job was due to run: its creation plus the delay it was created with
+ * (a scheduler's job is created at the previous tick, a day before the next
+ * for a daily schedule). `opts.delay`, not `job.delay`: a job that moves
+ * itself to delayed (a backfill waiting on shared fetches) rewrites the
+ * latter, and its line should count its whole run.
+ */
+export function dueAt(job: Pick<Job, 'timestamp' | 'opts'>): number {
+  return job.timestamp + (job.opts.delay ?? 0);
 }

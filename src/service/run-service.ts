@@ -4,7 +4,14 @@ import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { assertRedisReachable, producerConnection, RedisOutageLog } from '../queue/connection.ts';
-import { JOBS, QUEUES, queueNamed, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
+import {
+  BACKFILL_JOB_NAMES,
+  JOBS,
+  QUEUES,
+  queueNamed,
+  type PaperboyQueues,
+  type PlanSchedulePayload,
+} from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { resolveConfiguredDatabase, resolveRedis } from '../infra/resolve-services.ts';
@@ -100,8 +107,7 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         startQueueWorker({
           redisUrl: redis.url,
           queue: backfills,
-          // Bull Board's Add-job dialog names a job "__default__" unless told otherwise.
-          handlers: { [JOBS.backfill]: backfillJob, __default__: backfillJob },
+          handlers: Object.fromEntries([...BACKFILL_JOB_NAMES].map((name) => [name, backfillJob])),
           context,
           logger,
           // A backfill only plans and adds children; its fetches obey their bucket's budget.

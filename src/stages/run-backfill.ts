@@ -100,7 +100,8 @@ export async function runBackfill(
 /**
  * Returns once every child added so far has finished, else moves the job to
  * wait for them (BullMQ runs it again when they have) or, while a digest it
- * shares with another job is still in flight, to try again shortly.
+ * shares with another job is still in flight (and it is not cancelled), to
+ * try again shortly.
  */
 async function waitForChildren(
   job: Job,
@@ -112,7 +113,9 @@ async function waitForChildren(
 ): Promise<void> {
   if (cancelled) await removeWaitingChildren(job, deps.queues);
   if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
-  if (await sharedInFlight(queue, shared)) {
+  // Cancelled: a digest another job is fetching is that job's to finish; this backfill lists it as cancelled
+  // unless it is done by the time the result is collected, and does not wait for it.
+  if (!cancelled && (await sharedInFlight(queue, shared))) {
     await job.moveToDelayed(Date.now() + SHARED_RECHECK_MS, token);
     throw new DelayedError();
   }

@@ -151,6 +151,16 @@ describe('backfills followed key by key, on the page and in the API', () => {
     const { backfills, get } = await start({ PAPERBOY_WORKER_CONCURRENCY: '1' });
     hf.delay = () => 250;
     const first = await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, to: '2024-08-05' });
+    // The first's fetches in the queue before the second is added: the backfills worker runs two at once, so
+    // the second could otherwise plan first and be ahead.
+    await waitFor(
+      async () => {
+        const { keys } = (await get(`/api/backfills/${first.id}`)).body as { keys: KeyJson[] };
+        return keys.length > 0 && keys.every((key) => key.job !== null || key.status !== 'pending');
+      },
+      10_000,
+      'the first backfill to add its fetches',
+    );
     const second = await backfills.queue.add(JOBS.backfill, { ...TEN_DAYS, from: '2024-08-06' });
     // Once the second has planned its keys and added their fetches (in the queue, behind the first's).
     const queued = await waitFor(
@@ -200,12 +210,42 @@ describe('backfills followed key by key, on the page and in the API', () => {
     expect(list).toContain(`<span class="state cancelled">cancelled</span>`);
     expect(list).toContain(`cancelled after ${10 - cancelled} of 10 keys; ${cancelled} never fetched`);
     expect(list).not.toContain('state completed');
-    // Nothing left to cancel: the confirmation says so; an unknown backfill is a 404.
+    // Nothing left to cancel: the confirmation says so, and so does a confirmation sent again; an unknown
+    // backfill is a 404.
     expect(await get(`/backfills/${job.id}/cancel`)).toMatchObject({
       status: 409,
       body: expect.stringContaining(`Backfill #${job.id} has finished (cancelled): nothing to cancel.`),
     });
+    const late = await postForm(url, `/backfills/${job.id}/cancel`, { csrf: token }, { ...AUTH, origin: url });
+    expect(late.status).toBe(409);
+    expect(await late.text()).toContain(`Backfill #${job.id} has finished (cancelled): nothing to cancel.`);
     expect((await get('/backfills/424242/cancel')).status).toBe(404);
+  });
+
+  it('ends a cancelled backfill at once, without waiting for the fetches it shares with another', async () => {
+    const { url, backfills, get } = await start({ PAPERBOY_WORKER_CONCURRENCY: '1' });
+    // One fetch at a time, each slow: the first backfill holds the ten days' fetches for several seconds.
+    hf.delay = () => 700;
+    const first = await backfills.queue.add(JOBS.backfill, TEN_DAYS);
+    await waitFor(async () => hf.requests.length > 0, 10_000, "the first backfill's first fetch");
+    const second = await backfills.queue.add(JOBS.backfill, TEN_DAYS);
+    // Once the second has planned and found its keys' fetches already queued by the first.
+    await waitFor(
+      async () => ((await get(`/api/backfills/${second.id}`)).body as { keys: KeyJson[] }).keys.length > 0,
+      10_000,
+      'the second backfill to plan its keys',
+    );
+    const token = await formToken(url);
+    const posted = await postForm(url, `/backfills/${second.id}/cancel`, { csrf: token }, { ...AUTH, origin: url });
+    expect(posted.status).toBe(303);
+    await backfills.settled(second, 5_000);
+    // The second is over while the first still fetches the keys they share.
+    expect(await first.getState()).not.toBe('completed');
+    const detail = backfillDetailSchema.parse((await get(`/api/backfills/${second.id}`)).body);
+    expect(detail).toMatchObject({ state: 'cancelled', job_state: 'completed' });
+    expect(detail.counts.cancelled).toBeGreaterThan(0);
+    await backfills.settled(first, 30_000);
+    expect((await get(`/api/backfills/${first.id}`)).body).toMatchObject({ state: 'completed' });
   });
 
   it('in read-only mode offers no cancel, and its confirmation page refuses', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LayoutChangedError, PermanentError, TransientError } from '../../src/errors.ts';
 import { completedLine, failedLine, retryDelayMs, subjectOf, type JobFacts } from '../../src/queue/job-log-line.ts';
+import { dueAt } from '../../src/queue/run-job.ts';
 
 const day = (key: string): JobFacts => ({
   name: 'fetch-digest',
@@ -168,5 +169,15 @@ describe('retryDelayMs and subjectOf', () => {
     expect(subjectOf('enrich-repos', { refs: ['a/b', 'c/d'] })).toBe('2 repository reference(s)');
     expect(subjectOf('enrich-repos', { stale: true })).toBe('stale repositories');
     expect(subjectOf('mystery', 'not an object')).toBe('mystery');
+  });
+});
+
+describe('dueAt', () => {
+  it("is a job's creation plus the delay it was created with: a scheduler's job is due at its tick, not when made", () => {
+    // A daily scheduler makes the next job at the previous tick, 24 h ahead.
+    const created = Date.parse('2026-11-29T06:00:00Z');
+    const day = 86_400_000;
+    expect(dueAt({ timestamp: created, opts: { delay: day } })).toBe(created + day);
+    expect(dueAt({ timestamp: created, opts: {} })).toBe(created);
   });
 });
