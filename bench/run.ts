@@ -63,7 +63,7 @@ try {
     variable: 'PAPERBOY_BENCH_DATABASE_URL',
   });
   stops.push(database.close);
-  const redis = await resolveRedis(PAPERBOY_BENCH_REDIS_URL, dataDir, logger, 'PAPERBOY_BENCH_REDIS_URL');
+  const redis = await resolveRedis(PAPERBOY_BENCH_REDIS_URL, dataDir, logger, { variable: 'PAPERBOY_BENCH_REDIS_URL' });
   stops.push(redis.close);
   const { url: databaseUrl } = database;
   const { url: redisUrl } = redis;

@@ -17,6 +17,7 @@ import {
   isProcessAlive,
   spawnService,
   waitUntilReady,
+  type Release,
   type SpawnedService,
 } from './local-process.ts';
 
@@ -63,8 +64,10 @@ export async function startEmbeddedPostgres(
     /**
      * Started in a process group of its own, out of reach of the terminal's
      * Ctrl-C: for `paperboy db psql`, where Ctrl-C cancels a query in psql and
-     * must not stop the server under it. Otherwise it shares this process's
-     * group, so a Ctrl-C that kills a one-shot command stops it too.
+     * must not stop the server under it, and for the service, which stops it
+     * itself once its jobs have drained (a Ctrl-C reaching it directly would
+     * stop it under them). Otherwise it shares this process's group, so a
+     * Ctrl-C that kills a one-shot command stops it too.
      */
     ownProcessGroup?: boolean;
   } = {},
@@ -102,7 +105,7 @@ export async function startEmbeddedPostgres(
     `started embedded Postgres on 127.0.0.1:${port} with data in ${clusterDir} (set DATABASE_URL to use your own); ` +
       connectHint(databaseUrl),
   );
-  return { databaseUrl, stop: () => service.stop('SIGINT') };
+  return { databaseUrl, stop: () => letGo(service.release(), logger) };
 }
 
 /**
@@ -176,7 +179,17 @@ async function useRunning(
       (found.adoptedFrom ? '; its starter is gone, so this process stops it when it shuts down' : '') +
       `; ${connectHint(databaseUrl)}`,
   );
-  return { databaseUrl, stop: found.stop };
+  return { databaseUrl, stop: () => letGo(found.release(), logger) };
+}
+
+/** Lets go of the server; says so when it keeps running for another paperboy that took it over. */
+async function letGo(release: Promise<Release>, logger: Logger): Promise<void> {
+  const released = await release;
+  if (!released.stopped)
+    logger.info(
+      { owner: released.owner },
+      `the embedded Postgres keeps running: paperboy process ${released.owner} uses it, and stops it when done`,
+    );
 }
 
 /**

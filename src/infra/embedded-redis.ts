@@ -29,7 +29,11 @@ const HOW_TO_GET_REDIS =
 export async function startEmbeddedRedis(
   dataDir: string,
   logger: Logger,
-  options: { port?: number } = {},
+  options: {
+    port?: number;
+    /** In a process group of its own, out of reach of the terminal's Ctrl-C (see startEmbeddedPostgres). */
+    ownProcessGroup?: boolean;
+  } = {},
 ): Promise<EmbeddedRedis> {
   const redisDir = path.join(dataDir, 'redis');
   const stateFile = path.join(redisDir, 'paperboy-redis.json');
@@ -47,8 +51,7 @@ export async function startEmbeddedRedis(
         (found.adoptedFrom ? '; its starter is gone, so this process stops it when it shuts down' : ''),
     );
     const stop = async () => {
-      await found.stop();
-      if (found.adoptedFrom) await rm(stateFile, { force: true });
+      if ((await found.release()).stopped) await rm(stateFile, { force: true });
     };
     return { redisUrl: `redis://127.0.0.1:${running.port}`, stop };
   }
@@ -74,7 +77,7 @@ export async function startEmbeddedRedis(
       '--save',
       '',
     ],
-    { logFile, ownerFile, stopSignal: 'SIGTERM' },
+    { logFile, ownerFile, stopSignal: 'SIGTERM', ownProcessGroup: options.ownProcessGroup },
   );
   await waitUntilReady('redis-server', service, logFile, () => pingRedis(port));
   await writeFile(stateFile, JSON.stringify({ pid: service.child.pid, port }));
@@ -85,8 +88,7 @@ export async function startEmbeddedRedis(
   return {
     redisUrl: `redis://127.0.0.1:${port}`,
     stop: async () => {
-      await service.stop('SIGTERM');
-      await rm(stateFile, { force: true });
+      if ((await service.release()).stopped) await rm(stateFile, { force: true });
     },
   };
 }

@@ -1,19 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SetupError } from '../errors.ts';
 
 /**
  * Helpers for the embedded defaults: a local Postgres or redis-server started
- * as a child process, owned by this process and stopped when it exits.
+ * as a child process, owned by this process and stopped when it is done.
  *
- * The rule: whoever starts a server stops it. A paperboy killed with -9
- * cannot, so its servers keep running; the next paperboy on the same data dir
- * reuses them and, their owner being gone, takes them over: it stops them on
- * its own clean shutdown. A server whose owner still runs (a command run
- * next to `paperboy start`) is used and left to its owner.
+ * The rule: whoever starts a server stops it, but never under another
+ * paperboy still using it. Every process using a server registers (a file
+ * per pid beside the owner file); the owner, letting go, stops the server
+ * only when no other live process is registered, else hands ownership to
+ * one that is, which stops it when it lets go in turn (`paperboy db psql`
+ * started the server, `paperboy start` came next: quitting psql leaves the
+ * service its database). A paperboy killed with -9 cannot let go, so its
+ * servers keep running; the next paperboy on the same data dir reuses them
+ * and, their owner being gone, takes them over.
  */
 
 /** Asks the kernel for a free loopback port. */
@@ -69,9 +73,14 @@ function isZombie(pid: number): boolean {
 
 export interface SpawnedService {
   child: ChildProcess;
-  /** Stops the process with `signal` and waits for it to exit (SIGKILL after `graceMs`). */
+  /** This process is done with the server: it is stopped unless another live process uses it (see the rule above). */
+  release(): Promise<Release>;
+  /** Stops the process with `signal` and waits for it to exit (SIGKILL after `graceMs`), whoever else uses it. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
+
+/** What letting go of a server came to: stopped, left to its live owner, or handed to another live user (its pid). */
+export type Release = { stopped: true } | { stopped: false; owner: number };
 
 /**
  * Spawns a long-running service with its output appended to `logFile`, and
@@ -100,45 +109,120 @@ export function spawnService(
   });
   closeSync(logFd);
   claimOwnership(options.ownerFile);
-  const onParentExit = () => child.kill(options.stopSignal);
+  registerUser(options.ownerFile);
+  const onParentExit = () => {
+    if (handOverOnExit(options.ownerFile)) return;
+    child.kill(options.stopSignal);
+  };
   process.on('exit', onParentExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => process.off('exit', onParentExit));
   return {
     child,
-    async stop(signal = options.stopSignal, graceMs = 15_000) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill(signal);
-        const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs, true, { ref: false })]);
-        if (timedOut) {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
-      rmSync(options.ownerFile, { force: true });
-    },
+    release: () => releaseServer(options.ownerFile, () => stopChild(options.stopSignal)),
+    stop: (signal = options.stopSignal, graceMs = 15_000) => stopChild(signal, graceMs),
   };
+
+  async function stopChild(signal: NodeJS.Signals, graceMs = 15_000): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs, true, { ref: false })]);
+      if (timedOut) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    forgetServer(options.ownerFile);
+  }
 }
 
-/** Records this process as the owner of a server: the one that stops it. */
-function claimOwnership(ownerFile: string): void {
-  writeFileSync(ownerFile, `${process.pid}\n`);
+/** Records this process (or `pid`) as the owner of a server: the one that stops it. */
+function claimOwnership(ownerFile: string, pid = process.pid): void {
+  writeFileSync(ownerFile, `${pid}\n`);
+}
+
+function readOwner(ownerFile: string): number | undefined {
+  try {
+    const owner = Number(readFileSync(ownerFile, 'utf8').trim());
+    return Number.isInteger(owner) && owner > 0 ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The processes using a server: an empty file per pid, in a folder beside its owner file. */
+const usersDir = (ownerFile: string) => `${ownerFile}.users`;
+
+function registerUser(ownerFile: string): void {
+  mkdirSync(usersDir(ownerFile), { recursive: true });
+  writeFileSync(path.join(usersDir(ownerFile), String(process.pid)), '');
+}
+
+/** The other live processes using the server; the files of dead ones (killed with -9) are cleared on the way. */
+function otherLiveUsers(ownerFile: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(usersDir(ownerFile));
+  } catch {
+    return [];
+  }
+  const live: number[] = [];
+  for (const name of names) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) live.push(pid);
+    else rmSync(path.join(usersDir(ownerFile), name), { force: true });
+  }
+  return live;
 }
 
 /**
- * For a server found running (process `pid`): when the process that owned it
- * is gone (or none is recorded), this process takes it over and `stop` stops
- * it, as if it had spawned it; otherwise `stop` leaves it to its live owner.
+ * Lets go of a server this process used. The owner (this process; or,
+ * when the owner is gone, whoever lets go) stops it with `stop` unless
+ * another live process uses it: then that one becomes the owner. A server
+ * whose owner still runs is left to it.
+ */
+async function releaseServer(ownerFile: string, stop: () => Promise<void>): Promise<Release> {
+  rmSync(path.join(usersDir(ownerFile), String(process.pid)), { force: true });
+  const owner = readOwner(ownerFile);
+  if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) return { stopped: false, owner };
+  const [heir] = otherLiveUsers(ownerFile);
+  if (heir !== undefined) {
+    claimOwnership(ownerFile, heir);
+    return { stopped: false, owner: heir };
+  }
+  await stop();
+  return { stopped: true };
+}
+
+/** On an exit without letting go (an uncaught error): true when the server was handed to another live user. */
+function handOverOnExit(ownerFile: string): boolean {
+  rmSync(path.join(usersDir(ownerFile), String(process.pid)), { force: true });
+  const [heir] = otherLiveUsers(ownerFile);
+  if (heir === undefined) return false;
+  claimOwnership(ownerFile, heir);
+  return true;
+}
+
+/** The server is gone: no owner, no users. */
+function forgetServer(ownerFile: string): void {
+  rmSync(ownerFile, { force: true });
+  rmSync(usersDir(ownerFile), { recursive: true, force: true });
+}
+
+/**
+ * For a server found running (process `pid`): this process registers as a
+ * user of it and, when the process that owned it is gone (or none is
+ * recorded), takes it over. `release` lets go of it by the rule above;
+ * `stop` stops it whoever uses it (a server to restart elsewhere).
  */
 export async function adoptIfOrphaned(
   ownerFile: string,
   pid: number,
   stopSignal: NodeJS.Signals,
-): Promise<{ adoptedFrom?: number | 'unknown'; stop(): Promise<void> }> {
-  const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim());
-  const known = Number.isInteger(owner) && owner > 0;
-  if (known && isProcessAlive(owner)) return { stop: async () => undefined };
-  claimOwnership(ownerFile);
+): Promise<{ adoptedFrom?: number | 'unknown'; release(): Promise<Release>; stop(): Promise<void> }> {
+  const owner = readOwner(ownerFile);
+  registerUser(ownerFile);
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(pid, name);
@@ -146,22 +230,31 @@ export async function adoptIfOrphaned(
       // already gone
     }
   };
-  // Like a spawned server: signalled if this process exits without stopping it.
-  const onParentExit = () => signal(stopSignal);
-  process.on('exit', onParentExit);
-  return {
-    adoptedFrom: known ? owner : 'unknown',
-    async stop() {
-      process.off('exit', onParentExit);
-      signal(stopSignal);
-      // Not a child of ours: there is no exit event to wait for, only the pid to watch.
-      if (!(await exitsWithin(pid, 15_000))) {
-        signal('SIGKILL');
-        await exitsWithin(pid, 15_000);
-      }
-      rmSync(ownerFile, { force: true });
-    },
+  const stop = async () => {
+    process.off('exit', onParentExit);
+    signal(stopSignal);
+    // Not a child of ours: there is no exit event to wait for, only the pid to watch.
+    if (!(await exitsWithin(pid, 15_000))) {
+      signal('SIGKILL');
+      await exitsWithin(pid, 15_000);
+    }
+    forgetServer(ownerFile);
   };
+  // Like a spawned server: when this process exits without letting go while it owns the server, it is stopped
+  // (or handed to another live user).
+  const onParentExit = () => {
+    if (readOwner(ownerFile) !== process.pid || handOverOnExit(ownerFile)) return;
+    signal(stopSignal);
+  };
+  process.on('exit', onParentExit);
+  const release = async () => {
+    const released = await releaseServer(ownerFile, stop);
+    process.off('exit', onParentExit);
+    return released;
+  };
+  if (owner !== undefined && isProcessAlive(owner)) return { release, stop };
+  claimOwnership(ownerFile);
+  return { adoptedFrom: owner ?? 'unknown', release, stop };
 }
 
 /** Polls until the process `pid` is gone; false if it still runs after `timeoutMs`. */

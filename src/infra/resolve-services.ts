@@ -40,15 +40,19 @@ export async function resolveConfiguredDatabase(
   return resolveDatabase(config.databaseUrl, config.dataDir, logger, { ...options, port: config.embeddedPostgresPort });
 }
 
-/** `url` when set (named `variable` in the debug log); otherwise a redis-server from PATH, its data in `dataDir`. */
+/**
+ * `url` when set (named `variable` in the debug log); otherwise a redis-server
+ * from PATH, its data in `dataDir` (see startEmbeddedPostgres for `ownProcessGroup`).
+ */
 export async function resolveRedis(
   url: string | undefined,
   dataDir: string,
   logger: Logger,
-  variable = 'REDIS_URL',
+  options: { variable?: string; ownProcessGroup?: boolean } = {},
 ): Promise<ServiceHandle> {
+  const { variable = 'REDIS_URL', ownProcessGroup } = options;
   return configuredOr(url, { variable, field: 'redisUrl' }, logger, async () => {
-    const embedded = await startEmbeddedRedis(dataDir, logger);
+    const embedded = await startEmbeddedRedis(dataDir, logger, { ownProcessGroup });
     return { url: embedded.redisUrl, close: embedded.stop };
   });
 }

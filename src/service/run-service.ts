@@ -4,14 +4,7 @@ import { migrateUp } from '../db/migrate.ts';
 import { createPool } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import { assertRedisReachable, producerConnection, RedisOutageLog } from '../queue/connection.ts';
-import {
-  BACKFILL_JOB_NAMES,
-  JOBS,
-  QUEUES,
-  queueNamed,
-  type PaperboyQueues,
-  type PlanSchedulePayload,
-} from '../queue/contracts.ts';
+import { JOBS, QUEUES, queueNamed, type PaperboyQueues, type PlanSchedulePayload } from '../queue/contracts.ts';
 import { queueOptions } from '../queue/job-options.ts';
 import { scheduleDefinitions, syncSchedulers } from '../queue/schedules.ts';
 import { resolveConfiguredDatabase, resolveRedis } from '../infra/resolve-services.ts';
@@ -53,10 +46,12 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
     // Before anything starts: an unsafe dashboard binding is a configuration error.
     if (roles.has('dashboard')) assertSafeBinding(config.dashboard.host, config.dashboard);
     // Redis first: when it is not there, say so before starting anything else.
-    const redis = await resolveRedis(config.redisUrl, config.dataDir, logger);
+    // Embedded servers out of the terminal's process group: a Ctrl-C reaches this process alone, which stops
+    // them after its jobs have drained.
+    const redis = await resolveRedis(config.redisUrl, config.dataDir, logger, { ownProcessGroup: true });
     cleanups.push(redis.close);
     await assertRedisReachable(redis.url);
-    const database = await resolveConfiguredDatabase(config, logger);
+    const database = await resolveConfiguredDatabase(config, logger, { ownProcessGroup: true });
     cleanups.push(database.close);
     await migrateUp(database.url, logger);
     const pool = createPool(database.url, logger);
@@ -107,7 +102,8 @@ export async function startService(roles: ReadonlySet<Role>, config: Config, log
         startQueueWorker({
           redisUrl: redis.url,
           queue: backfills,
-          handlers: Object.fromEntries([...BACKFILL_JOB_NAMES].map((name) => [name, backfillJob])),
+          // Bull Board's Add-job dialog names a job "__default__" unless told otherwise.
+          handlers: { [JOBS.backfill]: backfillJob, __default__: backfillJob },
           context,
           logger,
           // A backfill only plans and adds children; its fetches obey their bucket's budget.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,15 +60,20 @@ describe('embedded servers left running by a paperboy killed with -9', () => {
     await first.ready;
     const pids = { postgres: await postgresPid(), redis: await redisPid() };
     serverPids.push(pids.postgres, pids.redis);
+    // Out of the service's process group: a Ctrl-C at its terminal reaches the service alone, which stops them
+    // once its jobs have drained.
+    const serviceGroup = processGroupOf(first.child.pid!);
+    expect(processGroupOf(pids.postgres)).not.toBe(serviceGroup);
+    expect(processGroupOf(pids.redis)).not.toBe(serviceGroup);
     const urls = await serverUrls(dataDir);
     await writeMarkers(urls);
+    // This process used them too: it lets go (they are the worker's to stop).
+    await urls.stop();
+    expect(runningOf(pids)).toEqual({ postgres: true, redis: true });
 
     first.child.kill('SIGKILL');
     await first.exited;
-    expect({ postgres: isProcessAlive(pids.postgres), redis: isProcessAlive(pids.redis) }).toEqual({
-      postgres: true,
-      redis: true,
-    });
+    expect(runningOf(pids)).toEqual({ postgres: true, redis: true });
 
     const second = startWorker();
     await second.ready;
@@ -87,10 +93,7 @@ describe('embedded servers left running by a paperboy killed with -9', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.output()).toContain('shut down cleanly');
-    expect({ postgres: isProcessAlive(pids.postgres), redis: isProcessAlive(pids.redis) }).toEqual({
-      postgres: false,
-      redis: false,
-    });
+    expect(runningOf(pids)).toEqual({ postgres: false, redis: false });
 
     // Stopped cleanly, not lost: started again, both still hold what was written before the kill.
     const { databaseUrl, redisUrl, stop } = await serverUrls(dataDir);
@@ -100,7 +103,48 @@ describe('embedded servers left running by a paperboy killed with -9', () => {
       await stop();
     }
   });
+
+  it(
+    'a session that started them and ends first leaves them running for the service that came next',
+    { timeout: 180_000 },
+    async () => {
+      // As `paperboy db psql` would: this process starts both servers, then a service starts beside it.
+      const session = await serverUrls(dataDir);
+      const pids = { postgres: await postgresPid(), redis: await redisPid() };
+      serverPids.push(pids.postgres, pids.redis);
+      const worker = startWorker();
+      await worker.ready;
+      expect(worker.output()).not.toContain('started embedded Postgres');
+
+      // The session ends: the servers are the service's now, not stopped under it.
+      await session.stop();
+      expect(runningOf(pids)).toEqual({ postgres: true, redis: true });
+      expect(Number((await readFile(path.join(dataDir, 'postgres.owner'), 'utf8')).trim())).toBe(worker.child.pid);
+      expect(await readMarkers({ databaseUrl: session.databaseUrl, redisUrl: session.redisUrl })).toEqual({
+        postgres: 'kept',
+        redis: 'kept',
+      });
+
+      // The service, last to use them, stops them when it shuts down.
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(worker.output()).toContain('shut down cleanly');
+      expect(runningOf(pids)).toEqual({ postgres: false, redis: false });
+    },
+  );
 });
+
+/** Whether each server still runs. */
+function runningOf(pids: { postgres: number; redis: number }) {
+  return { postgres: isProcessAlive(pids.postgres), redis: isProcessAlive(pids.redis) };
+}
+
+/** The process group of a process (/proc/<pid>/stat's fifth field). */
+function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // "pid (command) state ppid pgrp ...": the command may hold spaces and parentheses.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
 
 /** Both embedded servers of the data dir, as this test process finds or starts them. */
 async function serverUrls(dataDir: string) {

@@ -32,7 +32,7 @@ export default async function setup(project: TestProject) {
     variable: 'PAPERBOY_TEST_DATABASE_URL',
   });
   stops.push(postgres.close);
-  const redis = await resolveRedis(PAPERBOY_TEST_REDIS_URL, dataDir, logger, 'PAPERBOY_TEST_REDIS_URL');
+  const redis = await resolveRedis(PAPERBOY_TEST_REDIS_URL, dataDir, logger, { variable: 'PAPERBOY_TEST_REDIS_URL' });
   stops.push(redis.close);
 
   project.provide('postgresAdminUrl', postgres.url);
