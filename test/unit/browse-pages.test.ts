@@ -279,6 +279,20 @@ describe('the rising repositories page', () => {
     );
   });
 
+  it('links a later page back to the first page of the same view, without its cursor', () => {
+    const $ = load(
+      renderReposPage({ windowDays: 7, language: 'C++', rows, histories, nextCursor: 'next', cursor: 'here' }).main,
+    );
+    const first = $('nav.pages a').filter((_, link) => $(link).text() === 'First page');
+    expect(first.attr('href')).toBe('/repos?window=7d&language=C%2B%2B');
+    expect($('a[rel="next"]').attr('href')).toBe('/repos?window=7d&language=C%2B%2B&cursor=next');
+    const firstPage = load(
+      renderReposPage({ windowDays: 7, language: undefined, rows, histories, nextCursor: 'next', cursor: undefined })
+        .main,
+    );
+    expect(firstPage('nav.pages a').filter((_, link) => firstPage(link).text() === 'First page')).toHaveLength(0);
+  });
+
   it('offers 7, 30 and 90 days, and a window the URL asked for besides them', () => {
     const offered = (windowDays: number) => {
       const $ = load(
