@@ -36,7 +36,7 @@ export async function sendPapersPage(
     sort = sortOf(query);
     if (cursor !== undefined && before !== undefined)
       throw new QueryParameterError('before: a page is after one row or before another, not both');
-    const edge = { after: decodePaperCursor(cursor, sort), before: decodePaperCursor(before, sort) };
+    const edge = { after: decodePaperCursor(cursor, sort), before: decodePaperCursor(before, sort, 'before') };
     // One row more than shown: whether there is a page beyond this one in the direction read.
     const rows = await findPapers(context.pool, query, { limit: limit + 1, ...edge });
     if (edge.before && rows.length <= limit) {

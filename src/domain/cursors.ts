@@ -70,15 +70,17 @@ function encode(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function decode<T>(text: string, schema: z.ZodType<T>): T {
+/** `parameter` is the name the text was given under (`cursor`, or the dashboard's `before`): the refusal says it. */
+function decode<T>(text: string, schema: z.ZodType<T>, parameter = 'cursor'): T {
+  const refusal = () => new QueryParameterError(`${parameter}: not a cursor this API returned`);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
-    throw new QueryParameterError('cursor: not a cursor this API returned');
+    throw refusal();
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new QueryParameterError('cursor: not a cursor this API returned');
+  if (!parsed.success) throw refusal();
   return parsed.data;
 }
 
@@ -87,11 +89,18 @@ export function encodePaperCursor(cursor: PaperCursor): string {
   return encode(Object.fromEntries(fields.map((field, i) => [field, cursor.key[i]])));
 }
 
-/** The cursor of a page in `sort` order; a cursor of another order is refused, naming `cursor`. */
-export function decodePaperCursor(text: string | undefined, sort: PaperSort): PaperCursor | undefined {
+/**
+ * The cursor of a page in `sort` order; a cursor of another order is refused,
+ * naming `parameter` (`cursor` unless the text came as another one, such as `before`).
+ */
+export function decodePaperCursor(
+  text: string | undefined,
+  sort: PaperSort,
+  parameter = 'cursor',
+): PaperCursor | undefined {
   if (text === undefined) return undefined;
   const { fields, schema } = PAPER_CURSORS[sort];
-  const decoded = decode<Record<string, string | number>>(text, schema);
+  const decoded = decode<Record<string, string | number>>(text, schema, parameter);
   return { sort, key: fields.map((field) => decoded[field]!) };
 }
 

@@ -167,6 +167,10 @@ describe('/papers: search, filters, orders and pages in the dashboard', () => {
     );
     expect(foreignCursor.status).toBe(400);
     expect(foreignCursor.$('p.error').text()).toMatch(/^cursor/);
+    // A bad `before` is refused under its own name, not as `cursor`.
+    const badBefore = await open('/papers?sort=listed&before=not-ours');
+    expect(badBefore.status).toBe(400);
+    expect(badBefore.$('p.error').text()).toBe('before: not a cursor this API returned');
   });
 
   it('renders hostile titles and languages as text, never as markup', async () => {
