@@ -37,10 +37,16 @@ export interface RepoCursor {
 }
 
 const count = z.number().refine(isPgCount);
+/**
+ * Any id papers.id can hold: it is unbounded `text` (an `other:` id is
+ * whatever Hugging Face lists, at any length), so a cursor at a page's edge
+ * carries it whatever its length, and no length bound here refuses a Next
+ * link the server handed out. The size of a cursor is bounded where it
+ * arrives: in a URL, by the HTTP server's header limit.
+ */
 const paperId = z
   .string()
   .min(1)
-  .max(100)
   .refine((value) => !hasNul(value), NUL_PROBLEM);
 const repoId = z.string().refine(isPgBigintId);
 const listedOn = z.string().refine(isCalendarDate);
