@@ -1,5 +1,6 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paperPagePath } from '../../src/dashboard/paper-page.ts';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import type { RunningService } from '../../src/service/run-service.ts';
 import { ingestDigest } from '../../src/stages/ingest-digest.ts';
@@ -143,6 +144,22 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     const api = await get(`/api/papers/${encodeURIComponent('other:openreview-x1')}`);
     expect(api.status).toBe(200);
     expect(JSON.parse(api.html)).toMatchObject({ paper: { id: 'other:openreview-x1', title: 'Not on arXiv' } });
+  });
+
+  it('reaches a paper whose id holds slashes by its page path: an old-style arXiv id and an other: id with /../', async () => {
+    for (const [id, title] of [
+      ['cs.CL/0101001', 'An old-style arXiv paper'] as const,
+      ['other:openreview/../x2', 'Slashes and dots in its id'] as const,
+    ]) {
+      await suite.pool.query(`insert into papers (id, title, upvotes, raw) values ($1, $2, 1, '{}')`, [id, title]);
+      const page = await get(paperPagePath(id));
+      expect(page.status, id).toBe(200);
+      expect(page.$('main article').attr('data-id')).toBe(id);
+      expect(page.$('main h1').text()).toBe(title);
+      // Its id with every character percent-encoded reaches it too, without a redirect.
+      expect((await get(`/papers/${encodeURIComponent(id)}`)).status, id).toBe(200);
+    }
+    expect(paperPagePath('cs.CL/0101001')).toBe('/papers/cs.CL/0101001');
   });
 
   it('lists every listing of the paper with its rank and upvotes then, and draws one point per history row', async () => {

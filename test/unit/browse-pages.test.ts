@@ -214,6 +214,10 @@ describe('the paper page', () => {
     expect($('a[href*="arxiv.org"]')).toHaveLength(0);
     expect(paperPagePath('hep-th/9901001')).toBe('/papers/hep-th/9901001');
     expect(paperPagePath('other:a b')).toBe('/papers/other%3Aa%20b');
+    // Only an old-style arXiv id keeps a readable slash: another id's `/../` would be resolved away as a dot segment.
+    expect(paperPagePath('cs.CL/0101001')).toBe('/papers/cs.CL/0101001');
+    expect(paperPagePath('other:a/../b')).toBe('/papers/other%3Aa%2F..%2Fb');
+    expect(new URL(paperPagePath('other:a/../b'), 'http://x').pathname).toBe('/papers/other%3Aa%2F..%2Fb');
     expect(webUrl(' https://x.org/a ')).toBe('https://x.org/a');
     expect(webUrl('javascript:alert(1)')).toBeUndefined();
     expect(load(renderPaperNotFound(HOSTILE).main)('script')).toHaveLength(0);
