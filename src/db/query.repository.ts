@@ -375,11 +375,21 @@ export interface UpvoteObservationRow {
   num_comments: number | null;
 }
 
-/** A reference of the paper and, once resolved, its repository (null columns until then). */
+/**
+ * A reference of the paper and, while it leads to a live repository, that
+ * repository (null columns and no history otherwise). Live is what
+ * paper_overview counts: the reference resolved and the repository's status
+ * `ok`.
+ */
 export interface PaperRepoRow {
   ref: string;
   source: string;
-  status: string;
+  /**
+   * `resolved` only with a live repository; `not_found` when GitHub answers
+   * 404 for the reference or for the repository it had resolved to (a
+   * reference marked not found keeps its repo_id); `pending` until looked up.
+   */
+  status: 'pending' | 'resolved' | 'not_found';
   full_name: string | null;
   stars: number | null;
   forks: number | null;
@@ -426,11 +436,16 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
       `select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`,
       [id],
     ),
+    // The repository only while it is live (as paper_overview has it): a resolved reference whose
+    // repository GitHub now answers 404 for is not_found, with no repository columns.
     db.query<PaperRepoRow>(
-      `select pr.ref, pr.source, f.status, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
+      `select pr.ref, pr.source,
+              case when f.status = 'resolved' and r.id is null then 'not_found' else f.status end as status,
+              r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
               coalesce((select json_agg(json_build_object('observed_at', s.observed_at, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
                         from repo_snapshots s where s.repo_id = r.id), '[]') as star_history
-       from paper_repos pr join repo_refs f on f.ref = pr.ref left join repos r on r.id = f.repo_id
+       from paper_repos pr join repo_refs f on f.ref = pr.ref
+       left join repos r on r.id = f.repo_id and f.status = 'resolved' and r.status = 'ok'
        where pr.paper_id = $1 order by pr.source, pr.ref`,
       [id],
     ),
