@@ -35,6 +35,13 @@ export interface PaperRow {
 const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.published_at,
   to_char(o.first_listed_on, 'YYYY-MM-DD') as listed_on, o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
+/**
+ * A timestamptz as the JSON API writes every other time (a Date's
+ * toISOString: UTC, milliseconds, `Z`), for times built into JSON by SQL,
+ * which would otherwise follow the session's time zone (`+02:00`).
+ */
+const UTC_ISO_TIME = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
 export function parameterIn(params: unknown[]): (value: unknown) => string {
   return (value) => {
@@ -397,7 +404,7 @@ export interface PaperRepoRow {
   license_spdx: string | null;
   archived: boolean | null;
   pushed_at: Date | null;
-  /** Built as JSON in the query, so its times arrive as ISO strings. */
+  /** Built as JSON in the query, so its times arrive as ISO strings: UTC, like every other time of the API. */
   star_history: Array<{ observed_at: string; stars: number; forks: number }>;
 }
 
@@ -442,7 +449,7 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
       `select pr.ref, pr.source,
               case when f.status = 'resolved' and r.id is null then 'not_found' else f.status end as status,
               r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
-              coalesce((select json_agg(json_build_object('observed_at', s.observed_at, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
+              coalesce((select json_agg(json_build_object('observed_at', ${UTC_ISO_TIME('s.observed_at')}, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
                         from repo_snapshots s where s.repo_id = r.id), '[]') as star_history
        from paper_repos pr join repo_refs f on f.ref = pr.ref
        left join repos r on r.id = f.repo_id and f.status = 'resolved' and r.status = 'ok'

@@ -11,7 +11,14 @@ import { FakeGithub } from '../support/fake-github.ts';
 import { enrichFromFakeGithub } from '../support/fake-github-enrichment.ts';
 import { cliName, PAPER_QUERY, pagingParameters } from '../../src/domain/paper-query.ts';
 import { encodePaperCursor } from '../../src/domain/cursors.ts';
-import { cursorOf, findPapers, type PaperQuery, type PaperRow, type SearchRow } from '../../src/db/query.repository.ts';
+import {
+  cursorOf,
+  findPapers,
+  getPaperDetail,
+  type PaperQuery,
+  type PaperRow,
+  type SearchRow,
+} from '../../src/db/query.repository.ts';
 import type { PaperCursor } from '../../src/domain/cursors.ts';
 import type { PaperSort } from '../../src/domain/paper-query.ts';
 
@@ -508,6 +515,29 @@ describe('querying the database', () => {
       const response = await get(path);
       expect(response.status).toBe(400);
       expect((response.body as { error: string }).error).toMatch(message);
+    });
+
+    it("gives a paper's star history times in UTC ('Z') whatever the session's time zone, as every other time", async () => {
+      const client = await pool.connect();
+      try {
+        await client.query(`set time zone 'Asia/Kolkata'`);
+        const detail = (await getPaperDetail(client, '2607.28624'))!;
+        const history = detail.repos[0]!.star_history;
+        expect(history).toHaveLength(2);
+        const { rows } = await client.query<{ observed_at: Date }>(
+          `select s.observed_at from repo_snapshots s join repos r on r.id = s.repo_id
+           where r.full_name = 'yaoyao-jpg/PhiZero' order by s.observed_at`,
+        );
+        history.forEach((point, index) => {
+          expect(point.observed_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+          expect(Math.abs(Date.parse(point.observed_at) - rows[index]!.observed_at.getTime())).toBeLessThanOrEqual(1);
+        });
+        // The JSON API's other times are Dates, written as toISOString: the same form.
+        expect(JSON.parse(JSON.stringify(detail)).listings[0].first_seen_at).toMatch(/\.\d{3}Z$/);
+      } finally {
+        await client.query('reset time zone');
+        client.release();
+      }
     });
 
     it('passes strings with quotes through as values', async () => {
