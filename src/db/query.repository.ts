@@ -564,6 +564,8 @@ export interface StarObservationRow {
  * The star history behind each repository's growth over `windowDays`: its
  * snapshots inside the window and the last one before it (the baseline
  * repos_rising_over subtracts), for a page of repositories in one query.
+ * The baseline is placed at the window's start (its stars then), not at the
+ * time it was taken, maybe years before: the history spans the window.
  */
 export async function getStarHistories(
   db: PgQueryable,
@@ -573,7 +575,7 @@ export async function getStarHistories(
   const histories = new Map<string, StarObservationRow[]>(repoIds.map((id) => [id, []]));
   if (repoIds.length === 0) return histories;
   const { rows } = await db.query<StarObservationRow>(
-    `select s.repo_id::text, s.observed_at, s.stars
+    `select s.repo_id::text, greatest(s.observed_at, now() - make_interval(days => $2)) as observed_at, s.stars
      from repo_snapshots s
      where s.repo_id = any($1::bigint[])
        and s.observed_at >= coalesce(

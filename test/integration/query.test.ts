@@ -15,6 +15,7 @@ import {
   cursorOf,
   findPapers,
   getPaperDetail,
+  getStarHistories,
   type PaperQuery,
   type PaperRow,
   type SearchRow,
@@ -536,6 +537,40 @@ describe('querying the database', () => {
         expect(JSON.parse(JSON.stringify(detail)).listings[0].first_seen_at).toMatch(/\.\d{3}Z$/);
       } finally {
         await client.query('reset time zone');
+        client.release();
+      }
+    });
+
+    it("draws a repository's star history over the window: the baseline before it placed at the window's start", async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const { rows } = await client.query<{ id: string; first: Date; start: Date }>(
+          `select r.id::text, min(s.observed_at) as first, now() - interval '30 days' as start
+           from repos r join repo_snapshots s on s.repo_id = r.id
+           where r.full_name = 'yaoyao-jpg/PhiZero' group by r.id`,
+        );
+        const { id, first, start } = rows[0]!;
+        // Two years before the window: the last snapshot before it, whose stars the growth starts from.
+        await client.query(
+          `insert into repo_snapshots (repo_id, observed_at, stars, forks) values
+             ($1, now() - interval '3 years', 3, 0), ($1, now() - interval '2 years', 7, 1)`,
+          [id],
+        );
+        const history = (await getStarHistories(client, [id], 30)).get(id)!;
+        expect(history.map((point) => point.stars)).toEqual([
+          7,
+          github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count - 500,
+          github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count,
+        ]);
+        expect(history.map((point) => point.observed_at.getTime())).toEqual([
+          start.getTime(),
+          first.getTime(),
+          expect.any(Number),
+        ]);
+        expect(history.every((point) => point.observed_at >= start)).toBe(true);
+      } finally {
+        await client.query('rollback');
         client.release();
       }
     });
