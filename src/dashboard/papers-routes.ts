@@ -52,6 +52,8 @@ export async function sendPapersPage(
     render(200, {
       rows: shown,
       sort,
+      // A page reached by `before` starts after the row fetched before it: the API's cursor for this page.
+      apiCursor: edge.before ? encodePaperCursor(cursorOf(rows.at(-limit - 1)!, sort)) : undefined,
       previous: hasPrevious && shown.length > 0 ? link('before', shown[0]!) : undefined,
       next: hasNext && shown.length > 0 ? link('cursor', shown.at(-1)!) : undefined,
     });
