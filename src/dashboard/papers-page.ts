@@ -80,6 +80,15 @@ export function renderPapersPage(input: PapersPageInput): string {
         ['false', YES_NO_LABELS[name]![1]],
       ]),
     );
+  // A saved search the URL asks for that is not configured (any longer) is applied: the form shows it, as its own
+  // option, so a resubmit keeps it.
+  const savedSearchField = () => {
+    const asked = form.saved_search;
+    const names = asked && !input.savedSearches.includes(asked) ? [...input.savedSearches, asked] : input.savedSearches;
+    return names.length > 0
+      ? field('saved_search', select('saved_search', [['', 'any'], ...names.map((name) => [name, name] as const)]))
+      : '';
+  };
   const sorts = (Object.keys(SORT_LABELS) as PaperSort[]).map((sort) => [sort, SORT_LABELS[sort]] as const);
   const filters = [
     text('day', 'YYYY-MM-DD', 'text'),
@@ -89,9 +98,7 @@ export function renderPapersPage(input: PapersPageInput): string {
     yesNo('has_code'),
     text('language', 'Python'),
     yesNo('has_model'),
-    input.savedSearches.length > 0
-      ? field('saved_search', select('saved_search', [['', 'any'], ...input.savedSearches.map((s) => [s, s] as const)]))
-      : '',
+    savedSearchField(),
   ].join('');
   const searchForm = `<form method="get" action="/papers" class="new papers" role="search">
 <label class="search">Search titles and abstracts<input type="search" name="q" value="${escapeHtml(form.q)}" placeholder='diffusion "video generation" -survey'></label>
