@@ -105,7 +105,10 @@ export const paperDetailSchema = z
       z.strictObject({
         ref: z.string(),
         source: z.string(),
-        status: z.string(),
+        status: z.enum(['pending', 'resolved', 'not_found']).meta({
+          description:
+            'resolved: the reference leads to a live repository (the fields below); not_found: GitHub answers 404 for the reference or for the repository it led to; pending: not looked up yet. The repository fields are null and star_history empty unless resolved.',
+        }),
         full_name: z.string().nullable(),
         stars: count.nullable(),
         forks: count.nullable(),

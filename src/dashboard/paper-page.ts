@@ -1,6 +1,7 @@
 import type { PaperDetail, PaperRepoRow } from '../db/query.repository.ts';
 import { paperLinks } from '../domain/feed-entries.ts';
 import { escapeHtml } from '../domain/html.ts';
+import { isArxivId } from '../domain/paper-id.ts';
 import { CHART_TOOLTIP_SCRIPT_NAME } from './chart-tooltip-script.ts';
 import { renderTimeChart, TIME_CHART_STYLES } from './time-chart.ts';
 import { formatUtc } from './time-format.ts';
@@ -23,9 +24,15 @@ export interface RenderedPage {
 /** The served script that shows a chart point's value at once on hover. */
 export const CHART_SCRIPTS = [CHART_TOOLTIP_SCRIPT_NAME] as const;
 
-/** The dashboard path of a paper's page: an old-style id keeps its slash, anything else is percent-encoded. */
+/**
+ * The dashboard path of a paper's page, percent-encoded: an old-style arXiv
+ * id keeps its slash readable (hep-th/9901001), every other id has its
+ * slashes encoded too, so an `other:` id holding `/../` is not resolved away
+ * as a dot segment by the browser. The route decodes both to the id.
+ */
 export function paperPagePath(id: string): string {
-  return `/papers/${encodeURIComponent(id).replace(/%2F/g, '/')}`;
+  const encoded = encodeURIComponent(id);
+  return `/papers/${isArxivId(id) ? encoded.replace(/%2F/g, '/') : encoded}`;
 }
 
 /** A stored URL as a link target only when it is a web address: a `javascript:` one stays text. */

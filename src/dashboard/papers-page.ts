@@ -1,6 +1,6 @@
 import type { PaperRow, SearchRow } from '../db/query.repository.ts';
 import { escapeHtml } from '../domain/html.ts';
-import { PAPER_QUERY, type PaperSort } from '../domain/paper-query.ts';
+import { PAGE_LIMITS, PAPER_QUERY, type PaperSort } from '../domain/paper-query.ts';
 import { renderDashboardPage } from './page-layout.ts';
 import { paperPagePath } from './paper-page.ts';
 
@@ -21,6 +21,12 @@ export interface PapersPageInput {
   next?: string;
   /** Why the query was refused (the parameter named); no rows then. */
   error?: string;
+  /**
+   * The API's cursor for this very page, when its URL has none of its own:
+   * a page reached by `before` (which the API does not take) starts after
+   * the row before it.
+   */
+  apiCursor?: string;
   savedSearches: readonly string[];
 }
 
@@ -74,6 +80,15 @@ export function renderPapersPage(input: PapersPageInput): string {
         ['false', YES_NO_LABELS[name]![1]],
       ]),
     );
+  // A saved search the URL asks for that is not configured (any longer) is applied: the form shows it, as its own
+  // option, so a resubmit keeps it.
+  const savedSearchField = () => {
+    const asked = form.saved_search;
+    const names = asked && !input.savedSearches.includes(asked) ? [...input.savedSearches, asked] : input.savedSearches;
+    return names.length > 0
+      ? field('saved_search', select('saved_search', [['', 'any'], ...names.map((name) => [name, name] as const)]))
+      : '';
+  };
   const sorts = (Object.keys(SORT_LABELS) as PaperSort[]).map((sort) => [sort, SORT_LABELS[sort]] as const);
   const filters = [
     text('day', 'YYYY-MM-DD', 'text'),
@@ -83,9 +98,7 @@ export function renderPapersPage(input: PapersPageInput): string {
     yesNo('has_code'),
     text('language', 'Python'),
     yesNo('has_model'),
-    input.savedSearches.length > 0
-      ? field('saved_search', select('saved_search', [['', 'any'], ...input.savedSearches.map((s) => [s, s] as const)]))
-      : '',
+    savedSearchField(),
   ].join('');
   const searchForm = `<form method="get" action="/papers" class="new papers" role="search">
 <label class="search">Search titles and abstracts<input type="search" name="q" value="${escapeHtml(form.q)}" placeholder='diffusion "video generation" -survey'></label>
@@ -105,7 +118,13 @@ export function renderPapersPage(input: PapersPageInput): string {
   const pager = `<nav class="pager" aria-label="pages">${
     input.previous ? `<a rel="prev" href="${escapeHtml(input.previous)}">← Previous</a>` : '<span></span>'
   }${input.next ? `<a rel="next" href="${escapeHtml(input.next)}">Next →</a>` : ''}</nav>`;
-  const api = `/api/papers${queryString(form, ['before', 'cursor', 'limit'])}`;
+  // The same page as JSON: the query, the page's size (the API's default differs) and its cursor (the API's
+  // encoding). `before` is the page's alone: without the cursor of the row before it (given as apiCursor),
+  // as on a page refused, the link asks for the query's first page.
+  const api = `/api/papers${queryString(
+    { ...form, limit: form.limit ?? String(PAGE_LIMITS.page.default), cursor: input.apiCursor ?? form.cursor ?? '' },
+    ['before'],
+  )}`;
   return renderDashboardPage({
     title: 'Papers',
     path: '/papers',

@@ -36,7 +36,7 @@ export async function sendPapersPage(
     sort = sortOf(query);
     if (cursor !== undefined && before !== undefined)
       throw new QueryParameterError('before: a page is after one row or before another, not both');
-    const edge = { after: decodePaperCursor(cursor, sort), before: decodePaperCursor(before, sort) };
+    const edge = { after: decodePaperCursor(cursor, sort), before: decodePaperCursor(before, sort, 'before') };
     // One row more than shown: whether there is a page beyond this one in the direction read.
     const rows = await findPapers(context.pool, query, { limit: limit + 1, ...edge });
     if (edge.before && rows.length <= limit) {
@@ -52,6 +52,8 @@ export async function sendPapersPage(
     render(200, {
       rows: shown,
       sort,
+      // A page reached by `before` starts after the row fetched before it: the API's cursor for this page.
+      apiCursor: edge.before ? encodePaperCursor(cursorOf(rows.at(-limit - 1)!, sort)) : undefined,
       previous: hasPrevious && shown.length > 0 ? link('before', shown[0]!) : undefined,
       next: hasNext && shown.length > 0 ? link('cursor', shown.at(-1)!) : undefined,
     });

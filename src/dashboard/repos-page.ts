@@ -28,7 +28,11 @@ export interface ReposView {
 }
 
 /** The query string of a view: what its links and bookmarks hold. */
-export function reposHref(view: { windowDays: number; language?: string | undefined; cursor?: string }): string {
+export function reposHref(view: {
+  windowDays: number;
+  language?: string | undefined;
+  cursor?: string | undefined;
+}): string {
   const params = new URLSearchParams({ window: windowParameter(view.windowDays) });
   if (view.language !== undefined) params.set('language', view.language);
   if (view.cursor !== undefined) params.set('cursor', view.cursor);
@@ -42,7 +46,7 @@ export function renderReposPage(view: ReposView): RenderedPage {
 <tbody>${rows.join('\n')}</tbody></table>`
     : `<p class="muted">No repositories${view.language === undefined ? '' : ` in ${escapeHtml(view.language)}`}${view.cursor ? ' after this point' : ' yet: enrichment fills them from the papers’ links'}.</p>`;
   const pages = [
-    view.cursor ? `<a href="${escapeHtml(reposHref(view))}">First page</a>` : '',
+    view.cursor ? `<a href="${escapeHtml(reposHref({ ...view, cursor: undefined }))}">First page</a>` : '',
     view.nextCursor
       ? `<a rel="next" href="${escapeHtml(reposHref({ ...view, cursor: view.nextCursor }))}">Next page</a>`
       : '',

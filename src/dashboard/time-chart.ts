@@ -41,8 +41,8 @@ export function linearScale(d0: number, d1: number, r0: number, r1: number): Sca
 
 /** Round value ticks (1, 2 or 5 times a power of ten, whole numbers) covering [min, max], and the domain they span. */
 export function valueTicks(min: number, max: number): { ticks: number[]; domain: [number, number] } {
-  // A flat series still gets an axis: a band around its one value.
-  const [low, high] = min === max ? [Math.max(0, min - 1), max + 1] : [min, max];
+  // A flat series still gets an axis: a band around its one value, floored at 0 only when no value is below it.
+  const [low, high] = min === max ? [min >= 0 ? Math.max(0, min - 1) : min - 1, max + 1] : [min, max];
   const rough = (high - low) / TARGET_TICKS;
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = Math.max(

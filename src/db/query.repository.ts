@@ -35,6 +35,13 @@ export interface PaperRow {
 const PAPER_ROW_SELECT_LIST = `o.id, o.title, o.upvotes, o.num_comments, o.published_at,
   to_char(o.first_listed_on, 'YYYY-MM-DD') as listed_on, o.repo, o.repo_stars, o.repo_language, o.repo_license`;
 
+/**
+ * A timestamptz as the JSON API writes every other time (a Date's
+ * toISOString: UTC, milliseconds, `Z`), for times built into JSON by SQL,
+ * which would otherwise follow the session's time zone (`+02:00`).
+ */
+const UTC_ISO_TIME = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** Appends a value to `params` and returns its placeholder: values never enter the SQL text. */
 export function parameterIn(params: unknown[]): (value: unknown) => string {
   return (value) => {
@@ -375,11 +382,21 @@ export interface UpvoteObservationRow {
   num_comments: number | null;
 }
 
-/** A reference of the paper and, once resolved, its repository (null columns until then). */
+/**
+ * A reference of the paper and, while it leads to a live repository, that
+ * repository (null columns and no history otherwise). Live is what
+ * paper_overview counts: the reference resolved and the repository's status
+ * `ok`.
+ */
 export interface PaperRepoRow {
   ref: string;
   source: string;
-  status: string;
+  /**
+   * `resolved` only with a live repository; `not_found` when GitHub answers
+   * 404 for the reference or for the repository it had resolved to (a
+   * reference marked not found keeps its repo_id); `pending` until looked up.
+   */
+  status: 'pending' | 'resolved' | 'not_found';
   full_name: string | null;
   stars: number | null;
   forks: number | null;
@@ -387,7 +404,7 @@ export interface PaperRepoRow {
   license_spdx: string | null;
   archived: boolean | null;
   pushed_at: Date | null;
-  /** Built as JSON in the query, so its times arrive as ISO strings. */
+  /** Built as JSON in the query, so its times arrive as ISO strings: UTC, like every other time of the API. */
   star_history: Array<{ observed_at: string; stars: number; forks: number }>;
 }
 
@@ -426,11 +443,16 @@ export async function getPaperDetail(db: PgQueryable, id: string): Promise<Paper
       `select observed_at, upvotes, num_comments from paper_metrics where paper_id = $1 order by observed_at`,
       [id],
     ),
+    // The repository only while it is live (as paper_overview has it): a resolved reference whose
+    // repository GitHub now answers 404 for is not_found, with no repository columns.
     db.query<PaperRepoRow>(
-      `select pr.ref, pr.source, f.status, r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
-              coalesce((select json_agg(json_build_object('observed_at', s.observed_at, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
+      `select pr.ref, pr.source,
+              case when f.status = 'resolved' and r.id is null then 'not_found' else f.status end as status,
+              r.full_name, r.stars, r.forks, r.language, r.license_spdx, r.archived, r.pushed_at,
+              coalesce((select json_agg(json_build_object('observed_at', ${UTC_ISO_TIME('s.observed_at')}, 'stars', s.stars, 'forks', s.forks) order by s.observed_at)
                         from repo_snapshots s where s.repo_id = r.id), '[]') as star_history
-       from paper_repos pr join repo_refs f on f.ref = pr.ref left join repos r on r.id = f.repo_id
+       from paper_repos pr join repo_refs f on f.ref = pr.ref
+       left join repos r on r.id = f.repo_id and f.status = 'resolved' and r.status = 'ok'
        where pr.paper_id = $1 order by pr.source, pr.ref`,
       [id],
     ),
@@ -542,6 +564,8 @@ export interface StarObservationRow {
  * The star history behind each repository's growth over `windowDays`: its
  * snapshots inside the window and the last one before it (the baseline
  * repos_rising_over subtracts), for a page of repositories in one query.
+ * The baseline is placed at the window's start (its stars then), not at the
+ * time it was taken, maybe years before: the history spans the window.
  */
 export async function getStarHistories(
   db: PgQueryable,
@@ -551,7 +575,7 @@ export async function getStarHistories(
   const histories = new Map<string, StarObservationRow[]>(repoIds.map((id) => [id, []]));
   if (repoIds.length === 0) return histories;
   const { rows } = await db.query<StarObservationRow>(
-    `select s.repo_id::text, s.observed_at, s.stars
+    `select s.repo_id::text, greatest(s.observed_at, now() - make_interval(days => $2)) as observed_at, s.stars
      from repo_snapshots s
      where s.repo_id = any($1::bigint[])
        and s.observed_at >= coalesce(

@@ -37,10 +37,16 @@ export interface RepoCursor {
 }
 
 const count = z.number().refine(isPgCount);
+/**
+ * Any id papers.id can hold: it is unbounded `text` (an `other:` id is
+ * whatever Hugging Face lists, at any length), so a cursor at a page's edge
+ * carries it whatever its length, and no length bound here refuses a Next
+ * link the server handed out. The size of a cursor is bounded where it
+ * arrives: in a URL, by the HTTP server's header limit.
+ */
 const paperId = z
   .string()
   .min(1)
-  .max(100)
   .refine((value) => !hasNul(value), NUL_PROBLEM);
 const repoId = z.string().refine(isPgBigintId);
 const listedOn = z.string().refine(isCalendarDate);
@@ -70,15 +76,17 @@ function encode(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function decode<T>(text: string, schema: z.ZodType<T>): T {
+/** `parameter` is the name the text was given under (`cursor`, or the dashboard's `before`): the refusal says it. */
+function decode<T>(text: string, schema: z.ZodType<T>, parameter = 'cursor'): T {
+  const refusal = () => new QueryParameterError(`${parameter}: not a cursor this API returned`);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
-    throw new QueryParameterError('cursor: not a cursor this API returned');
+    throw refusal();
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new QueryParameterError('cursor: not a cursor this API returned');
+  if (!parsed.success) throw refusal();
   return parsed.data;
 }
 
@@ -87,11 +95,18 @@ export function encodePaperCursor(cursor: PaperCursor): string {
   return encode(Object.fromEntries(fields.map((field, i) => [field, cursor.key[i]])));
 }
 
-/** The cursor of a page in `sort` order; a cursor of another order is refused, naming `cursor`. */
-export function decodePaperCursor(text: string | undefined, sort: PaperSort): PaperCursor | undefined {
+/**
+ * The cursor of a page in `sort` order; a cursor of another order is refused,
+ * naming `parameter` (`cursor` unless the text came as another one, such as `before`).
+ */
+export function decodePaperCursor(
+  text: string | undefined,
+  sort: PaperSort,
+  parameter = 'cursor',
+): PaperCursor | undefined {
   if (text === undefined) return undefined;
   const { fields, schema } = PAPER_CURSORS[sort];
-  const decoded = decode<Record<string, string | number>>(text, schema);
+  const decoded = decode<Record<string, string | number>>(text, schema, parameter);
   return { sort, key: fields.map((field) => decoded[field]!) };
 }
 

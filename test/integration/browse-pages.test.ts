@@ -1,5 +1,7 @@
 import { load, type CheerioAPI } from 'cheerio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paperPagePath } from '../../src/dashboard/paper-page.ts';
+import { markRefNotFound } from '../../src/db/repos.repository.ts';
 import { digestRef } from '../../src/domain/digest-key.ts';
 import type { RunningService } from '../../src/service/run-service.ts';
 import { ingestDigest } from '../../src/stages/ingest-digest.ts';
@@ -143,6 +145,22 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     const api = await get(`/api/papers/${encodeURIComponent('other:openreview-x1')}`);
     expect(api.status).toBe(200);
     expect(JSON.parse(api.html)).toMatchObject({ paper: { id: 'other:openreview-x1', title: 'Not on arXiv' } });
+  });
+
+  it('reaches a paper whose id holds slashes by its page path: an old-style arXiv id and an other: id with /../', async () => {
+    for (const [id, title] of [
+      ['cs.CL/0101001', 'An old-style arXiv paper'] as const,
+      ['other:openreview/../x2', 'Slashes and dots in its id'] as const,
+    ]) {
+      await suite.pool.query(`insert into papers (id, title, upvotes, raw) values ($1, $2, 1, '{}')`, [id, title]);
+      const page = await get(paperPagePath(id));
+      expect(page.status, id).toBe(200);
+      expect(page.$('main article').attr('data-id')).toBe(id);
+      expect(page.$('main h1').text()).toBe(title);
+      // Its id with every character percent-encoded reaches it too, without a redirect.
+      expect((await get(`/papers/${encodeURIComponent(id)}`)).status, id).toBe(200);
+    }
+    expect(paperPagePath('cs.CL/0101001')).toBe('/papers/cs.CL/0101001');
   });
 
   it('lists every listing of the paper with its rank and upvotes then, and draws one point per history row', async () => {
@@ -302,6 +320,43 @@ describe('the paper page and rising repositories (real dashboard, Postgres, inge
     const form = await get('/repos?window=30d&language=');
     expect(form.status).toBe(303);
     expect(form.location).toBe('/repos?window=30d');
+  });
+
+  // After the tests that read repositories: it marks two of them gone.
+  it('shows a repository GitHub now answers 404 for as not live, as /papers and /api/papers do', async () => {
+    // Papers with one reference, resolved to a live repository, none of those the tests above look at.
+    const { rows } = await suite.pool.query<{ paper_id: string; ref: string; repo_id: string }>(
+      `select pr.paper_id, pr.ref, f.repo_id::text
+       from paper_repos pr join repo_refs f on f.ref = pr.ref join repos r on r.id = f.repo_id
+       where f.status = 'resolved' and r.status = 'ok' and pr.paper_id <> all($1::text[])
+         and (select count(*) from paper_repos o where o.paper_id = pr.paper_id) = 1
+         and (select count(*) from repo_refs o where o.repo_id = f.repo_id) = 1
+       order by pr.paper_id limit 2`,
+      [[PAGE_ID, hostileId, String(entries[3]!.paper.id)]],
+    );
+    expect(rows).toHaveLength(2);
+    const [markedByEnrichment, repoOnly] = rows as [(typeof rows)[0], (typeof rows)[0]];
+    // What enrichment does on a 404: the repository and the reference not_found, the reference keeping its repo_id.
+    await markRefNotFound(suite.pool, markedByEnrichment.ref, Number(markedByEnrichment.repo_id), new Date());
+    // A repository gone while a reference to it still says resolved (another spelling was the one checked).
+    await suite.pool.query(`update repos set status = 'not_found' where id = $1`, [repoOnly.repo_id]);
+    for (const { paper_id: id, ref } of rows) {
+      const page = await get(paperPagePath(id));
+      expect(page.status, id).toBe(200);
+      const section = page.$('section.repo');
+      expect(section, id).toHaveLength(1);
+      expect(section.attr('data-repo'), id).toBe(ref);
+      expect(section.find('h3').text(), id).toContain('not resolved on GitHub (not_found)');
+      expect(section.find('h3').text(), id).not.toMatch(/stars|forks/);
+      expect(section.find('circle.point'), id).toHaveLength(0);
+      const api = await fetch(`${service.dashboardUrl}/api/papers/${encodeURIComponent(id)}`, { headers: AUTH });
+      const detail = (await api.json()) as { paper: { repo: string | null }; repos: Array<Record<string, unknown>> };
+      // paper_overview's best repository (what /papers and /api/papers list): none.
+      expect(detail.paper.repo, id).toBeNull();
+      expect(detail.repos, id).toMatchObject([
+        { ref, status: 'not_found', full_name: null, stars: null, forks: null, star_history: [] },
+      ]);
+    }
   });
 
   it('refuses an unknown window, parameter or cursor with a 400 page saying what is allowed', async () => {

@@ -147,8 +147,31 @@ describe('/papers: search, filters, orders and pages in the dashboard', () => {
     const answer = (await (await fetch(new URL(api, base), { headers: AUTH })).json()) as {
       items: Array<{ id: string }>;
     };
-    expect(answer.items.map((item) => item.id)).toEqual(page.ids.slice(0, answer.items.length));
+    // The page's own size too: the API's default is not the page's.
+    expect(answer.items.map((item) => item.id)).toEqual(page.ids);
     expect(page.ids.length).toBeGreaterThan(0);
+  });
+
+  it("links each page's JSON to that same page: its limit and cursor kept, a `before` page by the row before it", async () => {
+    const json = async (page: Awaited<ReturnType<typeof open>>) => {
+      const api = page.$('a[href^="/api/papers"]').attr('href')!;
+      expect(api).not.toMatch(/[?&]before=/);
+      const response = await fetch(new URL(api, base), { headers: AUTH });
+      expect(response.status, api).toBe(200);
+      return ((await response.json()) as { items: Array<{ id: string }> }).items.map((item) => item.id);
+    };
+    for (const query of ['since=2024-01-01&limit=4', 'sort=listed&limit=3']) {
+      const first = await open(`/papers?${query}`);
+      const second = await open(first.next!);
+      const third = await open(second.next!);
+      expect(third.ids, query).toHaveLength(Number(new URLSearchParams(query).get('limit')));
+      for (const page of [first, second, third]) expect(await json(page), query).toEqual(page.ids);
+      // Back from the third page by `before`: the second page again, under a URL without a cursor.
+      const back = await open(third.previous!);
+      expect(new URL(third.previous!, base).searchParams.has('before')).toBe(true);
+      expect(back.ids, query).toEqual(second.ids);
+      expect(await json(back), query).toEqual(second.ids);
+    }
   });
 
   it('sends a form with empty fields to the URL of what was asked, and says a refused value on the page with the fields kept', async () => {
@@ -167,6 +190,10 @@ describe('/papers: search, filters, orders and pages in the dashboard', () => {
     );
     expect(foreignCursor.status).toBe(400);
     expect(foreignCursor.$('p.error').text()).toMatch(/^cursor/);
+    // A bad `before` is refused under its own name, not as `cursor`.
+    const badBefore = await open('/papers?sort=listed&before=not-ours');
+    expect(badBefore.status).toBe(400);
+    expect(badBefore.$('p.error').text()).toBe('before: not a cursor this API returned');
   });
 
   it('renders hostile titles and languages as text, never as markup', async () => {

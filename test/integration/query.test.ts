@@ -11,7 +11,15 @@ import { FakeGithub } from '../support/fake-github.ts';
 import { enrichFromFakeGithub } from '../support/fake-github-enrichment.ts';
 import { cliName, PAPER_QUERY, pagingParameters } from '../../src/domain/paper-query.ts';
 import { encodePaperCursor } from '../../src/domain/cursors.ts';
-import { cursorOf, findPapers, type PaperQuery, type PaperRow, type SearchRow } from '../../src/db/query.repository.ts';
+import {
+  cursorOf,
+  findPapers,
+  getPaperDetail,
+  getStarHistories,
+  type PaperQuery,
+  type PaperRow,
+  type SearchRow,
+} from '../../src/db/query.repository.ts';
 import type { PaperCursor } from '../../src/domain/cursors.ts';
 import type { PaperSort } from '../../src/domain/paper-query.ts';
 
@@ -508,6 +516,63 @@ describe('querying the database', () => {
       const response = await get(path);
       expect(response.status).toBe(400);
       expect((response.body as { error: string }).error).toMatch(message);
+    });
+
+    it("gives a paper's star history times in UTC ('Z') whatever the session's time zone, as every other time", async () => {
+      const client = await pool.connect();
+      try {
+        await client.query(`set time zone 'Asia/Kolkata'`);
+        const detail = (await getPaperDetail(client, '2607.28624'))!;
+        const history = detail.repos[0]!.star_history;
+        expect(history).toHaveLength(2);
+        const { rows } = await client.query<{ observed_at: Date }>(
+          `select s.observed_at from repo_snapshots s join repos r on r.id = s.repo_id
+           where r.full_name = 'yaoyao-jpg/PhiZero' order by s.observed_at`,
+        );
+        history.forEach((point, index) => {
+          expect(point.observed_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+          expect(Math.abs(Date.parse(point.observed_at) - rows[index]!.observed_at.getTime())).toBeLessThanOrEqual(1);
+        });
+        // The JSON API's other times are Dates, written as toISOString: the same form.
+        expect(JSON.parse(JSON.stringify(detail)).listings[0].first_seen_at).toMatch(/\.\d{3}Z$/);
+      } finally {
+        await client.query('reset time zone');
+        client.release();
+      }
+    });
+
+    it("draws a repository's star history over the window: the baseline before it placed at the window's start", async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const { rows } = await client.query<{ id: string; first: Date; start: Date }>(
+          `select r.id::text, min(s.observed_at) as first, now() - interval '30 days' as start
+           from repos r join repo_snapshots s on s.repo_id = r.id
+           where r.full_name = 'yaoyao-jpg/PhiZero' group by r.id`,
+        );
+        const { id, first, start } = rows[0]!;
+        // Two years before the window: the last snapshot before it, whose stars the growth starts from.
+        await client.query(
+          `insert into repo_snapshots (repo_id, observed_at, stars, forks) values
+             ($1, now() - interval '3 years', 3, 0), ($1, now() - interval '2 years', 7, 1)`,
+          [id],
+        );
+        const history = (await getStarHistories(client, [id], 30)).get(id)!;
+        expect(history.map((point) => point.stars)).toEqual([
+          7,
+          github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count - 500,
+          github.repoFor('yaoyao-jpg/PhiZero')!.stargazers_count,
+        ]);
+        expect(history.map((point) => point.observed_at.getTime())).toEqual([
+          start.getTime(),
+          first.getTime(),
+          expect.any(Number),
+        ]);
+        expect(history.every((point) => point.observed_at >= start)).toBe(true);
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
     });
 
     it('passes strings with quotes through as values', async () => {

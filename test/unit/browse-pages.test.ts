@@ -214,6 +214,10 @@ describe('the paper page', () => {
     expect($('a[href*="arxiv.org"]')).toHaveLength(0);
     expect(paperPagePath('hep-th/9901001')).toBe('/papers/hep-th/9901001');
     expect(paperPagePath('other:a b')).toBe('/papers/other%3Aa%20b');
+    // Only an old-style arXiv id keeps a readable slash: another id's `/../` would be resolved away as a dot segment.
+    expect(paperPagePath('cs.CL/0101001')).toBe('/papers/cs.CL/0101001');
+    expect(paperPagePath('other:a/../b')).toBe('/papers/other%3Aa%2F..%2Fb');
+    expect(new URL(paperPagePath('other:a/../b'), 'http://x').pathname).toBe('/papers/other%3Aa%2F..%2Fb');
     expect(webUrl(' https://x.org/a ')).toBe('https://x.org/a');
     expect(webUrl('javascript:alert(1)')).toBeUndefined();
     expect(load(renderPaperNotFound(HOSTILE).main)('script')).toHaveLength(0);
@@ -277,6 +281,20 @@ describe('the rising repositories page', () => {
     expect(reposHref({ windowDays: 7, language: 'C++', cursor: 'x' })).toBe(
       '/repos?window=7d&language=C%2B%2B&cursor=x',
     );
+  });
+
+  it('links a later page back to the first page of the same view, without its cursor', () => {
+    const $ = load(
+      renderReposPage({ windowDays: 7, language: 'C++', rows, histories, nextCursor: 'next', cursor: 'here' }).main,
+    );
+    const first = $('nav.pages a').filter((_, link) => $(link).text() === 'First page');
+    expect(first.attr('href')).toBe('/repos?window=7d&language=C%2B%2B');
+    expect($('a[rel="next"]').attr('href')).toBe('/repos?window=7d&language=C%2B%2B&cursor=next');
+    const firstPage = load(
+      renderReposPage({ windowDays: 7, language: undefined, rows, histories, nextCursor: 'next', cursor: undefined })
+        .main,
+    );
+    expect(firstPage('nav.pages a').filter((_, link) => firstPage(link).text() === 'First page')).toHaveLength(0);
   });
 
   it('offers 7, 30 and 90 days, and a window the URL asked for besides them', () => {

@@ -156,6 +156,19 @@ describe('scales and ticks', () => {
     expect(valueTicks(12_000, 27_500).ticks).toEqual([10_000, 15_000, 20_000, 25_000, 30_000]);
   });
 
+  it('gives a flat negative series a band around its value, not a NaN domain', () => {
+    expect(valueTicks(-5, -5)).toEqual({ ticks: [-6, -5, -4], domain: [-6, -4] });
+    expect(valueTicks(-1, -1)).toEqual({ ticks: [-2, -1, 0], domain: [-2, 0] });
+    const html = renderTimeChart(
+      [
+        { at: new Date('2026-11-01T10:00:00Z'), value: -5 },
+        { at: new Date('2026-11-04T10:00:00Z'), value: -5 },
+      ],
+      OPTIONS,
+    );
+    expect(html).not.toMatch(/NaN|Infinity/);
+  });
+
   it('puts date ticks at round UTC times inside the span, labelled as precisely as the step needs', () => {
     const seconds = timeTicks(Date.parse('2026-11-29T21:45:03.200Z'), Date.parse('2026-11-29T21:45:09.900Z'));
     expect(seconds.map((tick) => tick.label)).toEqual(['21:45:04', '21:45:06', '21:45:08']);
