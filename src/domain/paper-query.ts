@@ -238,11 +238,18 @@ export const PAGE_LIMITS: Readonly<Record<QuerySurface, { max: number; default: 
   page: { max: 100, default: 25 },
 };
 
+/**
+ * A cursor's text: it carries a row's paper id, which is unbounded text, so
+ * the bound is generous (ids of any length Hugging Face uses fit many times
+ * over); the HTTP server's header limit bounds a URL anyway.
+ */
+const cursorText = z.string().min(1).max(4096);
+
 /** Where the previous page stopped: the page after it. */
 export const CURSOR_PARAMETER = {
   name: 'cursor',
   description: "the previous page's next_cursor: the page after it",
-  schema: z.string().min(1).max(500),
+  schema: cursorText,
   example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
 } as const satisfies QueryParameter;
 
@@ -263,7 +270,7 @@ export function pagingParameters(surface: QuerySurface | 'none'): QueryParameter
     const before: QueryParameter = {
       name: 'before',
       description: "a page's first row, as a cursor: the page before it",
-      schema: z.string().min(1).max(500),
+      schema: cursorText,
       example: 'eyJ1Ijo0MiwiaWQiOiIyNDA3LjIxNzgzIn0',
     };
     return [limit, CURSOR_PARAMETER, before];
