@@ -222,29 +222,20 @@ export async function adoptIfOrphaned(
   stopSignal: NodeJS.Signals,
 ): Promise<{ adoptedFrom?: number | 'unknown'; release(): Promise<Release>; stop(): Promise<void> }> {
   const owner = readOwner(ownerFile);
+  if (owner === process.pid) {
+    // Started (or taken over) by this very process: that handle lets go of it; this one has nothing to release.
+    return { release: async () => ({ stopped: false, owner }), stop: () => stopByPid(ownerFile, pid, stopSignal) };
+  }
   registerUser(ownerFile);
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(pid, name);
-    } catch {
-      // already gone
-    }
-  };
   const stop = async () => {
     process.off('exit', onParentExit);
-    signal(stopSignal);
-    // Not a child of ours: there is no exit event to wait for, only the pid to watch.
-    if (!(await exitsWithin(pid, 15_000))) {
-      signal('SIGKILL');
-      await exitsWithin(pid, 15_000);
-    }
-    forgetServer(ownerFile);
+    await stopByPid(ownerFile, pid, stopSignal);
   };
   // Like a spawned server: when this process exits without letting go while it owns the server, it is stopped
   // (or handed to another live user).
   const onParentExit = () => {
     if (readOwner(ownerFile) !== process.pid || handOverOnExit(ownerFile)) return;
-    signal(stopSignal);
+    signalPid(pid, stopSignal);
   };
   process.on('exit', onParentExit);
   const release = async () => {
@@ -255,6 +246,24 @@ export async function adoptIfOrphaned(
   if (owner !== undefined && isProcessAlive(owner)) return { release, stop };
   claimOwnership(ownerFile);
   return { adoptedFrom: owner ?? 'unknown', release, stop };
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Stops a server that is not a child of this process: there is no exit event to wait for, only the pid to watch. */
+async function stopByPid(ownerFile: string, pid: number, stopSignal: NodeJS.Signals): Promise<void> {
+  signalPid(pid, stopSignal);
+  if (!(await exitsWithin(pid, 15_000))) {
+    signalPid(pid, 'SIGKILL');
+    await exitsWithin(pid, 15_000);
+  }
+  forgetServer(ownerFile);
 }
 
 /** Polls until the process `pid` is gone; false if it still runs after `timeoutMs`. */
