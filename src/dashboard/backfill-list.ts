@@ -18,12 +18,23 @@ import { formatUtc } from './time-format.ts';
 export interface BackfillListInput {
   backfills: readonly BackfillStatus[];
   readOnly: boolean;
+  /**
+   * The backfills whose key tables to fill in; the others' tables fold away
+   * empty (`data-lazy`), to be asked for when opened. The script's refresh
+   * names the ones the reader has open, so a refresh every 1.5 s does not
+   * carry every key of every backfill; a page load (no script needed) fills
+   * in all of them.
+   */
+  keysFor?: ReadonlySet<string>;
 }
 
 export function renderBackfillList(input: BackfillListInput): string {
   if (input.backfills.length === 0) return '<p class="muted">No backfills yet.</p>';
   const running = input.backfills.some((backfill) => !FINISHED_PHASES.has(backfill.phase));
-  return `<ol class="backfills" data-running="${running}">${input.backfills.map((backfill) => renderBackfill(backfill, input.readOnly)).join('')}</ol>`;
+  const cards = input.backfills.map((backfill) =>
+    renderBackfill(backfill, input.readOnly, !input.keysFor || input.keysFor.has(backfill.id)),
+  );
+  return `<ol class="backfills" data-running="${running}">${cards.join('')}</ol>`;
 }
 
 /** "queued behind backfill #2", "cancelled": the state chip's words. */
@@ -42,7 +53,7 @@ export function describeRequest(backfill: BackfillStatus): string {
   return `${request.kind} ${request.from} → ${request.to}${request.via === 'html' ? ' via HTML pages' : ' via API'}${request.force ? ' (force)' : ''}${request.details ? ', with paper pages' : ''}`;
 }
 
-function renderBackfill(backfill: BackfillStatus, readOnly: boolean): string {
+function renderBackfill(backfill: BackfillStatus, readOnly: boolean, withKeys: boolean): string {
   const { counts, phase } = backfill;
   const percent =
     backfill.total === 0 ? (FINISHED_PHASES.has(phase) ? 100 : 0) : Math.floor((100 * backfill.done) / backfill.total);
@@ -68,7 +79,7 @@ function renderBackfill(backfill: BackfillStatus, readOnly: boolean): string {
   <div class="row"><span class="done">${progressText(backfill, percent)}${papersText(backfill)}</span><span class="chips">${chips}</span></div>
   ${backfill.error ? `<p class="error">${escapeHtml(backfill.error)}</p>` : ''}
   ${renderFailures(backfill)}
-  ${renderKeys(backfill)}
+  ${renderKeys(backfill, withKeys)}
   <div class="row meta"><span>created ${escapeHtml(formatUtc(backfill.createdAt))}${
     backfill.finishedAt ? `, finished ${escapeHtml(formatUtc(backfill.finishedAt).slice(11, 19))}` : ''
   } · <a href="${BULL_BOARD_PATH}/queue/${QUEUES.backfills}/${id}">job in Bull Board</a></span>${
@@ -136,12 +147,15 @@ const STATUS_ORDER: Record<KeyStatus, number> = {
   cancelled: 2,
 };
 
-function renderKeys(backfill: BackfillStatus): string {
+function renderKeys(backfill: BackfillStatus, withKeys: boolean): string {
   const { request, keys } = backfill;
   if (!request || keys.length === 0) return '';
-  const ordered = [...keys].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
   const failed = backfill.counts.failed ? `, ${backfill.counts.failed} failed` : '';
-  return `<details class="keys" data-for="${escapeHtml(backfill.id)}"><summary>${keys.length} key(s), one by one${failed}</summary>
+  const summary = `<summary>${keys.length} key(s), one by one${failed}</summary>`;
+  if (!withKeys)
+    return `<details class="keys" data-for="${escapeHtml(backfill.id)}" data-lazy="true">${summary}<p class="muted">Loading the keys…</p></details>`;
+  const ordered = [...keys].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  return `<details class="keys" data-for="${escapeHtml(backfill.id)}">${summary}
 <table class="keys"><thead><tr><th>Key</th><th>Outcome</th><th class="number">Papers</th><th>Error or job</th></tr></thead><tbody>${ordered
     .map((key) => renderKey(request.kind, key))
     .join('')}</tbody></table></details>`;

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { checkBackfillRequest } from '../domain/backfill-plan.ts';
 import { decodeBackfillCursor, encodeBackfillCursor } from '../domain/cursors.ts';
 import { parseQuery, QueryParameterError } from '../domain/paper-query.ts';
-import { cancelBackfill, findBackfill } from '../queue/backfill-flow.ts';
+import { cancelBackfill, findBackfill, isBackfillId } from '../queue/backfill-flow.ts';
 import type { PaperboyQueues } from '../queue/contracts.ts';
 import type { BudgetReader } from '../queue/request-budget.ts';
 import { enqueueBackfill, FINISHED_PHASES, getBackfillStatus, listBackfills } from '../queue/backfill-status.ts';
@@ -55,7 +55,8 @@ export async function handleBackfillRequest(
     await sendPage(response, 200, routes, { notice });
   } else if (path === '/backfills/list' && method === 'GET') {
     const { items } = await listBackfills(routes.backfills, { limit: PAGE_SIZE }, await routes.budget.read());
-    response.writeHead(200, HTML).end(renderBackfillList({ backfills: items, readOnly: routes.readOnly }));
+    const keysFor = openKeyLists(url.searchParams);
+    response.writeHead(200, HTML).end(renderBackfillList({ backfills: items, readOnly: routes.readOnly, keysFor }));
   } else if (path === '/backfills' && method === 'POST') {
     await createFromForm(request, response, routes);
   } else if (cancelMatch && method === 'GET') {
@@ -76,6 +77,18 @@ export async function handleBackfillRequest(
     return false;
   }
   return true;
+}
+
+/**
+ * `open=3,7`: the backfills whose key tables the page's script has open, so
+ * the list fills in only theirs; without it, all (the list as a page load
+ * shows it). What is not a backfill id is ignored: a stale page asks for
+ * nothing harmful.
+ */
+function openKeyLists(params: URLSearchParams): ReadonlySet<string> | undefined {
+  const open = params.get('open');
+  if (open === null) return undefined;
+  return new Set(open.split(',').filter(isBackfillId).slice(0, PAGE_SIZE));
 }
 
 /** A path segment percent-decoded; undecodable (`%ZZ`), as given: not the shape of a backfill id either. */

@@ -34,10 +34,21 @@ export const BACKFILLS_SCRIPT = `(function () {
     return open;
   }
   // The next refresh is asked for 1.5 s after the last one answered: never two in flight, never an older
-  // answer over a newer one, however slow the server is.
-  function refresh() {
-    if (!running()) return later();
-    fetch('/backfills/list', { credentials: 'same-origin' })
+  // answer over a newer one, however slow the server is. It carries the key tables of the open lists only;
+  // opening one it left empty asks for a refresh at once, whether or not a backfill still runs.
+  var timer = null;
+  var inFlight = false;
+  var again = false;
+  function refresh(force) {
+    timer = null;
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    if (!force && !running()) return later();
+    inFlight = true;
+    var asked = openLists();
+    fetch('/backfills/list?open=' + encodeURIComponent(asked.join(',')), { credentials: 'same-origin' })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html === null) return;
@@ -48,11 +59,29 @@ export const BACKFILLS_SCRIPT = `(function () {
         });
       })
       .catch(function () {})
-      .then(later);
+      .then(function () {
+        inFlight = false;
+        // Opened while this one was on its way: its keys were not asked for (asked, they came: no loop).
+        var missed = false;
+        list.querySelectorAll('details[data-lazy][open]').forEach(function (details) {
+          if (asked.indexOf(details.getAttribute('data-for')) === -1) missed = true;
+        });
+        if (again || missed) {
+          again = false;
+          return refresh(true);
+        }
+        later();
+      });
   }
   function later() {
-    setTimeout(refresh, 1500);
+    if (timer === null) timer = setTimeout(refresh, 1500);
   }
+  list.addEventListener('toggle', function (event) {
+    var details = event.target;
+    if (!details.open || !details.hasAttribute('data-lazy')) return;
+    if (timer !== null) clearTimeout(timer);
+    refresh(true);
+  }, true);
   later();
 })();
 `;

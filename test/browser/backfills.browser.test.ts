@@ -75,6 +75,13 @@ describe('/backfills in a browser, key by key', () => {
       );
       await page.screenshot({ path: path.join(SCREENSHOTS, 'backfills-queued.png'), fullPage: true });
 
+      // A refresh carries only the key tables the reader has open: the others fold away empty, filled when opened.
+      const running = page.locator(`li.backfill[data-id="${first}"]`);
+      await running.locator('details.keys[data-lazy]').waitFor({ timeout: 10_000 });
+      await running.locator('details.keys summary').click();
+      await running.locator('details.keys:not([data-lazy]) table.keys tbody tr').first().waitFor({ timeout: 10_000 });
+      expect(await running.locator('table.keys tbody tr').count()).toBe(10);
+
       // A third one, cancelled: the Cancel link asks first, and says what would be dropped.
       const third = await startBackfill('2024-08-14', '2024-08-19');
       const thirdCard = page.locator(`li.backfill[data-id="${third}"]`);

@@ -162,6 +162,14 @@ describe('the dashboard: Bull Board, /backfills and their guards', () => {
     expect(list).toContain('10/10 keys done (100%)');
     expect(list).toContain(`<code>${BROKEN_DAY}</code>`);
     expect(list).toMatch(/loaded 7<\/span>.*empty 2<\/span>.*failed 1<\/span>/s);
+    expect(list.match(/<tr class=/g)?.length).toBe(10);
+    // The script's refresh names the key tables it has open: only theirs are filled in; ids that are not
+    // backfills' are ignored.
+    const keyRows = async (open: string) =>
+      (await (await fetch(`${url}/backfills/list?open=${open}`, { headers: AUTH })).text()).match(/<tr class=/g)
+        ?.length ?? 0;
+    expect(await keyRows('')).toBe(0);
+    expect(await keyRows(encodeURIComponent(`meta,${job!.id},x`))).toBe(10);
 
     const queues = (await (await fetch(`${url}/queues/api/queues`, { headers: AUTH })).json()) as {
       queues: Array<{ name: string }>;

@@ -1,6 +1,7 @@
+import { load } from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import { toApiBackfillDetail } from '../../src/dashboard/backfill-json.ts';
-import { papersHref, phaseLabel } from '../../src/dashboard/backfill-list.ts';
+import { papersHref, phaseLabel, renderBackfillList } from '../../src/dashboard/backfill-list.ts';
 import { renderBackfillsPage, renderCancelConfirmation } from '../../src/dashboard/backfill-page.ts';
 import { checkBackfillRequest, keyDays } from '../../src/domain/backfill-plan.ts';
 import { keysOfResult, tallyKeys } from '../../src/queue/backfill-keys.ts';
@@ -255,6 +256,23 @@ describe('the key lists', () => {
       seconds_left: 18,
     });
     expect(json.keys[0]).toEqual({ key: '2024-08-01', status: 'skipped', papers: 0, error: null, job: null });
+  });
+
+  it('are filled in only for the backfills a refresh names (the open ones); the others fold away empty', () => {
+    const other = { ...running, id: '9' };
+    const refreshed = load(
+      renderBackfillList({ backfills: [running, other], readOnly: false, keysFor: new Set(['9']) }),
+    );
+    expect(refreshed('details[data-for="9"] table.keys tbody tr')).toHaveLength(10);
+    expect(refreshed('details[data-for="9"]').attr('data-lazy')).toBeUndefined();
+    expect(refreshed('details[data-for="7"]').attr('data-lazy')).toBe('true');
+    expect(refreshed('details[data-for="7"] table')).toHaveLength(0);
+    // The same summary either way: how many keys, how many failed.
+    expect(refreshed('details[data-for="7"] summary').text()).toBe(refreshed('details[data-for="9"] summary').text());
+    // A page load names none: every table is there.
+    const loaded = load(renderBackfillList({ backfills: [running, other], readOnly: false }));
+    expect(loaded('details[data-lazy]')).toHaveLength(0);
+    expect(loaded('table.keys')).toHaveLength(2);
   });
 
   it('link a week or a month to the days it covers', () => {
