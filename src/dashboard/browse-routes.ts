@@ -10,7 +10,7 @@ import { DEFAULT_WINDOW_DAYS, parseQuery, QueryParameterError, RISING_PAGE_QUERY
 import { decodeSegment } from './api-routes.ts';
 import { renderDashboardPage } from './page-layout.ts';
 import { paperPagePath, renderPaperNotFound, renderPaperPage, type RenderedPage } from './paper-page.ts';
-import { withoutEmptyFields } from './form-url.ts';
+import { redirectWithoutEmptyFields } from './form-url.ts';
 import { renderReposPage, renderReposRefused } from './repos-page.ts';
 
 /**
@@ -85,11 +85,7 @@ function refusedPaper(reason: string): RenderedPage {
 
 /** The rising repositories of the window and language the URL asks for, from its cursor on. */
 async function sendRepos(response: ServerResponse, url: URL, routes: BrowseRoutes): Promise<void> {
-  const clean = withoutEmptyFields(url);
-  if (clean !== undefined) {
-    response.writeHead(303, { location: clean }).end();
-    return;
-  }
+  if (redirectWithoutEmptyFields(response, url)) return;
   let view: { windowDays: number; language: string | undefined; cursor: string | undefined };
   let after: RisingCursor | undefined;
   try {

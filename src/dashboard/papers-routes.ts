@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { cursorOf, findPapers, type PaperRow, type SearchRow } from '../db/query.repository.ts';
 import { decodePaperCursor, encodePaperCursor } from '../domain/cursors.ts';
 import { PAPER_QUERY, parseQuery, QueryParameterError, sortOf, type PaperSort } from '../domain/paper-query.ts';
-import { withoutEmptyFields } from './form-url.ts';
+import { redirectWithoutEmptyFields } from './form-url.ts';
 import { queryString, renderPapersPage } from './papers-page.ts';
 
 /**
@@ -20,11 +20,7 @@ export async function sendPapersPage(
   url: URL,
   context: { pool: pg.Pool; savedSearches: readonly string[] },
 ): Promise<void> {
-  const clean = withoutEmptyFields(url);
-  if (clean !== undefined) {
-    response.writeHead(303, { location: clean }).end();
-    return;
-  }
+  if (redirectWithoutEmptyFields(response, url)) return;
   const form = Object.fromEntries(url.searchParams);
   const render = (status: number, page: Omit<Parameters<typeof renderPapersPage>[0], 'form' | 'savedSearches'>) =>
     void response
